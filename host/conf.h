@@ -1,0 +1,47 @@
+/* conf: the daemon's libconfig file, with environment overrides. */
+#ifndef PULSE_CONF_H
+#define PULSE_CONF_H
+
+#include <stddef.h>
+
+struct conf {
+	char *path;          /* the file read, or NULL for built-in defaults */
+	char *database_url;
+	char *broker_url;    /* "" = run queue stages in-process */
+	char **plugin_dirs;  /* NULL-terminated */
+	char *listen;        /* host:port of the HTTP/WebSocket server */
+	char *key_file;      /* AES key for credentials at rest */
+	char *log_level;
+	char **worker_roles; /* NULL-terminated */
+	char *http_ca_file;  /* "" = system store */
+	char *http_user_agent;
+	int http_timeout_s;
+	int http_max_retries;
+	int jobs_max_attempts;
+	int jobs_stale_s;    /* raw rows stuck this long are swept again */
+};
+
+/* The default path: $(sysconfdir)/pulse-host/pulse-host.conf. */
+const char *conf_default_path(void);
+
+/*
+ * Load `path` (or the default path when NULL; a missing default file
+ * means built-in defaults, a missing explicit file is an error), then
+ * apply PULSE_HOST_DATABASE_URL / PULSE_HOST_BROKER_URL. On error returns
+ * -1 with "FILE:LINE: what is wrong" in err. `out` is owned by the caller;
+ * release it with conf_free even after an error.
+ */
+int conf_load(const char *path, struct conf *out, char *err, size_t errlen);
+void conf_free(struct conf *c);
+
+/* Append dir to c->plugin_dirs (copied). */
+int conf_add_plugin_dir(struct conf *c, const char *dir);
+
+/* Print the effective configuration (no secrets live here). */
+void conf_print(const struct conf *c);
+
+/* Valid worker role names, NULL-terminated. */
+extern const char *const conf_roles[];
+int conf_has_role(const struct conf *c, const char *role);
+
+#endif

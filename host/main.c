@@ -1,0 +1,126 @@
+/* pulse-host: one binary, git-style subcommands. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pulse-host/plugin.h>
+
+#include "cli.h"
+#include "log.h"
+
+static const struct cli_cmd commands[] = {
+	{"plugins", cmd_plugins, "list loaded plugins, or show one's config fields"},
+	{"config", cmd_config, "check a configuration file, or print the effective one"},
+	{NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+		"usage: pulse-host [--config FILE] [--plugin-dir DIR]... "
+		"[--log-level LEVEL] COMMAND [ARGS]\n"
+		"\n"
+		"pulse-host loads source and AI plugins and keeps a multi-tenant\n"
+		"PostgreSQL warehouse of engineering data.\n"
+		"\n"
+		"Global options:\n"
+		"  -c, --config FILE     configuration file (default %s)\n"
+		"  -p, --plugin-dir DIR  also load plugins from DIR (repeatable)\n"
+		"  -l, --log-level LVL   error, warn, info or debug (overrides the file)\n"
+		"  -h, --help            this help; COMMAND --help for a command's\n"
+		"  -V, --version         print version and ABI version\n"
+		"\n"
+		"Commands:\n",
+		conf_default_path());
+	for (i = 0; commands[i].name; i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nEnvironment: PULSE_HOST_DATABASE_URL and PULSE_HOST_BROKER_URL "
+		   "override the file's URLs.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"plugin-dir", required_argument, NULL, 'p'},
+		{"log-level", required_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct cli cli;
+	char **extra = NULL;
+	const char *level = NULL;
+	size_t nextra = 0, i;
+	char err[1024];
+	int c, rc = 1;
+
+	memset(&cli, 0, sizeof(cli));
+	/* "+": stop at the first non-option, which is the command. */
+	while ((c = getopt_long(argc, argv, "+c:p:l:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			cli.conf_path = optarg;
+			break;
+		case 'p': {
+			char **n = realloc(extra, (nextra + 1) * sizeof(*n));
+
+			if (!n)
+				goto out;
+			extra = n;
+			extra[nextra++] = optarg;
+			break;
+		}
+		case 'l':
+			level = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			rc = 0;
+			goto out;
+		case 'V':
+			printf("pulse-host %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
+			       PULSE_ABI_MAJOR, PULSE_ABI_MINOR);
+			rc = 0;
+			goto out;
+		default:
+			usage(stderr);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (level && log_parse_level(level) < 0) {
+		fprintf(stderr, "pulse-host: --log-level '%s' is not one of "
+			"error, warn, info, debug\n", level);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	/* "config check FILE" validates a file of its own; a broken default
+	 * file must not stop it from running. */
+	if (strcmp(argv[optind], "config") != 0 &&
+	    conf_load(cli.conf_path, &cli.conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "pulse-host: configuration error: %s\n", err);
+		goto out;
+	}
+	log_set_level(log_parse_level(level ? level :
+				     cli.conf.log_level ? cli.conf.log_level : "info"));
+	for (i = 0; i < nextra; i++)
+		conf_add_plugin_dir(&cli.conf, extra[i]);
+	rc = cli_dispatch(&cli, commands, "pulse-host", NULL, argc - optind,
+			  argv + optind);
+out:
+	loader_free(&cli.ld);
+	conf_free(&cli.conf);
+	free(extra);
+	return rc;
+}
