@@ -1,0 +1,54 @@
+/* Every public struct field of ABI 1.x, for the layout freeze. Append only:
+ * a new minor adds rows, never changes existing ones. */
+#define ABI_LAYOUT(S, F) \
+	S(pulse_config_field) \
+	F(pulse_config_field, struct_size) F(pulse_config_field, abi_major) \
+	F(pulse_config_field, abi_minor) F(pulse_config_field, name) \
+	F(pulse_config_field, type) F(pulse_config_field, required) \
+	F(pulse_config_field, default_json) F(pulse_config_field, description) \
+	S(pulse_http_request) \
+	F(pulse_http_request, struct_size) F(pulse_http_request, abi_major) \
+	F(pulse_http_request, abi_minor) F(pulse_http_request, method) \
+	F(pulse_http_request, url) F(pulse_http_request, headers) \
+	F(pulse_http_request, body) F(pulse_http_request, body_len) \
+	F(pulse_http_request, flags) F(pulse_http_request, auth) \
+	F(pulse_http_request, auth_secret) F(pulse_http_request, auth_user) \
+	F(pulse_http_request, auth_header) F(pulse_http_request, timeout_ms) \
+	F(pulse_http_request, reserved) \
+	S(pulse_raw_page) \
+	F(pulse_raw_page, struct_size) F(pulse_raw_page, abi_major) \
+	F(pulse_raw_page, abi_minor) F(pulse_raw_page, entity) \
+	F(pulse_raw_page, request_method) F(pulse_raw_page, request_url) \
+	F(pulse_raw_page, request_params) F(pulse_raw_page, http_status) \
+	F(pulse_raw_page, reserved) F(pulse_raw_page, body) \
+	F(pulse_raw_page, body_len) F(pulse_raw_page, checkpoint_key) \
+	F(pulse_raw_page, checkpoint_value) \
+	S(pulse_host_api) \
+	F(pulse_host_api, struct_size) F(pulse_host_api, abi_major) \
+	F(pulse_host_api, abi_minor) F(pulse_host_api, log) \
+	F(pulse_host_api, free) F(pulse_host_api, config_string) \
+	F(pulse_host_api, config_int) F(pulse_host_api, config_bool) \
+	F(pulse_host_api, config_list_count) F(pulse_host_api, config_list_item) \
+	F(pulse_host_api, secret_get) F(pulse_host_api, http) \
+	F(pulse_host_api, http_status) F(pulse_host_api, http_body) \
+	F(pulse_host_api, http_header) F(pulse_host_api, http_release) \
+	F(pulse_host_api, wait_until) F(pulse_host_api, rate_budget) \
+	F(pulse_host_api, raw_store) F(pulse_host_api, state_get) \
+	F(pulse_host_api, state_set) F(pulse_host_api, progress) \
+	F(pulse_host_api, cancelled) F(pulse_host_api, fail) \
+	F(pulse_host_api, record_begin) F(pulse_host_api, record_str) \
+	F(pulse_host_api, record_int) F(pulse_host_api, record_float) \
+	F(pulse_host_api, record_bool) F(pulse_host_api, record_time) \
+	F(pulse_host_api, record_json) F(pulse_host_api, record_end) \
+	F(pulse_host_api, record_abort) F(pulse_host_api, record_delete) \
+	S(pulse_source_ops) \
+	F(pulse_source_ops, struct_size) F(pulse_source_ops, abi_major) \
+	F(pulse_source_ops, abi_minor) F(pulse_source_ops, extract) \
+	F(pulse_source_ops, transform) F(pulse_source_ops, validate) \
+	S(pulse_plugin_info) \
+	F(pulse_plugin_info, struct_size) F(pulse_plugin_info, abi_major) \
+	F(pulse_plugin_info, abi_minor) F(pulse_plugin_info, kind) \
+	F(pulse_plugin_info, reserved) F(pulse_plugin_info, name) \
+	F(pulse_plugin_info, version) F(pulse_plugin_info, ops) \
+	F(pulse_plugin_info, description) F(pulse_plugin_info, config_fields) \
+	F(pulse_plugin_info, init) F(pulse_plugin_info, fini)
