@@ -26,11 +26,13 @@ static const struct {
 	{"database_url", C_STR},   {"broker_url", C_STR},
 	{"plugin_dirs", C_LIST},   {"listen", C_STR},
 	{"key_file", C_STR},       {"log_level", C_STR},
+	{"jwt_key_file", C_STR},
 	{"worker_roles", C_LIST},  {"http", C_GROUP},
 	{"http.ca_file", C_STR},   {"http.user_agent", C_STR},
 	{"http.timeout_seconds", C_INT}, {"http.max_retries", C_INT},
 	{"jobs", C_GROUP},         {"jobs.max_attempts", C_INT},
 	{"jobs.stale_seconds", C_INT},
+	{"jobs.max_running", C_INT}, {"jobs.heartbeat_timeout_seconds", C_INT},
 	{NULL, C_STR},
 };
 
@@ -83,6 +85,7 @@ static int conf_defaults(struct conf *c)
 	c->plugin_dirs = list_dup(dirs);
 	c->listen = strdup("127.0.0.1:8470");
 	c->key_file = strdup(LOCALSTATEDIR "/lib/pulse-host/secret.key");
+	c->jwt_key_file = strdup(LOCALSTATEDIR "/lib/pulse-host/jwt.key");
 	c->log_level = strdup("info");
 	c->worker_roles = list_dup(roles);
 	c->http_ca_file = strdup("");
@@ -91,6 +94,8 @@ static int conf_defaults(struct conf *c)
 	c->http_max_retries = 5;
 	c->jobs_max_attempts = 5;
 	c->jobs_stale_s = 300;
+	c->jobs_max_running = 4;
+	c->jobs_heartbeat_timeout_s = 60;
 	return c->database_url && c->plugin_dirs && c->worker_roles ? 0 : -1;
 }
 
@@ -215,10 +220,13 @@ static int check_values(struct conf *c, const config_t *cfg, const char *file,
 		}
 	}
 	if (c->http_timeout_s <= 0 || c->http_max_retries < 0 ||
-	    c->jobs_max_attempts <= 0 || c->jobs_stale_s <= 0) {
+	    c->jobs_max_attempts <= 0 || c->jobs_stale_s <= 0 ||
+	    c->jobs_max_running <= 0 || c->jobs_heartbeat_timeout_s <= 0) {
 		snprintf(err, errlen,
-			 "%s: http.timeout_seconds, jobs.max_attempts and "
-			 "jobs.stale_seconds must be positive, http.max_retries >= 0",
+			 "%s: http.timeout_seconds, jobs.max_attempts, "
+			 "jobs.stale_seconds, jobs.max_running and "
+			 "jobs.heartbeat_timeout_seconds must be positive, "
+			 "http.max_retries >= 0",
 			 file);
 		return -1;
 	}
@@ -275,6 +283,8 @@ int conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 		set_str(&c->key_file, v);
 	if (config_lookup_string(&cfg, "log_level", &v))
 		set_str(&c->log_level, v);
+	if (config_lookup_string(&cfg, "jwt_key_file", &v))
+		set_str(&c->jwt_key_file, v);
 	if (config_lookup_string(&cfg, "http.ca_file", &v))
 		set_str(&c->http_ca_file, v);
 	if (config_lookup_string(&cfg, "http.user_agent", &v))
@@ -287,6 +297,10 @@ int conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 		c->jobs_max_attempts = iv;
 	if (config_lookup_int(&cfg, "jobs.stale_seconds", &iv))
 		c->jobs_stale_s = iv;
+	if (config_lookup_int(&cfg, "jobs.max_running", &iv))
+		c->jobs_max_running = iv;
+	if (config_lookup_int(&cfg, "jobs.heartbeat_timeout_seconds", &iv))
+		c->jobs_heartbeat_timeout_s = iv;
 	if ((s = config_lookup(&cfg, "plugin_dirs")) != NULL) {
 		list_free(c->plugin_dirs);
 		c->plugin_dirs = read_list(s);
@@ -369,14 +383,17 @@ void conf_print(const struct conf *c)
 	print_list("plugin_dirs", c->plugin_dirs);
 	printf("listen = \"%s\";\n", c->listen);
 	printf("key_file = \"%s\";\n", c->key_file);
+	printf("jwt_key_file = \"%s\";\n", c->jwt_key_file);
 	printf("log_level = \"%s\";\n", c->log_level);
 	print_list("worker_roles", c->worker_roles);
 	printf("http = { ca_file = \"%s\"; user_agent = \"%s\"; "
 	       "timeout_seconds = %d; max_retries = %d; };\n",
 	       c->http_ca_file, c->http_user_agent, c->http_timeout_s,
 	       c->http_max_retries);
-	printf("jobs = { max_attempts = %d; stale_seconds = %d; };\n",
-	       c->jobs_max_attempts, c->jobs_stale_s);
+	printf("jobs = { max_attempts = %d; stale_seconds = %d; "
+	       "max_running = %d; heartbeat_timeout_seconds = %d; };\n",
+	       c->jobs_max_attempts, c->jobs_stale_s, c->jobs_max_running,
+	       c->jobs_heartbeat_timeout_s);
 }
 
 void conf_free(struct conf *c)
@@ -387,6 +404,7 @@ void conf_free(struct conf *c)
 	list_free(c->plugin_dirs);
 	free(c->listen);
 	free(c->key_file);
+	free(c->jwt_key_file);
 	free(c->log_level);
 	list_free(c->worker_roles);
 	free(c->http_ca_file);

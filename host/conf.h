@@ -11,6 +11,7 @@ struct conf {
 	char **plugin_dirs;  /* NULL-terminated */
 	char *listen;        /* host:port of the HTTP/WebSocket server */
 	char *key_file;      /* AES key for credentials at rest */
+	char *jwt_key_file;  /* HS256 key of API tokens (created 0600) */
 	char *log_level;
 	char **worker_roles; /* NULL-terminated */
 	char *http_ca_file;  /* "" = system store */
@@ -19,6 +20,8 @@ struct conf {
 	int http_max_retries;
 	int jobs_max_attempts;
 	int jobs_stale_s;    /* raw rows stuck this long are swept again */
+	int jobs_max_running; /* jobs one daemon runs at once */
+	int jobs_heartbeat_timeout_s; /* RUNNING without heartbeat: stuck */
 };
 
 /* The default path: $(sysconfdir)/pulse-host/pulse-host.conf. */

@@ -7,9 +7,43 @@ host_libpulsehost_la_SOURCES = \
 	host/cmd_config.c host/cmd_plugins.c \
 	host/conf.c host/conf.h \
 	host/hostapi.c host/hostapi.h host/job.h \
+	host/http.c host/http.h \
+	host/ratelimit.c host/ratelimit.h \
 	host/loader.c host/loader.h \
 	host/log.c host/log.h \
-	host/strbuf.c host/strbuf.h
+	host/queue.c host/queue.h \
+	host/worker.c host/worker.h host/cmd_worker.c \
+	host/strbuf.c host/strbuf.h \
+	host/db.c host/db.h \
+	host/migrate.c host/migrate.h host/cmd_migrate.c \
+	host/crypto.c host/crypto.h \
+	host/tenant.c host/tenant.h host/cmd_tenant.c \
+	host/settings.c host/settings.h \
+	host/integration.c host/integration.h host/cmd_integration.c \
+	host/store.c host/store.h \
+	host/entity.c host/entity.h \
+	host/record.c host/record.h \
+	host/load.c host/load.h \
+	host/pipeline.c host/pipeline.h \
+	host/runner.c host/runner.h host/cmd_job.c \
+	host/dora.c host/dora.h host/cmd_dora.c
+# The schema migrations, compiled into the binary (migrate_files[] in
+# host/migrate.h) so an installed pulse-host needs no data files. Add a new
+# migration here, in order; never edit an applied one.
+MIGRATION_FILES = \
+	host/migrations/001_core.sql \
+	host/migrations/002_warehouse.sql \
+	host/migrations/003_rls.sql \
+	host/migrations/004_host_functions.sql \
+	host/migrations/010_dora.sql \
+	host/migrations/020_orchestrator.sql
+EXTRA_DIST += $(MIGRATION_FILES) host/embed-sql.sh
+nodist_host_libpulsehost_la_SOURCES = host/migrations-sql.c
+CLEANFILES += host/migrations-sql.c
+host/migrations-sql.c: $(MIGRATION_FILES) host/embed-sql.sh
+	$(AM_V_GEN)$(MKDIR_P) host && \
+	$(SHELL) $(srcdir)/host/embed-sql.sh $(srcdir) $(MIGRATION_FILES) > $@-t && \
+	mv $@-t $@
 host_libpulsehost_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(PQ_CFLAGS) \
 	$(JSONC_CFLAGS) $(CONFIG_CFLAGS) $(GCRYPT_CFLAGS) $(RABBITMQ_CFLAGS) \
 	$(LWS_CFLAGS)

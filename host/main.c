@@ -10,10 +10,18 @@
 
 #include "cli.h"
 #include "log.h"
+#include "queue.h"
 
 static const struct cli_cmd commands[] = {
 	{"plugins", cmd_plugins, "list loaded plugins, or show one's config fields"},
 	{"config", cmd_config, "check a configuration file, or print the effective one"},
+	{"migrate", cmd_migrate, "create or upgrade the database schema (and the app role)"},
+	{"tenant", cmd_tenant, "add or list tenants"},
+	{"integration", cmd_integration, "add, list, show integrations; set secrets"},
+	{"job", cmd_job, "run an integration's job now"},
+	{"worker", cmd_worker, "consume the transform queue (scale-out with a broker)"},
+	{"queue", cmd_queue, "show the broker's pulse queues"},
+	{"dora", cmd_dora, "DORA metrics of a tenant (deployment frequency, lead time, ...)"},
 	{NULL, NULL, NULL},
 };
 
@@ -116,6 +124,7 @@ int main(int argc, char **argv)
 				     cli.conf.log_level ? cli.conf.log_level : "info"));
 	for (i = 0; i < nextra; i++)
 		conf_add_plugin_dir(&cli.conf, extra[i]);
+	queue_register(); /* job run publishes raw ids when broker_url is set */
 	rc = cli_dispatch(&cli, commands, "pulse-host", NULL, argc - optind,
 			  argv + optind);
 out:

@@ -1,1 +1,111 @@
-# placeholder until the harness lands
+# Test suite (included from the top-level Makefile.am).
+#
+# `make check` starts ONE private PostgreSQL and ONE private RabbitMQ on free
+# loopback ports (tests/harness/servers), runs every test in TESTS with their
+# URLs in the environment, and stops them afterwards, also when tests fail.
+# See docs/testing.md.
+#
+# Every test gets in its environment:
+#   PULSE_HOST_DATABASE_URL  postgresql://pulse_app:...@127.0.0.1:PORT/pulse
+#                            (plain role, owns database "pulse"; RLS applies)
+#   PULSE_TEST_PG_ADMIN_URL  superuser URL (CREATE DATABASE / ROLE)
+#   PULSE_HOST_BROKER_URL    amqp://guest:guest@127.0.0.1:PORT/%2f
+#   PULSE_TEST_PG_DIR, PULSE_TEST_RMQ_DIR, PULSE_TEST_HARNESS_DIR
+#                            server directories for tests/harness/lib.sh
+#   abs_top_builddir, abs_top_srcdir, srcdir
+#   PULSE_HOST_BIN           the built host/pulse-host
+# Tests run in parallel (make -j) against the same servers: use your own
+# database (pg_create_db) or vhost (rmq_add_vhost) or unique queue names.
+# A test that stops or restarts a broker must start its own (lib.sh).
+#
+# Adding a C (cmocka) test, e.g. tests/unit/test-conf.c:
+#
+#   check_PROGRAMS += tests/unit/test-conf
+#   tests_unit_test_conf_SOURCES = tests/unit/test-conf.c
+#   tests_unit_test_conf_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+#   tests_unit_test_conf_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
+#   TESTS += tests/unit/test-conf
+#
+# Adding a shell test, e.g. tests/integration/foo.sh (bash; exit 0 = PASS,
+# 77 = SKIP, 99 = hard error, anything else = FAIL):
+#
+#   TESTS += tests/integration/foo.sh
+#   EXTRA_DIST += tests/integration/foo.sh
+#
+# and start it with
+#
+#   set -euo pipefail
+#   . "$abs_top_srcdir/tests/harness/lib.sh"    # only if it needs the helpers
+#
+# Run one test:   make check TESTS=tests/integration/foo.sh
+# Keep servers between runs: see tests/harness/servers (PULSE_TEST_HARNESS_ENV).
+
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = bash
+
+# Written by the harness for the duration of a run; sourced by every test.
+PULSE_TEST_ENV_FILE = tests/harness/servers.env
+
+# Sanitizer settings only matter for a --enable-sanitizers build. Leak
+# reports from third-party libraries are suppressed in tests/lsan.supp
+# (never our own frames). Values already in the environment win.
+AM_TESTS_ENVIRONMENT = \
+	abs_top_builddir='$(abs_top_builddir)'; export abs_top_builddir; \
+	abs_top_srcdir='$(abs_top_srcdir)'; export abs_top_srcdir; \
+	PULSE_HOST_BIN='$(abs_top_builddir)/host/pulse-host$(EXEEXT)'; export PULSE_HOST_BIN; \
+	. '$(abs_top_builddir)/$(PULSE_TEST_ENV_FILE)'; \
+	ASAN_OPTIONS="$${ASAN_OPTIONS-detect_leaks=1}"; export ASAN_OPTIONS; \
+	LSAN_OPTIONS="suppressions=$(abs_top_srcdir)/tests/lsan.supp:print_suppressions=0$${LSAN_OPTIONS:+:$$LSAN_OPTIONS}"; \
+	export LSAN_OPTIONS; \
+	UBSAN_OPTIONS="$${UBSAN_OPTIONS-print_stacktrace=1:halt_on_error=1}"; export UBSAN_OPTIONS;
+
+# Servers up before the first test log is made, down after the last one
+# (logs are made even for failing tests, so teardown always runs). If make
+# dies first (^C, kill), the watchdog left by make-up stops them.
+# (The summary log is named through our own variable: automake would read
+# a rule for "$(TEST_SUITE_LOG)" as overriding its own, while this only adds
+# a prerequisite to it.)
+PULSE_TEST_SUITE_LOG = $(TEST_SUITE_LOG)
+$(TEST_LOGS): pulse-test-servers-up
+$(PULSE_TEST_SUITE_LOG): pulse-test-servers-down
+
+pulse-test-servers-up:
+	@bash '$(srcdir)/tests/harness/servers' make-up '$(PULSE_TEST_ENV_FILE)' $$PPID
+
+pulse-test-servers-down: $(TEST_LOGS)
+	@bash '$(srcdir)/tests/harness/servers' make-down '$(PULSE_TEST_ENV_FILE)'
+
+.PHONY: pulse-test-servers-up pulse-test-servers-down
+
+CLEANFILES += $(PULSE_TEST_ENV_FILE)
+
+EXTRA_DIST += \
+	tests/harness/lib.sh \
+	tests/harness/servers \
+	tests/lsan.supp \
+	tests/run-all.sh
+
+# The harness tests itself.
+TESTS += \
+	tests/integration/harness.sh \
+	tests/integration/harness-restart.sh
+EXTRA_DIST += \
+	tests/integration/harness.sh \
+	tests/integration/harness-restart.sh
+
+# Queue (host/queue.c): C checks against real brokers, driven by queue.sh
+# (a vhost of its own on the suite broker, plus a private node it restarts).
+check_PROGRAMS += tests/unit/test-queue
+tests_unit_test_queue_SOURCES = tests/unit/test-queue.c
+tests_unit_test_queue_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_queue_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
+TESTS += tests/integration/queue.sh
+EXTRA_DIST += tests/integration/queue.sh
+
+# HTTP service (host/http.c, host/ratelimit.c) against a scripted server
+# inside the test: retries, truncation, 401/403/404, rate limits, 304.
+check_PROGRAMS += tests/unit/test-http
+tests_unit_test_http_SOURCES = tests/unit/test-http.c
+tests_unit_test_http_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_http_LDADD = host/libpulsehost.la $(CMOCKA_LIBS) -lpthread
+TESTS += tests/unit/test-http

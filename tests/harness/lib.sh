@@ -38,7 +38,8 @@
 #                          port range to pick from (default 20000-32000, below
 #                          Linux's ephemeral range so outgoing connections
 #                          never take them)
-#   PULSE_TEST_START_TIMEOUT  seconds to wait for a server (default 120)
+#   PULSE_TEST_START_TIMEOUT  seconds to wait for a server (default 300;
+#                          ~7 s is normal, loaded machines take far longer)
 
 # ---------------------------------------------------------------- general
 
@@ -79,25 +80,50 @@ harness_tcp_ready() {
 	( exec 3<>"/dev/tcp/$1/$2" ) 2>/dev/null
 }
 
+# harness_alive PID: true if PID runs. A zombie waiting to be reaped does
+# not count (in containers PID 1 may be slow to reap), unless other threads
+# of it are still exiting (and may still hold its sockets).
+harness_alive() {
+	local key val state= threads=1
+	kill -0 "$1" 2>/dev/null || return 1
+	while read -r key val _; do
+		case $key in
+		State:) state=$val ;;
+		Threads:) threads=$val ;;
+		esac
+	done < "/proc/$1/status" 2>/dev/null || return 1
+	[ "$state" != Z ] || [ "$threads" -gt 1 ]
+}
+
+# harness_wait_exit PID SECONDS: wait until PID is gone; false on timeout.
+harness_wait_exit() {
+	local i
+	for i in $(seq $(( $2 * 10 ))); do
+		harness_alive "$1" || return 0
+		sleep 0.1
+	done
+	! harness_alive "$1"
+}
+
 # harness_sweep DIR: kill every process carrying PULSE_HARNESS_OWNER=DIR
 # (TERM, then KILL after 5 s). Only processes started for DIR carry it.
 harness_sweep() {
-	local want="PULSE_HARNESS_OWNER=$1" p pid pids i
+	local want="PULSE_HARNESS_OWNER=$1" f pid pids i
 	pids=()
-	for p in /proc/[0-9]*; do
-		pid=${p#/proc/}
+	# One grep over every environ file (-z: NUL-separated entries, -x -F:
+	# the exact entry); unreadable ones (other users' when not root) skipped.
+	while IFS= read -r f; do
+		pid=${f#/proc/}; pid=${pid%/environ}
 		[ "$pid" = "$$" ] || [ "$pid" = "${BASHPID:-}" ] && continue
-		if grep -qzxF -e "$want" "$p/environ" 2>/dev/null; then
-			pids+=("$pid")
-		fi
-	done
+		pids+=("$pid")
+	done < <(grep -lzxF -e "$want" /proc/[0-9]*/environ 2>/dev/null)
 	[ "${#pids[@]}" -gt 0 ] || return 0
 	harness_log "killing leftover processes of $1: ${pids[*]}"
 	kill -TERM "${pids[@]}" 2>/dev/null
 	for i in $(seq 50); do
 		local alive=()
 		for pid in "${pids[@]}"; do
-			kill -0 "$pid" 2>/dev/null && alive+=("$pid")
+			harness_alive "$pid" && alive+=("$pid")
 		done
 		[ "${#alive[@]}" -eq 0 ] && return 0
 		pids=("${alive[@]}")
@@ -126,6 +152,30 @@ _harness_port_busy() {
 		[ -n "$(ss -Htan "sport = :$1" 2>/dev/null)" ] && return 0
 	fi
 	return 1
+}
+
+# harness_port_listening PORT: true if some socket listens on TCP PORT.
+harness_port_listening() {
+	local hex f _sl local_addr _rem st _rest
+	hex=$(printf '%04X' "$1")
+	for f in /proc/net/tcp /proc/net/tcp6; do
+		[ -r "$f" ] || continue
+		while read -r _sl local_addr _rem st _rest; do
+			[ "$st" = 0A ] || continue
+			case $local_addr in *":$hex") return 0 ;; esac
+		done < "$f"
+	done
+	return 1
+}
+
+# harness_wait_port_closed PORT SECONDS: wait until nothing listens on PORT.
+harness_wait_port_closed() {
+	local i
+	for i in $(seq $(( $2 * 10 ))); do
+		harness_port_listening "$1" || return 0
+		sleep 0.1
+	done
+	harness_err "port $1 still has a listener after $2 s"
 }
 
 # harness_free_port OWNER: print a free loopback TCP port and reserve it for
@@ -340,7 +390,7 @@ pg_start() {
 		_pg_write_conf "$dir" || return 1
 		if PULSE_HARNESS_OWNER=$dir _pg_as "$dir" setsid -w "$bindir/pg_ctl" \
 			-D "$dir/data" -l "$dir/postgresql.log" -w \
-			-t "${PULSE_TEST_START_TIMEOUT:-120}" start >> "$dir/pg_ctl.log" 2>&1; then
+			-t "${PULSE_TEST_START_TIMEOUT:-300}" start >> "$dir/pg_ctl.log" 2>&1; then
 			break
 		fi
 		# A port taken between the check and the bind: pick another one,
@@ -381,16 +431,16 @@ pg_restart() { pg_stop "$1" && pg_start "$1"; }
 # pg_create_db DIR NAME [OWNER]: create database NAME (owned by OWNER).
 pg_create_db() {
 	local dir=$1 name=$2 owner=${3:-postgres}
-	pg_psql "$dir" -v name="$name" -v owner="$owner" \
-		-c 'CREATE DATABASE :"name" OWNER :"owner"'
+	printf '%s\n' 'CREATE DATABASE :"name" OWNER :"owner";' |
+		pg_psql "$dir" -v name="$name" -v owner="$owner"
 }
 
 # pg_create_role DIR NAME PASSWORD: create a plain login role (no
 # superuser, no BYPASSRLS).
 pg_create_role() {
 	local dir=$1
-	pg_psql "$dir" -v name="$2" -v pw="$3" \
-		-c 'CREATE ROLE :"name" LOGIN PASSWORD :'"'"'pw'"'"' NOSUPERUSER NOBYPASSRLS'
+	printf '%s\n' "CREATE ROLE :\"name\" LOGIN PASSWORD :'pw' NOSUPERUSER NOBYPASSRLS;" |
+		pg_psql "$dir" -v name="$2" -v pw="$3"
 }
 
 # ---------------------------------------------------------------- RabbitMQ
@@ -443,11 +493,13 @@ _rmq_env() {
 	unset RABBITMQ_ENV_LOADED
 }
 
-# rmq_ctl DIR ARGS...: rabbitmqctl against the node in DIR.
+# rmq_ctl DIR ARGS...: rabbitmqctl against the node in DIR (gives up after
+# $PULSE_TEST_CTL_TIMEOUT seconds, default 120).
 rmq_ctl() {
 	local dir=$1 bindir; shift
 	bindir=$(_rmq_bindir) || return 1
-	( _rmq_env "$dir" && exec "$bindir/rabbitmqctl" -n "$RABBITMQ_NODENAME" "$@" )
+	( _rmq_env "$dir" && exec timeout "${PULSE_TEST_CTL_TIMEOUT:-120}" \
+		"$bindir/rabbitmqctl" -n "$RABBITMQ_NODENAME" "$@" )
 }
 
 # rmq_running DIR: true if the node in DIR runs and accepts AMQP connections.
@@ -455,7 +507,7 @@ rmq_running() {
 	local pid
 	[ -f "$1/rabbitmq.pid" ] && [ -f "$1/ports" ] || return 1
 	pid=$(cat "$1/rabbitmq.pid" 2>/dev/null) || return 1
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && harness_tcp_ready 127.0.0.1 "$(rmq_port "$1")"
+	[ -n "$pid" ] && harness_alive "$pid" && harness_tcp_ready 127.0.0.1 "$(rmq_port "$1")"
 }
 
 _rmq_init() {
@@ -488,7 +540,7 @@ rmq_start() {
 	local dir=$1 bindir tries=0 first=0 t0 timeout
 	[ -n "$dir" ] || { harness_err "usage: rmq_start DIR"; return 1; }
 	t0=$(harness_now)
-	timeout=${PULSE_TEST_START_TIMEOUT:-120}
+	timeout=${PULSE_TEST_START_TIMEOUT:-300}
 	bindir=$(_rmq_bindir) || return 1
 	mkdir -p "$dir" || return 1
 	dir=$(harness_abspath "$dir") || return 1
@@ -505,6 +557,7 @@ rmq_start() {
 		rm -f "$dir/rabbitmq.pid"
 		if ( _rmq_env "$dir" && cd "$dir" &&
 			exec "$bindir/rabbitmq-server" -detached ) >> "$dir/server.out" 2>&1 &&
+			PULSE_TEST_CTL_TIMEOUT=$((timeout + 30)) \
 			rmq_ctl "$dir" wait "$dir/rabbitmq.pid" --timeout "$timeout" \
 				>> "$dir/server.out" 2>&1 &&
 			_harness_wait_tcp 127.0.0.1 "$(rmq_port "$dir")" 30; then
@@ -544,15 +597,19 @@ rmq_stop() {
 	local dir=$1 pid
 	[ -d "$dir" ] || return 0
 	dir=$(harness_abspath "$dir") || return 1
+	# SIGTERM is a graceful shutdown for RabbitMQ >= 3.8 (queues and
+	# message stores are closed cleanly), and faster than `rabbitmqctl stop`.
 	if [ -f "$dir/rabbitmq.pid" ] && pid=$(cat "$dir/rabbitmq.pid") &&
-		[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		if ! timeout 60 bash -c '. "$1"; rmq_ctl "$2" stop "$2/rabbitmq.pid"' _ \
-			"${BASH_SOURCE[0]}" "$dir" >> "$dir/server.out" 2>&1; then
-			harness_log "rabbitmqctl stop failed for $dir; killing"
+		[ -n "$pid" ] && harness_alive "$pid"; then
+		kill -TERM "$pid" 2>/dev/null
+		if ! harness_wait_exit "$pid" 60; then
+			harness_log "RabbitMQ in $dir ignored SIGTERM for 60 s; killing"
+			kill -KILL "$pid" 2>/dev/null
 		fi
 	fi
 	harness_sweep "$dir"
 	rm -f "$dir/rabbitmq.pid"
+	[ -f "$dir/ports" ] && harness_wait_port_closed "$(rmq_port "$dir")" 30
 	return 0
 }
 
@@ -560,10 +617,11 @@ rmq_stop() {
 rmq_kill() {
 	local pid
 	pid=$(cat "$1/rabbitmq.pid" 2>/dev/null) || return 0
-	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-	while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+	[ -n "$pid" ] || return 0
+	kill -KILL "$pid" 2>/dev/null
+	harness_wait_exit "$pid" 30
 	rm -f "$1/rabbitmq.pid"
-	return 0
+	harness_wait_port_closed "$(rmq_port "$1")" 30
 }
 
 # rmq_restart DIR: stop and start again (same ports, same node, same data).

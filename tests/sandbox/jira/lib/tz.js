@@ -31,16 +31,17 @@ function isValidTimeZone(tz) {
 function offsetMinutes(tz, ms) {
   if (tz === 'UTC' || tz === 'Etc/UTC') return 0;
   const bucket = Math.floor(ms / 900000);
-  const key = tz + '|' + bucket;
-  let off = offCache.get(key);
+  let m = offCache.get(tz);
+  if (!m) { m = new Map(); offCache.set(tz, m); }
+  let off = m.get(bucket);
   if (off !== undefined) return off;
   const t = bucket * 900000;
   const p = {};
   for (const part of formatter(tz).formatToParts(t)) p[part.type] = part.value;
   const asUtc = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour % 24, +p.minute, +p.second);
   off = Math.round((asUtc - t) / 60000);
-  if (offCache.size > 200000) offCache.clear();
-  offCache.set(key, off);
+  if (m.size > 200000) m.clear();
+  m.set(bucket, off);
   return off;
 }
 

@@ -1,0 +1,52 @@
+/* crypto: AES-256-GCM for integration credentials at rest (libgcrypt). */
+#ifndef PULSE_CRYPTO_H
+#define PULSE_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CRYPTO_KEY_LEN 32
+
+struct crypto_key {
+	unsigned char k[CRYPTO_KEY_LEN];
+};
+
+/* Initialise libgcrypt once (safe to call repeatedly). 0 or -1. */
+int crypto_init(char *err, size_t errlen);
+
+/*
+ * Read the key file at path. If it does not exist and create is set, make
+ * it (O_CREAT|O_EXCL, mode 0600, 32 strong random bytes). A file readable
+ * by group or others, or of the wrong size, is refused with a message that
+ * says how to fix it. Returns 0, or -1 with err set. Wipe the key with
+ * crypto_wipe when done.
+ */
+int crypto_key_load(const char *path, int create, struct crypto_key *key,
+		    char *err, size_t errlen);
+
+/*
+ * Encrypt n bytes. The blob is version(1) || nonce(12) || tag(16) ||
+ * ciphertext, and is bound to (tenant_id, integration_id) as associated
+ * data, so a blob copied to another integration does not decrypt.
+ * *out is malloc'd (caller frees), *outlen its size. 0 or -1.
+ */
+int crypto_seal(const struct crypto_key *key, int64_t tenant_id,
+		int64_t integration_id, const void *plain, size_t n,
+		unsigned char **out, size_t *outlen, char *err, size_t errlen);
+
+/*
+ * Decrypt a blob from crypto_seal. *plain is malloc'd and NUL-terminated
+ * (caller wipes it with crypto_free_secret), *n its length. Fails with a
+ * clear message for a wrong key, a tampered blob or another integration's
+ * blob. 0 or -1.
+ */
+int crypto_open(const struct crypto_key *key, int64_t tenant_id,
+		int64_t integration_id, const unsigned char *blob, size_t len,
+		char **plain, size_t *n, char *err, size_t errlen);
+
+/* Zero memory the compiler may not optimise away. */
+void crypto_wipe(void *p, size_t n);
+/* Wipe a NUL-terminated secret and free it (NULL is fine). */
+void crypto_free_secret(char *s);
+
+#endif

@@ -1,0 +1,59 @@
+/* db: libpq helpers. Business tables are only ever touched inside
+ * db_tenant_begin(), which scopes the transaction to one tenant (RLS). */
+#ifndef PULSE_DB_H
+#define PULSE_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+/*
+ * Connect to url. On failure returns NULL and err says which database
+ * (password masked) and what to do. The caller owns the connection
+ * (PQfinish). The session gets application_name "pulse-host" and
+ * client_encoding UTF8.
+ */
+PGconn *db_connect(const char *url, char *err, size_t errlen);
+
+/* url with any password replaced by "***", into out. */
+void db_mask_url(const char *url, char *out, size_t outlen);
+
+/* Run one parameterless statement (or several separated by ';').
+ * Returns 0, or -1 with "what failed: server message" in err. */
+int db_exec(PGconn *c, const char *sql, char *err, size_t errlen);
+
+/*
+ * Run sql with n text parameters (NULL entries are SQL NULL). Returns the
+ * result (caller PQclear()s it) when it is COMMAND_OK or TUPLES_OK, else
+ * NULL with the server's message in err.
+ */
+PGresult *db_query(PGconn *c, char *err, size_t errlen, const char *sql,
+		   int n, const char *const *params);
+
+/* "BEGIN; SET LOCAL app.tenant_id = '<id>'". Returns 0 or -1 (err). */
+int db_tenant_begin(PGconn *c, int64_t tenant_id, char *err, size_t errlen);
+/* Plain BEGIN, for the few cross-tenant calls (SECURITY DEFINER functions). */
+int db_begin(PGconn *c, char *err, size_t errlen);
+int db_commit(PGconn *c, char *err, size_t errlen);
+/* Roll back if a transaction is open; never fails loudly. */
+void db_rollback(PGconn *c);
+
+/* SQLSTATE classes worth a retry (connection lost, serialization,
+ * deadlock, too many connections). */
+int db_error_is_transient(const PGresult *r);
+/* True if the connection is gone (so the caller reconnects). */
+int db_conn_lost(PGconn *c);
+
+/* Parse a decimal int64 (a result cell); 0 on NULL or garbage. */
+int64_t db_int64(const PGresult *r, int row, int col);
+/* Format an int64 into buf (>= 24 bytes); returns buf. */
+const char *db_i64(char *buf, int64_t v);
+
+/* "host:pid" of this process, used as the owner of claimed rows. */
+const char *db_owner_id(void);
+/* True only if owner ("host:pid") is a live process on this host. An
+ * owner on another host is "not known alive": callers judge it by age. */
+int db_owner_alive(const char *owner);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * http: the host's outgoing HTTP service behind the plugin API's http,
+ * wait_until and rate_budget calls (libcurl).
+ *
+ * The host owns everything that is not the plugin's business: auth
+ * injection and token rotation, retries with backoff, primary and
+ * secondary rate limits, ETags, timeouts, TLS. See docs/http.md.
+ *
+ * Wiring (the job's owner, e.g. the runner):
+ *
+ *     struct job_backend be = { ...state_get, state_set, secret_get,
+ *                               progress, cancelled... };
+ *     http_backend_install(&be);          // sets be.http/wait_until/rate_budget
+ *     job.be = &be;
+ *     struct http_client *hc = http_client_new(&conf, &job);
+ *     ... plugin extract runs ...
+ *     if (extract returned PULSE_OK) http_client_commit(hc);  // ETags
+ *     http_client_free(hc);
+ *
+ * The client uses the job's secret_get (auth), state_get/state_set (ETags),
+ * progress (visible waits) and cancelled callbacks, when present.
+ *
+ * A process-wide alternative (what runner_set_http_backend expects):
+ * http_set_default_conf(&conf) and http_backend_install(&hooks) once at
+ * startup; each job then gets its client on its first request.
+ */
+#ifndef PULSE_HTTP_H
+#define PULSE_HTTP_H
+
+#include <stdint.h>
+
+#include <pulse-host/plugin.h>
+
+struct conf;
+struct job_backend;
+struct pulse_job;
+struct http_client;
+
+/* Limits of one integration, shared by every client of that integration
+ * in this process. Zero means the default. */
+struct http_limits {
+	int max_concurrent;    /* requests in flight at once (default 4) */
+	int requests_per_hour; /* host-side budget (default: none, obey the
+				  server's rate-limit headers only) */
+};
+
+/*
+ * A client for one job: one libcurl easy handle (connection reuse,
+ * HTTP/2 over TLS when offered), settings from conf (http.* keys), bound
+ * to `job` so the job_backend callbacks find it. Returns NULL when out of
+ * memory or when libcurl cannot start. The caller owns the client and
+ * frees it with http_client_free before the job goes away. conf is
+ * copied; job is borrowed.
+ */
+struct http_client *http_client_new(const struct conf *conf,
+				    struct pulse_job *job);
+void http_client_free(struct http_client *hc);
+
+/*
+ * ETags (PULSE_HTTP_CONDITIONAL): the ETag of a 200 is saved with the
+ * job's state_set (key "etag:<sha256 of url>") when the job's next
+ * request starts — the plugin stores each page before asking for the
+ * next, so an ETag never outlives a page that was not stored — and by
+ * http_client_commit, which the owner calls once the extract succeeded
+ * (it saves the last one). Returns 0, or -1 if a state_set failed.
+ */
+int http_client_commit(struct http_client *hc);
+
+/*
+ * Settings for jobs whose owner installed the callbacks but never called
+ * http_client_new: such a job gets a client on its first request, freed
+ * by http_global_cleanup or when the job struct is reused for another
+ * run. conf is copied (NULL: built-in defaults).
+ */
+void http_set_default_conf(const struct conf *conf);
+
+/* Set the integration's limits (call before the first request). */
+void http_client_set_limits(struct http_client *hc,
+			    const struct http_limits *lim);
+
+/* Point be->http, be->wait_until and be->rate_budget at this module. */
+void http_backend_install(struct job_backend *be);
+
+/* The callbacks themselves (also usable directly). A job without a
+ * client gets one on first use (see http_set_default_conf). */
+int32_t http_request(struct pulse_job *job, const pulse_http_request *req,
+		     pulse_http_response **resp);
+int32_t http_wait_until(struct pulse_job *job, int64_t until,
+			const char *reason);
+void http_rate_budget(struct pulse_job *job, int64_t remaining,
+		      int64_t limit, int64_t reset_epoch);
+
+/* Counters of one client, for tests, benchmarks and job stats. */
+struct http_stats {
+	uint64_t requests;     /* attempts sent, retries included */
+	uint64_t retries;
+	uint64_t not_modified; /* 304s */
+	uint64_t waits;        /* rate-limit or plugin waits */
+	uint64_t wait_ms;      /* time spent in them */
+	uint64_t bytes;        /* response bytes received */
+};
+void http_client_stats(const struct http_client *hc, struct http_stats *out);
+
+/* libcurl global init/cleanup; call once per process (main does). Safe to
+ * call more than once. */
+int http_global_init(void);
+void http_global_cleanup(void);
+
+#endif

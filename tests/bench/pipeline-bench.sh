@@ -1,0 +1,2 @@
+#!/bin/bash
+echo "pipeline-bench: not written yet"

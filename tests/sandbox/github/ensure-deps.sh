@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# ensure-deps.sh: make the GitHub sandbox runnable.
+#
+#  1. Installs Debian's nodejs and npm when `node` or `npm` is missing
+#     (needs root or sudo; apt-get update runs first).
+#  2. Runs `npm install` into this folder's node_modules when it is missing
+#     or does not hold exactly the versions pinned in package.json.
+#
+# Idempotent and quiet when everything is in place. Exit status non-zero on
+# failure, with the reason on stderr.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+say() { printf 'github-sandbox deps: %s\n' "$*" >&2; }
+
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	sudo=""
+	if [ "$(id -u)" -ne 0 ]; then
+		if command -v sudo >/dev/null 2>&1; then
+			sudo="sudo"
+		else
+			say "node/npm missing and not root (no sudo): install Debian's nodejs and npm"
+			exit 1
+		fi
+	fi
+	say "installing Debian packages nodejs and npm"
+	export DEBIAN_FRONTEND=noninteractive
+	$sudo apt-get update -qq
+	$sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+
+major="$(node -p 'process.versions.node.split(".")[0]')"
+if [ "$major" -lt 18 ]; then
+	say "node $(node --version) is too old; the sandbox needs Node.js 18 or newer"
+	exit 1
+fi
+
+# Are the pinned versions installed? (prints what is missing or different)
+check_installed() {
+	node - "$here" <<'EOF'
+const fs = require('fs');
+const path = require('path');
+const dir = process.argv[2];
+const want = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).dependencies || {};
+const bad = [];
+for (const [name, version] of Object.entries(want)) {
+  const p = path.join(dir, 'node_modules', ...name.split('/'), 'package.json');
+  let have = null;
+  try { have = JSON.parse(fs.readFileSync(p, 'utf8')).version; } catch (e) { have = null; }
+  if (have !== version) bad.push(`${name}: want ${version}, have ${have || 'none'}`);
+}
+if (!fs.existsSync(path.join(dir, 'node_modules', '@octokit', 'graphql-schema', 'schema.graphql'))) {
+  bad.push('@octokit/graphql-schema/schema.graphql missing');
+}
+if (bad.length) { console.log(bad.join('; ')); process.exit(1); }
+EOF
+}
+
+if reason="$(check_installed)"; then
+	exit 0
+fi
+say "npm install (${reason})"
+(
+	cd "$here"
+	npm install --no-package-lock --no-audit --no-fund --loglevel=error >&2
+)
+if ! reason="$(check_installed)"; then
+	say "npm install did not produce the pinned versions: ${reason}"
+	exit 1
+fi
