@@ -268,6 +268,11 @@ static void no_deployment_reason(const struct diag *d, char *buf, size_t len)
 			 d->environments ? d->environments : "?");
 }
 
+/* The other figures point at deployment frequency's full reason. */
+static const char *no_deployment_short =
+	"no successful production deployment in the window (see deployment "
+	"frequency)";
+
 static const char *no_mapping_reason =
 	"no work item type is mapped to Incident (see `pulse-host mapping`)";
 
@@ -331,9 +336,9 @@ static struct json_object *lead_time(const PGresult *r, const struct diag *d,
 
 	dora_format_duration(secs, display, sizeof(display));
 	snprintf(sample, sizeof(sample), "%" PRId64 " %s deployed in the window; "
-		 "%" PRId64 " PRs merged in it, %" PRId64 " of them not deployed",
+		 "%" PRId64 " %s merged in it, %" PRId64 " not deployed",
 		 changes, plural(changes, "change", "changes"), merged,
-		 merged - deployed);
+		 plural(merged, "PR", "PRs"), merged - deployed);
 	snprintf(method, sizeof(method), "first successful production deployment "
 		 "that contains the merge commit minus the first commit authored; "
 		 "found by commit range for %" PRId64 " %s, by the first deployment "
@@ -343,12 +348,9 @@ static struct json_object *lead_time(const PGresult *r, const struct diag *d,
 	reason[0] = '\0';
 	if (changes == 0) {
 		if (deployments == 0) {
-			char why[1024];
-
-			no_deployment_reason(d, why, sizeof(why));
 			snprintf(reason, sizeof(reason), "no merged PR in the window "
 				 "was deployed (%" PRId64 " merged, 0 deployed): %s",
-				 merged, why);
+				 merged, no_deployment_short);
 		} else if (merged > 0) {
 			snprintf(reason, sizeof(reason), "no merged PR in the window "
 				 "was deployed (%" PRId64 " merged, %" PRId64
@@ -413,7 +415,7 @@ static struct json_object *failure_rate(const PGresult *r, const struct diag *d)
 	if (d->incident_mappings == 0)
 		snprintf(reason, sizeof(reason), "%s", no_mapping_reason);
 	else if (deps == 0)
-		no_deployment_reason(d, reason, sizeof(reason));
+		snprintf(reason, sizeof(reason), "%s", no_deployment_short);
 	o = figure(ok, pct, 2, "percent", display, dora_band_failure_rate(pct),
 		   deps, sample, method, reason);
 	put_int(o, "deployments", deps);
@@ -710,6 +712,11 @@ static const char *jstr(struct json_object *o, const char *k)
 	return v ? json_object_get_string(v) : NULL;
 }
 
+static int64_t jint(struct json_object *o, const char *k)
+{
+	return json_object_get_int64(json_object_object_get(o, k));
+}
+
 static void print_figure(FILE *out, const char *title, struct json_object *f)
 {
 	const char *v = jstr(f, "display"), *band = jstr(f, "band");
@@ -720,11 +727,6 @@ static void print_figure(FILE *out, const char *title, struct json_object *f)
 
 void dora_report_print(FILE *out, struct json_object *report)
 {
-	struct json_object *sc = json_object_object_get(report, "scope");
-	struct json_object *win = json_object_object_get(report, "window");
-	struct json_object *t = json_object_object_get(report, "tenant");
-	struct json_object *lt = json_object_object_get(report, "lead_time");
-	struct json_object *b = json_object_object_get(lt, "breakdown");
 	static const char *const keys[] = {"deployment_frequency", "lead_time",
 					   "change_failure_rate", "recovery_time"};
 	static const char *const titles[] = {"deployment frequency",
@@ -732,57 +734,68 @@ void dora_report_print(FILE *out, struct json_object *report)
 					     "change failure rate",
 					     "recovery time"};
 	static const char *const phases[] = {"coding", "pickup", "review", "deploy"};
+	struct json_object *sc = json_object_object_get(report, "scope");
+	struct json_object *win = json_object_object_get(report, "window");
+	struct json_object *t = json_object_object_get(report, "tenant");
+	struct json_object *lt = json_object_object_get(report, "lead_time");
+	struct json_object *cfr = json_object_object_get(report, "change_failure_rate");
+	struct json_object *m = json_object_object_get(lt, "methods");
+	struct json_object *a = json_object_object_get(cfr, "attribution");
+	struct json_object *b = json_object_object_get(lt, "breakdown");
+	struct json_object *repos = json_object_object_get(sc, "repositories");
 	const char *name = jstr(t, "name");
 	char scope_text[300];
-	size_t i;
+	size_t i, k;
+	int64_t n;
 
-	if (jstr(sc, "repository"))
+	if (jstr(sc, "repository")) {
 		snprintf(scope_text, sizeof(scope_text), "repository %s",
 			 jstr(sc, "repository"));
-	else if (jstr(sc, "project"))
-		snprintf(scope_text, sizeof(scope_text), "project %s (%d %s)",
-			 jstr(sc, "project"),
-			 (int)json_object_array_length(json_object_object_get(sc, "repositories")),
-			 json_object_array_length(json_object_object_get(sc, "repositories")) == 1
-			 ? "repository" : "repositories");
-	else
-		snprintf(scope_text, sizeof(scope_text), "all %s repositories",
-			 jstr(sc, "repository_count"));
-	fprintf(out, "DORA metrics for tenant %s, %s, %.10s .. %.10s (%s days; "
-		"bands: %s)\n\n", name ? name : jstr(t, "id"), scope_text,
-		jstr(win, "from"), jstr(win, "to"), jstr(win, "days"),
-		jstr(report, "bands"));
+	} else if (jstr(sc, "project")) {
+		n = (int64_t)json_object_array_length(repos);
+		snprintf(scope_text, sizeof(scope_text), "project %s (%" PRId64
+			 " %s)", jstr(sc, "project"), n,
+			 plural(n, "repository", "repositories"));
+	} else {
+		n = jint(sc, "repository_count");
+		snprintf(scope_text, sizeof(scope_text), "all repositories (%" PRId64
+			 ")", n);
+	}
+	fprintf(out, "DORA metrics, tenant %s, %s, %.10s .. %.10s (%s days)\n\n",
+		name ? name : jstr(t, "id"), scope_text, jstr(win, "from"),
+		jstr(win, "to"), jstr(win, "days"));
 	fprintf(out, "%-22s %-15s %-7s %s\n", "METRIC", "VALUE", "BAND", "SAMPLE");
 	for (i = 0; i < 4; i++) {
-		struct json_object *f = json_object_object_get(report, keys[i]);
+		print_figure(out, titles[i], json_object_object_get(report, keys[i]));
+		if (i != 1 || !jstr(lt, "display"))
+			continue;
+		fprintf(out, "  %-20s", "breakdown (medians)");
+		for (k = 0; k < 4; k++) {
+			const char *v = jstr(json_object_object_get(b, phases[k]),
+					     "display");
 
-		print_figure(out, titles[i], f);
-		if (i == 1 && jstr(lt, "display")) {
-			size_t k;
-
-			fprintf(out, "  breakdown (medians):");
-			for (k = 0; k < 4; k++) {
-				struct json_object *p = json_object_object_get(b, phases[k]);
-				const char *v = jstr(p, "display");
-
-				fprintf(out, "%s %s %s", k ? "," : "", phases[k],
-					v ? v : "-");
-			}
-			fprintf(out, "\n");
+			fprintf(out, "%s%s %s", k ? ", " : " ", phases[k], v ? v : "-");
 		}
+		fprintf(out, "\n");
 	}
 	fprintf(out, "\n");
 	for (i = 0; i < 4; i++) {
-		struct json_object *f = json_object_object_get(report, keys[i]);
-		const char *why = jstr(f, "reason");
+		const char *why = jstr(json_object_object_get(report, keys[i]), "reason");
 
 		if (why)
-			fprintf(out, "%s: no value: %s\n", titles[i], why);
+			fprintf(out, "why no %s: %s\n", titles[i], why);
 	}
-	fprintf(out, "method: lead time %s\n", jstr(lt, "method"));
-	fprintf(out, "method: incidents: %s\n",
-		jstr(json_object_object_get(report, "change_failure_rate"),
-		     "attribution_method"));
+	if (jint(m, "commit_range") || jint(m, "deployment_after_merge"))
+		fprintf(out, "changes matched to deployments: %" PRId64 " by commit "
+			"range, %" PRId64 " by first deployment after the merge\n",
+			jint(m, "commit_range"), jint(m, "deployment_after_merge"));
+	if (jint(a, "project_mapping") || jint(a, "any_repository"))
+		fprintf(out, "incidents attributed: %" PRId64 " via project "
+			"mapping, %" PRId64 " via any repository (project not "
+			"mapped)\n", jint(a, "project_mapping"),
+			jint(a, "any_repository"));
+	fprintf(out, "bands: %s (elite, high, medium, low); definitions in "
+		"docs/dora.md; --json for methods\n", jstr(report, "bands"));
 }
 
 /* ------------------------------------------------------------ mapping */

@@ -66,8 +66,8 @@ struct http_client {
 	char last_resource[32];   /* bucket of the last response (rate_budget) */
 	size_t last_token;
 	struct rl_limiter *lim;
-	/* ETags of 200s not yet persisted: saved when the next request
-	 * starts (the plugin has stored the page by then) or by commit. */
+	/* ETags of this run's 200s, persisted by http_client_commit once the
+	 * extract succeeded (never for a failed run). */
 	struct etag_entry *etags;
 	size_t netags;
 	int etag_errors;
@@ -94,7 +94,6 @@ static int global_done;
 static struct conf default_conf;
 static int have_default_conf;
 
-static void flush_etags(struct http_client *hc);
 
 int http_global_init(void)
 {
@@ -1066,9 +1065,6 @@ int32_t http_request(struct pulse_job *job, const pulse_http_request *reqp,
 			      "needs a header name in auth_header", hc->label);
 		goto out;
 	}
-	/* The plugin has stored the previous response by now (it stores each
-	 * page before asking for the next): its ETag may be saved. */
-	flush_etags(hc);
 	safe_url(req.url, url, sizeof(url));
 	predict_resource(req.url, resource, sizeof(resource));
 	if (req.auth != PULSE_AUTH_NONE) {
@@ -1081,8 +1077,13 @@ int32_t http_request(struct pulse_job *job, const pulse_http_request *reqp,
 			goto out;
 	}
 	if (req.flags & PULSE_HTTP_CONDITIONAL) {
+		struct etag_entry *e;
+
 		etag_key(req.url, key, sizeof(key));
-		if (job->be && job->be->state_get) {
+		e = etag_find(hc, key);
+		if (e) {
+			etag = e->etag;
+		} else if (job->be && job->be->state_get) {
 			stored_etag = job->be->state_get(job, key);
 			etag = stored_etag;
 		}
@@ -1288,6 +1289,34 @@ int32_t http_wait_until(struct pulse_job *job, int64_t until, const char *reason
 	if (!hc)
 		return job_fail(job, PULSE_ERR_UNSUPPORTED,
 				"wait_until: no HTTP client is bound to this job");
+	/* The plugin saw the budget of the last request's token run out (e.g.
+	 * GraphQL RATE_LIMITED in a 200): mark it, and when another token
+	 * still has budget for that resource, switch instead of sleeping. */
+	if (hc->last_resource[0] && hc->last_token < hc->ntokens) {
+		struct rl_bucket *b = rl_bucket_get(&hc->tokens[hc->last_token],
+						    hc->last_resource, 1);
+		int64_t now_s = rl_server_now_ms(&hc->clock) / 1000;
+		size_t k;
+
+		if (b && until > now_s) {
+			b->remaining = 0;
+			b->reset_s = until;
+			b->known = 1;
+		}
+		for (k = 1; k < hc->ntokens; k++) {
+			size_t i = (hc->last_token + k) % hc->ntokens;
+
+			if (rl_bucket_usable(rl_bucket_get(&hc->tokens[i],
+							   hc->last_resource, 0), now_s)) {
+				log_info(CAT, "token_rotate integration=%lld resource=%s "
+					 "from=%zu to=%zu of=%zu (instead of waiting)",
+					 (long long)job->integration_id, hc->last_resource,
+					 hc->last_token + 1, i + 1, hc->ntokens);
+				hc->cur = i;
+				return PULSE_OK;
+			}
+		}
+	}
 	iso_utc(until, at, sizeof(at));
 	if (reason && *reason)
 		snprintf(step, sizeof(step), "%s", reason);

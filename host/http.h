@@ -57,12 +57,13 @@ struct http_client *http_client_new(const struct conf *conf,
 void http_client_free(struct http_client *hc);
 
 /*
- * ETags (PULSE_HTTP_CONDITIONAL): the ETag of a 200 is saved with the
- * job's state_set (key "etag:<sha256 of url>") when the job's next
- * request starts — the plugin stores each page before asking for the
- * next, so an ETag never outlives a page that was not stored — and by
- * http_client_commit, which the owner calls once the extract succeeded
- * (it saves the last one). Returns 0, or -1 if a state_set failed.
+ * ETags (PULSE_HTTP_CONDITIONAL): the ETags of this run's 200 responses
+ * are kept in memory and saved with the job's state_set (key
+ * "etag:<sha256 of url>") only by http_client_commit, which the owner
+ * calls once the extract succeeded. A failed or killed run saves none, so
+ * an ETag never stands for a page whose processing did not finish (the
+ * next run would get a 304 and skip it). Returns 0, or -1 if a state_set
+ * failed.
  */
 int http_client_commit(struct http_client *hc);
 

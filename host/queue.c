@@ -171,7 +171,7 @@ int queue_open(const char *url, const struct queue_opts *opts,
 	if (q->o.backoff_min_ms <= 0)
 		q->o.backoff_min_ms = 250;
 	if (q->o.backoff_max_ms <= 0)
-		q->o.backoff_max_ms = 30000;
+		q->o.backoff_max_ms = 10000;
 	if (q->o.backoff_max_ms < q->o.backoff_min_ms)
 		q->o.backoff_max_ms = q->o.backoff_min_ms;
 	if (q->o.retry_delay_ms <= 0)

@@ -45,7 +45,7 @@ struct queue_opts {
 				   before it reports failure (30000; <0: one
 				   try) */
 	int backoff_min_ms;     /* first reconnect delay (250) */
-	int backoff_max_ms;     /* cap of the exponential backoff (30000) */
+	int backoff_max_ms;     /* cap of the exponential backoff (10000) */
 	int retry_delay_ms;     /* queue_retry_later parking time (5000) */
 	/* Reconnect and wait loops return as soon as *stop is non-zero
 	   (a signal handler's flag). NULL: never. Borrowed. */

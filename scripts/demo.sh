@@ -73,7 +73,8 @@ echo "PostgreSQL on 127.0.0.1:$(pg_port "$work/pg")"
 step "Starting the sandbox APIs (GitHub, Jira)"
 bash "$src/tests/sandbox/github/ensure-deps.sh" >/dev/null
 node "$src/tests/sandbox/github/server.js" --port 0 --port-file "$work/github.port" \
-	--seed "$seed" --repos "$repos" --prs "$prs" --org acme >"$work/github.log" 2>&1 &
+	--seed "$seed" --repos "$repos" --prs "$prs" --org acme \
+	--epoch 2026-08-30T00:00:00Z >"$work/github.log" 2>&1 &
 pids+=($!)
 node "$src/tests/sandbox/jira/server.js" --port 0 --port-file "$work/jira.port" \
 	--seed "$seed" --issues "$issues" --gh-org acme --gh-repos "$repos" \

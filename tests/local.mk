@@ -99,6 +99,10 @@ check_PROGRAMS += tests/unit/test-queue
 tests_unit_test_queue_SOURCES = tests/unit/test-queue.c
 tests_unit_test_queue_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_queue_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
+check_PROGRAMS += tests/unit/amqp-send
+tests_unit_amqp_send_SOURCES = tests/unit/amqp-send.c
+tests_unit_amqp_send_CFLAGS = $(AM_CFLAGS) $(RABBITMQ_CFLAGS)
+tests_unit_amqp_send_LDADD = $(RABBITMQ_LIBS)
 TESTS += tests/integration/queue.sh
 EXTRA_DIST += tests/integration/queue.sh
 
@@ -109,3 +113,33 @@ tests_unit_test_http_SOURCES = tests/unit/test-http.c
 tests_unit_test_http_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_http_LDADD = host/libpulsehost.la $(CMOCKA_LIBS) -lpthread
 TESTS += tests/unit/test-http
+
+# DORA metrics (host/dora.c, 010_dora.sql): bands and wording in C, the
+# figures against a hand-computed dataset in PostgreSQL.
+check_PROGRAMS += tests/unit/test-dora
+tests_unit_test_dora_SOURCES = tests/unit/test-dora.c
+tests_unit_test_dora_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS) $(PQ_CFLAGS)
+tests_unit_test_dora_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
+TESTS += tests/unit/test-dora tests/integration/dora-golden.sh
+EXTRA_DIST += tests/integration/dora-golden.sh tests/fixtures/dora/golden.sql \
+	tests/bench/dora-bench.sh tests/bench/dora-bench.sql
+
+# The GitHub plugin against the GitHub sandbox (tests/sandbox/github, Node):
+# full sync vs the sandbox's truth, incremental syncs, rate limits, a bad
+# token, truncated responses. Each test runs its own sandbox and database.
+TESTS += \
+	tests/plugins/github-sync.sh \
+	tests/plugins/github-incremental.sh \
+	tests/plugins/github-ratelimit.sh \
+	tests/plugins/github-badtoken.sh \
+	tests/plugins/github-truncated.sh
+EXTRA_DIST += \
+	tests/plugins/github-sync.sh \
+	tests/plugins/github-incremental.sh \
+	tests/plugins/github-ratelimit.sh \
+	tests/plugins/github-badtoken.sh \
+	tests/plugins/github-truncated.sh \
+	tests/plugins/github-lib.sh \
+	tests/plugins/github-check.js \
+	tests/plugins/github-dump.sql \
+	tests/bench/github-bench.sh

@@ -76,20 +76,22 @@ CREATE FUNCTION dora_scope(p_project text, p_repo text) RETURNS text[]
         END
     $$;
 
--- Successful production deployments of the repositories in p_repos
--- (NULL = all), any time.
-CREATE FUNCTION dora_deployments(p_repos text[])
+-- Successful production deployments in scope (dora_scope), any time.
+-- Callers pass plain parameters, never sub-selects: PostgreSQL inlines a
+-- SQL function only then, and the window conditions reach the index.
+CREATE FUNCTION dora_deployments(p_project text, p_repo text)
     RETURNS TABLE (id bigint, integration_id bigint, external_id text,
                    repository text, sha text, finished_at timestamptz)
     LANGUAGE sql STABLE
     AS $$
     SELECT d.id, d.integration_id, d.external_id, d.repository_external_id,
            d.sha, d.finished_at
-      FROM deployments d
+      FROM deployments d,
+           (SELECT dora_scope(p_project, p_repo) AS repos) s
      WHERE d.tenant_id = dora_tenant()
        AND d.is_production AND d.status = 'success'
        AND d.finished_at IS NOT NULL AND d.deleted_at IS NULL
-       AND (p_repos IS NULL OR d.repository_external_id = ANY (p_repos))
+       AND (s.repos IS NULL OR d.repository_external_id = ANY (s.repos))
     $$;
 
 -- Deployment frequency. Days are UTC calendar days; the window's days
@@ -118,7 +120,7 @@ CREATE FUNCTION dora_deployment_frequency(p_from timestamptz, p_to timestamptz,
     ),
     dep AS MATERIALIZED (
         SELECT (d.finished_at AT TIME ZONE 'UTC')::date AS day
-          FROM dora_deployments((SELECT repos FROM scope)) d
+          FROM dora_deployments(p_project, p_repo) d
          WHERE d.finished_at >= p_from AND d.finished_at < p_to
     ),
     days AS MATERIALIZED (
@@ -484,7 +486,7 @@ CREATE FUNCTION dora_change_failure_rate(p_from timestamptz, p_to timestamptz,
     AS $$
     WITH scope AS MATERIALIZED (SELECT dora_scope(p_project, p_repo) AS repos),
     dep AS MATERIALIZED (
-        SELECT d.id FROM dora_deployments((SELECT repos FROM scope)) d
+        SELECT d.id FROM dora_deployments(p_project, p_repo) d
          WHERE d.finished_at >= p_from AND d.finished_at < p_to
     ),
     att AS MATERIALIZED (

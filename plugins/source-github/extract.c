@@ -5,12 +5,15 @@
  * production deployment shipped (REST compare), then releases (when they
  * count as deployments). State keys (per repository id "owner/name"):
  *
- *   repo_list, repos_inflight        the org's repositories (304 path)
+ *   repo_list                        the org's repositories (304 path)
  *   pr_watermark:R                   newest PR updatedAt of the last sync
  *   pr_cursor:R                      checkpoint while paging (resume)
  *   open_prs:R                       PR numbers OPEN at the last sync
  *   dep_known:R, dep_updated:R       newest deployment id / updated_at
- *   dep_inflight:R, dep_regex:R      crash marker, regex of the last sync
+ *   dep_regex:R                      regex of the last sync
+ *
+ * Page 1 of each list is a conditional GET. The host saves ETags only when
+ * the whole extract succeeded, so a 304 always means "processed before".
  *   prod_last:R                      last successful production deployment
  *   rel_known:R, rel_next:R, rel_mode:R   releases: newest id, checkpoint
  */
@@ -476,23 +479,18 @@ static int repo_add_all(struct repo **v, size_t *n, struct json_object *arr,
  * the last complete listing. */
 static int32_t list_org(struct gh *g, const char *org, struct repo **v, size_t *n)
 {
-	char *url = NULL, *saved = state(g, "repo_list", ""), *inflight;
+	char *url = NULL, *saved = state(g, "repo_list", "");
 	struct json_object *names = json_object_new_array(), *stored;
 	pulse_http_response *r = NULL;
-	int cond, page = 0;
+	int cond = 1, page = 0;
 	int32_t rc = PULSE_ERR;
 
-	inflight = state(g, "repos_inflight", "");
-	cond = saved && !inflight;
-	gh_api->free(inflight);
 	url = xasprintf("%s/orgs/%s/repos?type=all&sort=pushed&direction=desc"
 			"&per_page=100", g->rest, org);
 	if (!url || !names) {
 		rc = oom(g);
 		goto out;
 	}
-	if ((rc = state_put(g, "repos_inflight", "", "1")) != PULSE_OK)
-		goto out;
 	while (url) {
 		struct json_object *arr;
 		char *next;
@@ -501,6 +499,12 @@ static int32_t list_org(struct gh *g, const char *org, struct repo **v, size_t *
 		if (rc != PULSE_OK)
 			goto out;
 		if (gh_api->http_status(r) == 304) {
+			gh_api->http_release(r);
+			r = NULL;
+			if (!saved) {
+				cond = 0; /* the list is gone from state: fetch it */
+				continue;
+			}
 			stored = json_tokener_parse(saved);
 			rc = repo_add_all(v, n, stored, NULL) < 0 ? oom(g) : PULSE_OK;
 			json_object_put(stored);
@@ -535,10 +539,9 @@ static int32_t list_org(struct gh *g, const char *org, struct repo **v, size_t *
 		url = next;
 		page++;
 	}
-	if (names && (rc = state_put(g, "repo_list", "", json_object_to_json_string_ext(
-			names, JSON_C_TO_STRING_PLAIN))) != PULSE_OK)
-		goto out;
-	rc = state_put(g, "repos_inflight", "", "");
+	if (names)
+		rc = state_put(g, "repo_list", "", json_object_to_json_string_ext(
+				       names, JSON_C_TO_STRING_PLAIN));
 out:
 	gh_api->http_release(r);
 	json_object_put(names);
@@ -586,6 +589,7 @@ struct prsync {
 	struct gh *g;
 	struct repo *repo;
 	int64_t threshold;     /* stop paging below this updatedAt (-1: never) */
+	int64_t wm;            /* watermark of the last sync (-1: none) */
 	int64_t max;           /* newest updatedAt seen (-1: none) */
 	struct nums seen;      /* numbers seen with full data this run */
 	struct nums open;      /* ... of those, OPEN */
@@ -668,7 +672,9 @@ static int note_pr(struct prsync *s, struct json_object *pr)
 		if (nums_add(&s->closed, num) < 0)
 			return -1;
 	}
-	for (k = 0; k < 3; k++)
+	/* Nested pages only for PRs changed since the last sync: one inside
+	 * the overlap window was complete then. */
+	for (k = 0; s->wm < 0 || up > s->wm ? k < 3 : 0; k++)
 		if (queue_next(&s->ch, pr, id, k) < 0)
 			return -1;
 	return 0;
@@ -883,7 +889,8 @@ static int32_t sync_prs(struct gh *g, struct repo *repo)
 	s.g = g;
 	s.repo = repo;
 	s.max = -1;
-	s.threshold = wm ? gh_parse_time(wm) - GH_OVERLAP_S : g->since;
+	s.wm = wm ? gh_parse_time(wm) : -1;
+	s.threshold = wm ? s.wm - GH_OVERLAP_S : g->since;
 	if (ckj) {
 		const char *a = gh_str(ckj, "after"), *m = gh_str(ckj, "max");
 
@@ -1000,7 +1007,7 @@ static int32_t sync_prs(struct gh *g, struct repo *repo)
 		if (rc == PULSE_OK) {
 			char key[300];
 
-			snprintf(key, sizeof(key), "pr_cursor:", repo->id);
+			snprintf(key, sizeof(key), "pr_cursor:%s", repo->id);
 			rc = cval ? store(g, GH_RAW_PRS, "POST", g->graphql,
 					  json_object_to_json_string_ext(vars, JSON_C_TO_STRING_PLAIN),
 					  r, key, cval) : oom(g);
@@ -1198,7 +1205,6 @@ static int32_t sync_deployments(struct gh *g, struct repo *repo)
 {
 	char *known_s = state(g, "dep_known:", repo->id);
 	char *upd_s = state(g, "dep_updated:", repo->id);
-	char *inflight = state(g, "dep_inflight:", repo->id);
 	char *re_s = state(g, "dep_regex:", repo->id);
 	char *last_s = state(g, "prod_last:", repo->id);
 	struct json_object *lastj = last_s ? json_tokener_parse(last_s) : NULL;
@@ -1208,7 +1214,9 @@ static int32_t sync_deployments(struct gh *g, struct repo *repo)
 	int64_t last_created = gh_parse_time(gh_str(lastj, "created_at"));
 	char *last_sha = gh_str(lastj, "sha") ? strdup(gh_str(lastj, "sha")) : NULL;
 	int64_t last_id = gh_int(lastj, "id", 0);
-	int incremental = known > 0 && !inflight && re_s && strcmp(re_s, pattern) == 0;
+	/* A changed regex re-reads every deployment (is_production). */
+	int same_re = re_s && strcmp(re_s, pattern) == 0;
+	int incremental = known > 0 && same_re;
 	struct dep *deps = NULL;
 	size_t nd = 0, i;
 	char *url = NULL;
@@ -1216,15 +1224,13 @@ static int32_t sync_deployments(struct gh *g, struct repo *repo)
 	int page = 0, compares = 0;
 	int32_t rc;
 
-	if ((rc = state_put(g, "dep_inflight:", repo->id, "1")) != PULSE_OK)
-		goto out;
 	url = xasprintf("%s/repos/%s/deployments?per_page=100", g->rest, repo->full);
 	while (url) {
 		struct json_object *arr;
 		int stop = 0;
 		char *next;
 
-		if ((rc = rest_get(g, url, incremental && page == 0, &r)) != PULSE_OK)
+		if ((rc = rest_get(g, url, (same_re || !known) && page == 0, &r)) != PULSE_OK)
 			goto out;
 		if (gh_api->http_status(r) == 304)
 			break;
@@ -1351,8 +1357,7 @@ static int32_t sync_deployments(struct gh *g, struct repo *repo)
 			if ((rc = state_put(g, "dep_updated:", repo->id, at)) != PULSE_OK)
 				goto out;
 		}
-		if ((rc = state_put(g, "dep_regex:", repo->id, pattern)) != PULSE_OK ||
-		    (rc = state_put(g, "dep_inflight:", repo->id, "")) != PULSE_OK)
+		if ((rc = state_put(g, "dep_regex:", repo->id, pattern)) != PULSE_OK)
 			goto out;
 	}
 	gh_api->log(gh_host, PULSE_LOG_INFO, "repo=%s deployments_new=%zu "
@@ -1370,7 +1375,6 @@ out:
 	json_object_put(lastj);
 	gh_api->free(known_s);
 	gh_api->free(upd_s);
-	gh_api->free(inflight);
 	gh_api->free(re_s);
 	gh_api->free(last_s);
 	return rc;
@@ -1384,13 +1388,14 @@ static int32_t sync_releases(struct gh *g, struct repo *repo)
 	char *next_s = state(g, "rel_next:", repo->id);
 	char *mode_s = state(g, "rel_mode:", repo->id);
 	int64_t known = known_s ? strtoll(known_s, NULL, 10) : 0, max_id = known;
-	int incremental = known > 0 && mode_s && strcmp(mode_s, "1") == 0;
+	int same_mode = mode_s && strcmp(mode_s, "1") == 0;
+	int incremental = known > 0 && same_mode;
 	char *url, key[300], *ctx = xasprintf("{\"repository\":\"%s\"}", repo->id);
 	pulse_http_response *r = NULL;
 	int page = 0;
 	int32_t rc = PULSE_OK;
 
-	snprintf(key, sizeof(key), "rel_next:", repo->id);
+	snprintf(key, sizeof(key), "rel_next:%s", repo->id);
 	/* A run killed half-way resumes at the page after the last stored. */
 	url = next_s ? strdup(next_s) :
 		xasprintf("%s/repos/%s/releases?per_page=100", g->rest, repo->full);
@@ -1404,7 +1409,7 @@ static int32_t sync_releases(struct gh *g, struct repo *repo)
 		int stop = 0;
 		char *next;
 
-		rc = rest_get(g, url, incremental && !next_s && page == 0, &r);
+		rc = rest_get(g, url, (same_mode || !known) && !next_s && page == 0, &r);
 		if (rc != PULSE_OK)
 			goto out;
 		if (gh_api->http_status(r) == 304)

@@ -27,7 +27,16 @@ WT_VHOST=
 WT_TABLES="repositories prs prs_commits prs_reviews prs_comments"
 
 wt_log() { printf '%s: %s\n' "${WT_NAME:-test}" "$*" >&2; }
-wt_fail() { wt_log "FAIL: $*"; exit 1; }
+wt_fail() {
+	local f
+	wt_log "FAIL: $*"
+	for f in "$WT_DIR"/*.log; do
+		[ -f "$f" ] || continue
+		printf -- '--- %s (last 30 lines)\n' "${f##*/}" >&2
+		tail -n 30 "$f" >&2
+	done
+	exit 1
+}
 
 wt_cleanup() {
 	local name pid

@@ -156,3 +156,34 @@ gh_eq() {
 	[ "$2" = "$3" ] || gh_fail "$1: got '$2', want '$3'"
 	gh_log "ok: $1 = $3"
 }
+
+# gh_verify OPTIONS_JSON: compare the warehouse with the sandbox's truth
+# (github-check.js); fails the test on any mismatch. OPTIONS_JSON:
+# {"envRegex": "...", "releases": true|false}. Sampled PRs (checked down
+# to every child id) are the first two of each repository plus those whose
+# commits, reviews or comments spill past the first page.
+gh_verify() {
+	local opts=$1 v="$GH_DIR/verify" repo num samples=() ids
+	mkdir -p "$v"
+	printf '%s\n' "$opts" > "$v/options.json"
+	gh_truth main=1 > "$v/truth.json" || gh_fail "GET /_sandbox/truth failed"
+	while read -r repo num; do
+		[ -n "$repo" ] || continue
+		samples+=("$repo#$num")
+		gh_truth "repo=$repo&pr=$num" > "$v/pr.$repo.$num.json" || gh_fail "truth of $repo#$num"
+	done < <(jqv 'd.repos.map(r => { const big = r.prs.filter(p => p.commits > 100 || p.reviews > 50 || p.comments > 50).slice(0, 3); return r.prs.slice(0, 2).concat(big).map(p => r.name + " " + p.number).join("\n"); }).join("\n")' "$v/truth.json")
+	node -e '
+		const fs = require("fs"), dir = process.argv[1], out = {};
+		for (const s of process.argv.slice(2)) {
+			const [r, n] = s.split("#");
+			out[s] = JSON.parse(fs.readFileSync(`${dir}/pr.${r}.${n}.json`, "utf8")).repos[0].prs[0];
+		}
+		fs.writeFileSync(`${dir}/details.json`, JSON.stringify(out));
+	' "$v" "${samples[@]}"
+	ids=$(jqv 'Object.values(d).map(p => p.id).join(",")' "$v/details.json")
+	psql -X -q -v ON_ERROR_STOP=1 -v sample_prs="$ids" "$GH_ADMIN_URL" \
+		-f "$abs_top_srcdir/tests/plugins/github-dump.sql" > "$v/db.json" ||
+		gh_fail "dumping the warehouse failed"
+	node "$abs_top_srcdir/tests/plugins/github-check.js" "$v" >&2 ||
+		gh_fail "the warehouse does not match the sandbox's truth (see above)"
+}

@@ -712,10 +712,11 @@ static void test_conditional_304(void **state)
 	assert_int_equal(resp->status, 200);
 	assert_string_equal(seen[0].inm, "");
 	http_response_free(resp);
-	/* Not saved until the next request (the page is stored by then). */
-	assert_int_equal(f->nstate, 0);
+	/* Not saved while the run goes on, only by commit (after success). */
 	assert_int_equal(get(f, "/other", 0, &resp), PULSE_OK);
 	http_response_free(resp);
+	assert_int_equal(f->nstate, 0);
+	assert_int_equal(http_client_commit(f->hc), 0);
 	assert_int_equal(f->nstate, 1);
 	assert_true(strncmp(f->state_key[0], "etag:", 5) == 0);
 	assert_string_equal(f->state_val[0], "\"v1\"");
@@ -768,6 +769,29 @@ static void test_wait_until_server_time(void **state)
 	dt = now_ms() - t0;
 	assert_true(dt >= 900 && dt < 4000);
 	assert_non_null(strstr(f->last_step, "waiting for github rate limit reset at 2026-"));
+	fake_free(f);
+}
+
+static void test_wait_until_rotates(void **state)
+{
+	struct fake *f = fake_new(5);
+	pulse_http_response *resp = NULL;
+	int64_t t0;
+
+	(void)state;
+	f->tokens[1] = "tok-BBBB-secret";
+	handler = h_404;
+	assert_int_equal(get(f, "/graphql", 0, &resp), PULSE_OK);
+	http_response_free(resp);
+	/* The plugin read "budget exhausted" in a body: with a second token
+	 * the host switches instead of sleeping for an hour. */
+	t0 = now_ms();
+	assert_int_equal(f->be.wait_until(&f->job, server_now_s() + 3600, NULL), PULSE_OK);
+	assert_true(now_ms() - t0 < 1000);
+	assert_int_equal(get(f, "/graphql", 0, &resp), PULSE_OK);
+	http_response_free(resp);
+	assert_string_equal(seen[0].auth, "Bearer tok-AAAA-secret");
+	assert_string_equal(seen[1].auth, "Bearer tok-BBBB-secret");
 	fake_free(f);
 }
 
@@ -857,6 +881,7 @@ int main(void)
 		cmocka_unit_test(test_conditional_304),
 		cmocka_unit_test(test_cancel_during_wait),
 		cmocka_unit_test(test_wait_until_server_time),
+		cmocka_unit_test(test_wait_until_rotates),
 		cmocka_unit_test(test_secret_not_logged),
 	};
 

@@ -6,7 +6,7 @@ set -u
 export LC_ALL=C  # byte-exact `read -N` below
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/jira-sandbox-selftest.XXXXXX")"
+TMP="$(mktemp -d -t jira-sandbox-selftest.XXXXXX)"
 PASS=0; FAIL=0
 PIDS=()
 AUTH="sandbox@example.com:sandbox-token"
@@ -107,6 +107,8 @@ req POST "$A/search/jql" '{"jql":"project = NOPE"}'
 check "unknown project -> 400 Jira message" [ "$CODE:$(js 'd.errorMessages[0]')" = "400:The value 'NOPE' does not exist for the field 'project'." ]
 req POST "$A/search/jql" '{"jql":"bogusfield = 1"}'
 check "unknown field -> 400" [ "$CODE" = 400 ]
+CODE=$(curl -s -o "$TMP/body" -w '%{http_code}' -u "$AUTH" -d '{"jql":"project = PLAT"}' "$A/search/jql")
+check "POST without JSON content type -> 403 XSRF" [ "$CODE" = 403 ]
 req POST "$A/search/jql" '{"jql":"project = PLAT","expand":["changelog"]}'
 check "expand as array (must be a string) -> 400" [ "$CODE" = 400 ]
 
@@ -276,7 +278,7 @@ req GET "$BASE_A/rest/agile/1.0/board/$BOARD/sprint?state=active,closed"
 check "board sprints (active+closed)" [ "$(js 'd.values.length>0&&d.values.every(s=>["active","closed"].includes(s.state)&&s.startDate)')" = true ]
 
 req GET "$BASE_A/_sandbox/stats"
-check "stats count search/jql calls" [ "$(js '(d.byRoute["POST /rest/api/3/search/jql"]||0)>5')" = true ]
+check "stats count search/jql calls, 401s, faults" [ "$(js '(d.by_path["POST /rest/api/3/search/jql"]||0)>5 && d.unauthorized>=2 && d.faults.rate_limit===1')" = true ]
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

@@ -87,7 +87,7 @@ process.stderr.write(`[jira-sandbox] generated ${store.projects.length} projects
 
 let faults = [];
 let stats = newStats();
-function newStats() { return { since: new Date().toISOString(), total: 0, byRoute: {}, byStatus: {}, faultsFired: {} }; }
+function newStats() { return { since: new Date().toISOString(), requests: 0, unauthorized: 0, rate_limited: 0, not_found: 0, by_path: {}, by_status: {}, faults: {} }; }
 const queryCache = new Map(); // key -> {version, list}
 
 // token bucket (only when --rate-limit N > 0)
@@ -189,7 +189,8 @@ function hServerInfo(ctx) {
 function hProjectSearch(ctx, q) {
   const startAt = intParam(q.get('startAt'), 0, 'startAt', 0);
   const maxResults = intParam(q.get('maxResults'), 50, 'maxResults', 1, 50);
-  const expand = new Set(splitList(q.getAll('expand')).map(s => s.toLowerCase()));
+  const expandRaw = splitList(q.getAll('expand'));
+  const expand = new Set(expandRaw.map(s => s.toLowerCase()));
   let list = store.projects.slice();
   const query = q.get('query');
   if (query) list = list.filter(p => p.key.toLowerCase().includes(query.toLowerCase()) || p.name.toLowerCase().includes(query.toLowerCase()));
@@ -204,7 +205,7 @@ function hProjectSearch(ctx, q) {
   if (!cmp) throw new HttpError(400, `Invalid 'orderBy' value: ${orderBy}`);
   list.sort((a, b) => dir * cmp(a, b));
   const extra = {};
-  if (expand.size) extra.expand = [...expand].join(',');
+  if (expandRaw.length) extra.expand = expandRaw.join(',');
   return pageBean(ctx, '/rest/api/3/project/search', q, startAt, maxResults, list.map(p => R.project(ctx, p, expand)), extra);
 }
 
@@ -222,7 +223,8 @@ function hStatusAll(ctx) {
 }
 function hStatusCategories(ctx) { return Object.keys(D.STATUS_CATEGORIES).map(k => R.statusCategory(ctx, k)); }
 
-function projectUsesStatus(p, idx) { return true; } // every project uses the shared workflow
+// Every project uses the same (copied) workflow, so every status.
+function projectUsesStatus() { return true; }
 
 function hStatusesSearch(ctx, q) {
   const startAt = intParam(q.get('startAt'), 0, 'startAt', 0);
@@ -377,7 +379,6 @@ function hSearchJql(ctx, q, m, req, body) {
     p = {
       jql: q.get('jql'), nextPageToken: q.get('nextPageToken'), maxResults: q.get('maxResults'),
       fields: splitList(q.getAll('fields')), expand: q.getAll('expand').join(','),
-      hasFields: q.has('fields'),
     };
   } else {
     const b = parseJsonBody(body);
@@ -388,7 +389,7 @@ function hSearchJql(ctx, q, m, req, body) {
     if (b.fields !== undefined && b.fields !== null && (!Array.isArray(b.fields) || b.fields.some(x => typeof x !== 'string'))) throw new HttpError(400, BAD_PAYLOAD);
     if (b.expand !== undefined && b.expand !== null && typeof b.expand !== 'string') throw new HttpError(400, BAD_PAYLOAD);
     if (b.maxResults !== undefined && b.maxResults !== null && !(Number.isInteger(b.maxResults) || (typeof b.maxResults === 'string' && /^-?\d+$/.test(b.maxResults)))) throw new HttpError(400, BAD_PAYLOAD);
-    p = { jql: b.jql, nextPageToken: b.nextPageToken, maxResults: b.maxResults, fields: b.fields || [], expand: b.expand || '', hasFields: Array.isArray(b.fields) };
+    p = { jql: b.jql, nextPageToken: b.nextPageToken, maxResults: b.maxResults, fields: b.fields || [], expand: b.expand || '' };
   }
   let maxResults = 50;
   if (p.maxResults !== undefined && p.maxResults !== null && p.maxResults !== '') {
@@ -639,7 +640,7 @@ function takeFault(method, pathname) {
     if (f.method && f.method.toUpperCase() !== method) continue;
     f.remaining--;
     if (f.remaining <= 0) faults.splice(i, 1);
-    stats.faultsFired[f.kind] = (stats.faultsFired[f.kind] || 0) + 1;
+    stats.faults[f.kind] = (stats.faults[f.kind] || 0) + 1;
     return f;
   }
   return null;
@@ -681,7 +682,12 @@ function send(res, rq, status, obj, extraHeaders) {
   const headers = baseHeaders(Object.assign({}, rq.rate || {}, extraHeaders || {}));
   const f = rq.fault;
   rq.status = status;
-  stats.byStatus[status] = (stats.byStatus[status] || 0) + 1;
+  if (!rq.admin) {
+    stats.by_status[status] = (stats.by_status[status] || 0) + 1;
+    if (status === 401) stats.unauthorized++;
+    else if (status === 429) stats.rate_limited++;
+    else if (status === 404) stats.not_found++;
+  }
   if (!f) {
     headers['Content-Length'] = String(Buffer.byteLength(bodyStr));
     res.writeHead(status, headers);
@@ -780,14 +786,14 @@ function handleAdmin(req, res, rq, pathname, q, body) {
     case '/_sandbox/health':
       return ok({ ok: true, service: 'jira-sandbox', port: actualPort, now: new Date(store.now).toISOString(), issues: store.issues.length - store.deleted.length, changelogEntries: store.totalHistories(), generationMs: store.genMs });
     case '/_sandbox/faults':
-      if (M === 'GET') return ok({ pending: faults });
+      if (M === 'GET') return ok({ pending: faults, kinds: [...FAULT_KINDS] });
       if (M === 'DELETE') { faults = []; return ok({ pending: [] }); }
       if (M === 'POST') {
         let b = json();
         if (b && !Array.isArray(b) && Array.isArray(b.faults)) b = b.faults;
         const list = (Array.isArray(b) ? b : [b]).map(normalizeFault);
         faults.push(...list);
-        return ok({ pending: faults });
+        return ok({ added: list.length, pending: faults, kinds: [...FAULT_KINDS] });
       }
       break;
     case '/_sandbox/mutate':
@@ -869,12 +875,13 @@ function handle(req, res, body) {
   res.on('close', () => { if (!res.writableFinished) log(req.method, req.url, '-> (connection closed early)'); });
 
   if (pathname.startsWith('/_sandbox/')) {
+    rq.admin = true;
     try { return handleAdmin(req, res, rq, pathname, q, body); } catch (e) { return sendError(res, rq, e); }
   }
 
   const mr = matchRoute(req.method, pathname);
-  stats.total++;
-  stats.byRoute[mr.template] = (stats.byRoute[mr.template] || 0) + 1;
+  stats.requests++;
+  stats.by_path[mr.template] = (stats.by_path[mr.template] || 0) + 1;
 
   const proceed = () => {
     // rate limiting
@@ -903,6 +910,15 @@ function handle(req, res, body) {
     }
     if (mr.methodNotAllowed) return send(res, rq, 405, jiraErr('Method ' + req.method + ' is not allowed for this resource.'));
     if (!mr.route) return send(res, rq, 404, jiraErr('No resource found for ' + pathname + ' in the Jira sandbox.'));
+    if (req.method === 'POST' && mr.route[3] !== hOldSearch) {
+      // Jira's XSRF filter refuses browser-form content types; other
+      // non-JSON types are 415.
+      const ct = String(req.headers['content-type'] || '').toLowerCase();
+      if (/^(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)/.test(ct)) {
+        return send(res, rq, 403, 'XSRF check failed', { 'Content-Type': 'text/plain;charset=UTF-8' });
+      }
+      if (!/^application\/json\b/.test(ct)) return send(res, rq, 415, jiraErr('Unsupported Media Type: send Content-Type: application/json.'));
+    }
     try {
       const ctx = ctxFor(req);
       const out = mr.route[3](ctx, q, mr.m, req, body);

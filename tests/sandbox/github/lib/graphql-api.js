@@ -159,31 +159,38 @@ class CommitView {
     this._api = api;
     this._repo = repo;
     this._c = c;
-    this.oid = c.oid;
-    this.abbreviatedOid = c.oid.slice(0, 7);
-    this.message = c.message;
-    const nl = c.message.indexOf('\n');
-    this.messageHeadline = nl < 0 ? c.message : c.message.slice(0, nl);
-    this.messageBody = nl < 0 ? '' : c.message.slice(nl + 1).trim();
-    this.committedDate = iso(c.committedDate);
-    this.authoredDate = iso(c.authoredDate);
-    this.pushedDate = iso(c.committedDate);
-    this.additions = 10;
-    this.deletions = 2;
-    this.changedFilesIfAvailable = 1;
-    this.changedFiles = 1;
   }
+  oid() { return this._c.oid; }
+  abbreviatedOid() { return this._c.oid.slice(0, 7); }
+  message() { return this._c.message; }
+  messageHeadline() {
+    const m = this._c.message;
+    const nl = m.indexOf('\n');
+    return nl < 0 ? m : m.slice(0, nl);
+  }
+  messageBody() {
+    const m = this._c.message;
+    const nl = m.indexOf('\n');
+    return nl < 0 ? '' : m.slice(nl + 1).trim();
+  }
+  committedDate() { return iso(this._c.committedDate); }
+  authoredDate() { return iso(this._c.authoredDate); }
+  pushedDate() { return iso(this._c.committedDate); }
+  additions() { return 10; }
+  deletions() { return 2; }
+  changedFilesIfAvailable() { return 1; }
+  changedFiles() { return 1; }
   id() {
-    return nodeId('commit', this._repo.idx, this.oid);
+    return nodeId('commit', this._repo.idx, this._c.oid);
   }
   url() {
-    return `${this._api.repoHtml(this._repo)}/commit/${this.oid}`;
+    return `${this._api.repoHtml(this._repo)}/commit/${this._c.oid}`;
   }
   commitUrl() {
     return this.url();
   }
   resourcePath() {
-    return `/${this._api.sb.orgLogin}/${this._repo.name}/commit/${this.oid}`;
+    return `/${this._api.sb.orgLogin}/${this._repo.name}/commit/${this._c.oid}`;
   }
   author() {
     const c = this._c;
@@ -196,7 +203,7 @@ class CommitView {
   parents(args) {
     const api = this._api;
     const repo = this._repo;
-    const ps = this._c.parents || [];
+    const ps = api.sb.parentsOf(repo, this._c);
     return indexConnection(ps.length, args, (i) => {
       const pos = api.sb.resolveRef(repo, ps[i]);
       return pos ? new CommitView(api, repo, api.sb.commitAt(repo, pos)) : null;
@@ -277,14 +284,17 @@ class PullRequestView {
   commits(args) {
     const { _api: api, _repo: repo, _pr: pr } = this;
     const sb = api.sb;
-    return indexConnection(sb.prCommitCount(pr), args, (k) => ({
-      __typename: 'PullRequestCommit',
-      id: nodeId('prcommit', repo.idx, pr.number, k),
-      commit: new CommitView(api, repo, sb.commitAt(repo, { main: pr.fork, pr: pr.number, k })),
-      url: `${api.repoHtml(repo)}/pull/${pr.number}/commits/${sb.prCommit(repo, pr, k).oid}`,
-      resourcePath: `/${sb.orgLogin}/${repo.name}/pull/${pr.number}/commits/${sb.prCommit(repo, pr, k).oid}`,
-      pullRequest: this,
-    }));
+    return indexConnection(sb.prCommitCount(pr), args, (k) => {
+      const c = sb.commitAt(repo, { main: pr.fork, pr: pr.number, k });
+      return {
+        __typename: 'PullRequestCommit',
+        id: () => nodeId('prcommit', repo.idx, pr.number, k),
+        commit: new CommitView(api, repo, c),
+        url: () => `${api.repoHtml(repo)}/pull/${pr.number}/commits/${c.oid}`,
+        resourcePath: () => `/${sb.orgLogin}/${repo.name}/pull/${pr.number}/commits/${c.oid}`,
+        pullRequest: this,
+      };
+    });
   }
   reviews(args) {
     const { _api: api, _repo: repo, _pr: pr } = this;
@@ -318,10 +328,10 @@ class PullRequestView {
 function reviewView(api, repo, pr, k, prView) {
   const sb = api.sb;
   const r = sb.prReview(repo, pr, k);
-  const t = iso(r.submittedAt);
+  const t = () => iso(r.submittedAt);
   return {
     __typename: 'PullRequestReview',
-    id: sb.reviewId(repo, pr, k),
+    id: () => sb.reviewId(repo, pr, k),
     databaseId: sb.reviewDatabaseId(repo, pr, k),
     state: r.state,
     body: r.body,
@@ -332,7 +342,7 @@ function reviewView(api, repo, pr, k, prView) {
     publishedAt: t,
     lastEditedAt: null,
     author: () => actor(api, r.authorIdx),
-    url: `${api.repoHtml(repo)}/pull/${pr.number}#pullrequestreview-${sb.reviewDatabaseId(repo, pr, k)}`,
+    url: () => `${api.repoHtml(repo)}/pull/${pr.number}#pullrequestreview-${sb.reviewDatabaseId(repo, pr, k)}`,
     pullRequest: () => prView || new PullRequestView(api, repo, pr),
     repository: () => new RepoView(api, repo),
   };
@@ -341,10 +351,10 @@ function reviewView(api, repo, pr, k, prView) {
 function commentView(api, repo, pr, k, prView) {
   const sb = api.sb;
   const c = sb.prComment(repo, pr, k);
-  const t = iso(c.createdAt);
+  const t = () => iso(c.createdAt);
   return {
     __typename: 'IssueComment',
-    id: sb.commentId(repo, pr, k),
+    id: () => sb.commentId(repo, pr, k),
     databaseId: sb.commentDatabaseId(repo, pr, k),
     body: c.body,
     bodyText: c.body,
@@ -353,7 +363,7 @@ function commentView(api, repo, pr, k, prView) {
     publishedAt: t,
     lastEditedAt: null,
     author: () => actor(api, c.authorIdx),
-    url: `${api.repoHtml(repo)}/pull/${pr.number}#issuecomment-${sb.commentDatabaseId(repo, pr, k)}`,
+    url: () => `${api.repoHtml(repo)}/pull/${pr.number}#issuecomment-${sb.commentDatabaseId(repo, pr, k)}`,
     pullRequest: () => prView || new PullRequestView(api, repo, pr),
     repository: () => new RepoView(api, repo),
   };

@@ -134,7 +134,7 @@ const NODE_PREFIX = {
 };
 
 function b64url(s) {
-  return Buffer.from(s, 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return Buffer.from(s, 'utf8').toString('base64url');
 }
 
 function nodeId(kind, ...parts) {
@@ -146,7 +146,7 @@ function decodeNodeId(id) {
   if (!m) return null;
   let s;
   try {
-    s = Buffer.from(m[1].replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
+    s = Buffer.from(m[1], 'base64url').toString('utf8');
   } catch (e) {
     return null;
   }
@@ -517,7 +517,7 @@ class Sandbox {
   prCommit(repo, pr, k) {
     if (k >= pr.nCommits) {
       const c = pr.extraCommits[k - pr.nCommits];
-      return Object.assign({ parent: k === 0 ? repo.main[pr.fork].oid : this.prCommit(repo, pr, k - 1).oid }, c);
+      return c;
     }
     const seed = this.seed;
     const h = mix(seed, repo.idx, pr.number, k, 0xc0);
@@ -529,7 +529,6 @@ class Sandbox {
       authoredDate: authored,
       message: k === 0 ? pr.title : COMMIT_MSGS[mix(h, 2) % COMMIT_MSGS.length],
       authorIdx: pr.authorIdx,
-      parent: k === 0 ? repo.main[pr.fork].oid : oid(seed, repo.idx, pr.number, k - 1, 0xc1),
     };
   }
 
@@ -678,10 +677,19 @@ class Sandbox {
         oid: c.oid, message: c.message, authoredDate: c.authoredDate, committedDate: c.committedDate,
         authorIdx: c.authorIdx, authorName: u ? u.name : 'ghost', authorEmail: u ? u.email : 'ghost@users.noreply.github.com',
         committerIdx: c.authorIdx, committerName: u ? u.name : 'ghost', committerEmail: u ? u.email : 'ghost@users.noreply.github.com',
-        parents: [c.parent],
+        parents: null, // see parentsOf()
+        pos,
       };
     }
     return this.mainCommit(repo, pos.main);
+  }
+
+  // Parent shas of a commit record from commitAt()/mainCommit().
+  parentsOf(repo, c) {
+    if (c.parents) return c.parents;
+    const pr = this.prByNumber(repo, c.pos.pr);
+    const k = c.pos.k;
+    return [k === 0 ? repo.main[pr.fork].oid : this.prCommit(repo, pr, k - 1).oid];
   }
 
   mainCommit(repo, i) {
@@ -1220,10 +1228,30 @@ function loginIdx(login) {
   return i;
 }
 
+// Seconds since the epoch -> "YYYY-MM-DDTHH:MM:SSZ" (hot path: no Date).
 function iso(t) {
   if (t === null || t === undefined) return null;
-  return `${new Date(t * 1000).toISOString().slice(0, 19)}Z`;
+  if (!Number.isFinite(t) || t < 0 || t >= 253402300800) return `${new Date(t * 1000).toISOString().slice(0, 19)}Z`;
+  const days = Math.floor(t / 86400);
+  let sec = t - days * 86400;
+  const hh = Math.floor(sec / 3600);
+  sec -= hh * 3600;
+  const mm = Math.floor(sec / 60);
+  const ss = sec - mm * 60;
+  // civil-from-days (proleptic Gregorian), valid for the whole range above
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${y}-${P2[m]}-${P2[d]}T${P2[hh]}:${P2[mm]}:${P2[ss]}Z`;
 }
+const P2 = [];
+for (let i = 0; i < 60; i++) P2.push(i < 10 ? `0${i}` : String(i));
 
 module.exports = {
   Sandbox, MutationError, user, iso, nodeId, decodeNodeId, USERS, BOTS, LOGINS,

@@ -331,7 +331,7 @@ class RestApi {
       comments_url: `${a}/commits/${c.oid}/comments`,
       author: simpleUser(ctx, author),
       committer: simpleUser(ctx, committer),
-      parents: (c.parents || []).map((p) => ({ sha: p, url: `${a}/commits/${p}`, html_url: `${html}/commit/${p}` })),
+      parents: this.sb.parentsOf(repo, c).map((p) => ({ sha: p, url: `${a}/commits/${p}`, html_url: `${html}/commit/${p}` })),
     };
   }
 

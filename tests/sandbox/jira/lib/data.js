@@ -232,7 +232,8 @@ class Store {
         const sp = {
           id: sid++, boardId: p.boardId, proj: p.idx, name: p.key + ' Sprint ' + (k + 1),
           start, end: start + SPRINT_LEN - 2 * HOUR,
-          created: start - 3 * DAY - rint(rng, 8) * HOUR,
+          // planned a few days ahead, but never after the initial "now"
+          created: Math.min(start - 3 * DAY - rint(rng, 8) * HOUR, NOW_MS - (k + 1) * HOUR),
           completeOffset: rint(rng, 20) * HOUR, // after end, when closed
           goal: pick(rng, SPRINT_GOALS),
         };
@@ -339,20 +340,15 @@ class Store {
       return pick(rng, this.workers);
     };
     const moveTo = (to) => {
-      const items = [];
       const wasDone = isDone(status), willDone = isDone(to);
-      if (!wasDone && willDone) {
-        const res = to === S_WONT ? 1 : 0;
-        items.push(this.resolutionItem(-1, res));
-        resolution = res;
-      } else if (wasDone && !willDone) {
-        items.push(this.resolutionItem(resolution, -1));
-        resolution = -1;
-      }
-      items.push(this.statusItem(status, to));
+      let resFrom = -2, resTo = -2; // -2: no resolution item
+      if (!wasDone && willDone) { resFrom = -1; resTo = to === S_WONT ? 1 : 0; }
+      else if (wasDone && !willDone) { resFrom = resolution; resTo = -1; }
+      const items = this.transitionItems(status, to, resFrom, resTo);
+      if (resTo !== -2) resolution = resTo;
       const catChanged = catOf(status) !== catOf(to);
       status = to;
-      evs.push({ id: 0, t: 0, a: authorFor(), items: this.shared(items) });
+      evs.push({ id: 0, t: 0, a: authorFor(), items });
       lastStatusEv = evs.length - 1;
       if (catChanged) lastCatEv = evs.length - 1;
       if (willDone) lastDoneEv = evs.length - 1;
@@ -364,11 +360,11 @@ class Store {
         if (r < 0.35) {
           let to = rng() < 0.1 ? -1 : pick(rng, this.workers);
           if (to === assignee) to = assignee === -1 ? pick(rng, this.workers) : -1;
-          evs.push({ id: 0, t: 0, a: authorFor(), items: this.shared([this.assigneeItem(assignee, to)]) });
+          evs.push({ id: 0, t: 0, a: authorFor(), items: this.single('a', (assignee + 1) * 64 + to + 1, () => this.assigneeItem(assignee, to)) });
           assignee = to;
         } else if (r < 0.55) {
           let to = rint(rng, 5); if (to === priority) to = (to + 1) % 5;
-          evs.push({ id: 0, t: 0, a: authorFor(), items: this.shared([this.priorityItem(priority, to)]) });
+          evs.push({ id: 0, t: 0, a: authorFor(), items: this.single('p', priority * 8 + to, () => this.priorityItem(priority, to)) });
           priority = to;
         } else if (r < 0.65) {
           const to = summary0 + ' (' + pick(rng, ['revised', 'scope cut', 'v2', 'follow-up', 'clarified']) + ' ' + (evs.length + 1) + ')';
@@ -377,13 +373,15 @@ class Store {
         } else if (r < 0.8 && (type === T_STORY || type === T_SPIKE)) {
           const to = pick(rng, [1, 2, 3, 5, 8, 13]);
           if (to !== points) {
-            evs.push({ id: 0, t: 0, a: authorFor(), items: [{ field: 'Story point estimate', fieldtype: 'custom', fieldId: 'customfield_10016', from: null, fromString: points === null ? null : String(points), to: null, toString: String(to) }] });
+            const pf = points;
+            evs.push({ id: 0, t: 0, a: authorFor(), items: this.single('sp', (pf === null ? 0 : pf + 1) * 32 + to, () => ({ field: 'Story point estimate', fieldtype: 'custom', fieldId: 'customfield_10016', from: null, fromString: pf === null ? null : String(pf), to: null, toString: String(to) })) });
             points = to;
           }
         } else {
           const lab = pick(rng, LABELS);
           const next = labels.includes(lab) ? labels.filter(x => x !== lab) : labels.concat([lab]).sort();
-          evs.push({ id: 0, t: 0, a: authorFor(), items: [{ field: 'labels', fieldtype: 'jira', fieldId: 'labels', from: null, fromString: labels.join(' '), to: null, toString: next.join(' ') }] });
+          const fromS = labels.join(' '), toS = next.join(' ');
+          evs.push({ id: 0, t: 0, a: authorFor(), items: this.single('l', fromS + '>' + toS, () => ({ field: 'labels', fieldtype: 'jira', fieldId: 'labels', from: null, fromString: fromS, to: null, toString: toS })) });
           labels = next;
         }
         continue;
@@ -418,7 +416,8 @@ class Store {
       let spanMs = (NOW_MS - 5 * MIN - created) * (heavy ? 0.9 : 0.15 + 0.85 * rng());
       if (spanMs < n * 1000) spanMs = Math.max(0, NOW_MS - 5 * MIN - created);
       let s = 0;
-      const g = new Float64Array(n + 1);
+      if (!this._gapBuf || this._gapBuf.length < n + 1) this._gapBuf = new Float64Array(Math.max(1024, 2 * (n + 1)));
+      const g = this._gapBuf;
       for (let i = 0; i <= n; i++) { g[i] = -Math.log(1 - rng()) + 1e-6; s += g[i]; }
       let a = 0;
       for (let i = 0; i < n; i++) {
@@ -454,12 +453,28 @@ class Store {
 
   // ---- shared changelog item objects (immutable, reused to save memory)
   // An items array made only of shared items is itself shared.
-  mk(k, it) { Object.defineProperty(it, '_k', { value: k }); return Object.freeze(it); }
-  shared(items) {
+  // frozen one-item array, cached under (kind, key)
+  single(kind, key, build) {
     if (!this._arrCache) this._arrCache = new Map();
-    const k = items.map(it => it._k).join('|');
-    let a = this._arrCache.get(k);
-    if (!a) { a = Object.freeze(items.slice()); this._arrCache.set(k, a); }
+    let m = this._arrCache.get(kind);
+    if (!m) { m = new Map(); this._arrCache.set(kind, m); }
+    let a = m.get(key);
+    if (!a) { a = Object.freeze([Object.freeze(build())]); m.set(key, a); }
+    return a;
+  }
+  // frozen items array of a status change (plus resolution item when
+  // resFrom/resTo != -2), cached
+  transitionItems(from, to, resFrom, resTo) {
+    if (!this._trCache) this._trCache = new Map();
+    const k = ((from * 8 + to) * 4 + resFrom + 2) * 4 + resTo + 2;
+    let a = this._trCache.get(k);
+    if (!a) {
+      const items = [];
+      if (resTo !== -2) items.push(this.resolutionItem(resFrom, resTo));
+      items.push(this.statusItem(from, to));
+      a = Object.freeze(items);
+      this._trCache.set(k, a);
+    }
     return a;
   }
   statusItem(from, to) {
@@ -467,7 +482,7 @@ class Store {
     let it = this._itemCache && this._itemCache.get(k);
     if (!this._itemCache) this._itemCache = new Map();
     if (!it) {
-      it = this.mk(k, { field: 'status', fieldtype: 'jira', fieldId: 'status', from: STATUSES[from].id, fromString: STATUSES[from].name, to: STATUSES[to].id, toString: STATUSES[to].name });
+      it = Object.freeze({ field: 'status', fieldtype: 'jira', fieldId: 'status', from: STATUSES[from].id, fromString: STATUSES[from].name, to: STATUSES[to].id, toString: STATUSES[to].name });
       this._itemCache.set(k, it);
     }
     return it;
@@ -477,7 +492,7 @@ class Store {
     const k = 'r' + from + '>' + to;
     let it = this._itemCache.get(k);
     if (!it) {
-      it = this.mk(k, { field: 'resolution', fieldtype: 'jira', fieldId: 'resolution',
+      it = Object.freeze({ field: 'resolution', fieldtype: 'jira', fieldId: 'resolution',
         from: from < 0 ? null : RESOLUTIONS[from].id, fromString: from < 0 ? null : RESOLUTIONS[from].name,
         to: to < 0 ? null : RESOLUTIONS[to].id, toString: to < 0 ? null : RESOLUTIONS[to].name });
       this._itemCache.set(k, it);
@@ -489,7 +504,7 @@ class Store {
     const k = 'p' + from + '>' + to;
     let it = this._itemCache.get(k);
     if (!it) {
-      it = this.mk(k, { field: 'priority', fieldtype: 'jira', fieldId: 'priority', from: PRIORITIES[from].id, fromString: PRIORITIES[from].name, to: PRIORITIES[to].id, toString: PRIORITIES[to].name });
+      it = Object.freeze({ field: 'priority', fieldtype: 'jira', fieldId: 'priority', from: PRIORITIES[from].id, fromString: PRIORITIES[from].name, to: PRIORITIES[to].id, toString: PRIORITIES[to].name });
       this._itemCache.set(k, it);
     }
     return it;
@@ -500,7 +515,7 @@ class Store {
     let it = this._itemCache.get(k);
     if (!it) {
       const f = from < 0 ? null : this.users[from], t = to < 0 ? null : this.users[to];
-      it = this.mk(k, { field: 'assignee', fieldtype: 'jira', fieldId: 'assignee',
+      it = Object.freeze({ field: 'assignee', fieldtype: 'jira', fieldId: 'assignee',
         from: f ? f.accountId : null, fromString: f ? f.displayName : null,
         to: t ? t.accountId : null, toString: t ? t.displayName : null,
         tmpFromAccountId: f ? f.accountId : null, tmpToAccountId: t ? t.accountId : null });
@@ -539,8 +554,8 @@ class Store {
         const lastUpdate = status === 'OPEN' ? Math.max(created, iss.updated - rint(rng, 6) * HOUR)
           : Math.max(created + MIN, end - rint(rng, 4) * HOUR - MIN);
         const reviewers = [];
-        const nr = rint(rng, 3);
-        for (let q = 0; q < nr; q++) reviewers.push(pick(rng, this.workers));
+        const nrev = rint(rng, 3);
+        for (let q = 0; q < nrev; q++) reviewers.push(pick(rng, this.workers));
         iss.prs.push({
           repo, number, status, created, lastUpdate,
           author: iss.assignee >= 0 ? iss.assignee : pick(rng, this.workers),

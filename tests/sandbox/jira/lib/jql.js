@@ -50,6 +50,8 @@ function tokenize(s) {
       if (j >= n) throw new JqlError(`Error in the JQL Query: The quoted string '${s.slice(i + 1)}' has not been completed. (line 1, character ${i + 1})`);
       toks.push({ t: 'str', v: out, pos }); i = j + 1; continue;
     }
+    const cf = /^cf\[\d+\]/i.exec(s.slice(i, i + 24));
+    if (cf) { toks.push({ t: 'word', v: cf[0], pos }); i += cf[0].length; continue; }
     if (RESERVED_CHARS.has(c)) {
       throw new JqlError(`Error in the JQL Query: The character '${c}' is a reserved JQL character. You must enclose it in a string or use the escape '\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}' instead. (line 1, character ${i + 1})`);
     }
@@ -409,7 +411,8 @@ function compileClause(c, store, ctx) {
       throw new JqlError(`Field '${fname}' does not exist or you do not have permission to view it.`);
   }
   if (op === 'is' || op === 'is not') {
-    if (!emptyCheck) throw opUnsupported(op, fname);
+    // project, type, status, priority and key are never empty
+    if (!emptyCheck) return op === 'is' ? () => false : () => true;
     return op === 'is' ? emptyCheck : (i) => !emptyCheck(i);
   }
   if ((op === '=' || op === '!=') && vals.length !== 1) throw opUnsupported(op, fname);
@@ -434,7 +437,7 @@ function compileSort(order) {
   for (const o of order) {
     const f = SORTABLE[o.field.toLowerCase()];
     if (!f) {
-      if (FIELD_ALIASES[o.field.toLowerCase()]) throw new JqlError(`Error in the JQL Query: the sandbox does not support sorting by '${o.field}'.`);
+      if (FIELD_ALIASES[o.field.toLowerCase()] || /^(rank|summary|assignee|reporter|sprint|duedate|labels)$/i.test(o.field)) throw new JqlError(`Error in the JQL Query: the sandbox does not support sorting by '${o.field}'.`);
       throw new JqlError(`Not able to sort using field '${o.field}'.`);
     }
     const dir = o.dir === 'desc' ? -1 : 1;

@@ -1,0 +1,87 @@
+#!/bin/bash
+# dora-bench: time `pulse-host dora --tenant T` (default window, the last
+# 90 days) on one tenant with 100 repositories and projects, 100,000 PRs,
+# 20,000 deployments and 5,000 incidents (tests/bench/dora-bench.sql).
+#
+#   tests/bench/dora-bench.sh [RUNS]          (default 5 runs)
+#
+# Uses the suite's servers when run inside `make check`'s environment
+# (PULSE_TEST_PG_ADMIN_URL set), else starts a private PostgreSQL with
+# tests/harness/lib.sh. Needs a built tree: PULSE_HOST_BIN, or
+# abs_top_builddir, or ./host/pulse-host. Prints every run's wall time and
+# the median, and fails if the median is not under DORA_BENCH_LIMIT seconds
+# (default 1).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+srcdir=${abs_top_srcdir:-$(cd "$here/../.." && pwd)}
+. "$srcdir/tests/harness/lib.sh"
+
+runs=${1:-5}
+limit=${DORA_BENCH_LIMIT:-1}
+B=${PULSE_HOST_BIN:-${abs_top_builddir:-.}/host/pulse-host}
+[ -x "$B" ] || { echo "dora-bench: no pulse-host at $B; build first or set PULSE_HOST_BIN" >&2; exit 99; }
+
+DIR=$(harness_mktemp)
+DB="dora_bench_$$_$(harness_random_hex 6)"
+ROLE="${DB}_app"
+ADMIN_BASE=${PULSE_TEST_PG_ADMIN_URL:-}
+
+cleanup() {
+	if [ -n "$ADMIN_BASE" ]; then
+		psql -X -q "$ADMIN_BASE" -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" \
+			-c "DROP ROLE IF EXISTS \"$ROLE\"" >/dev/null 2>&1 || true
+	fi
+	harness_destroy "$DIR"
+}
+trap cleanup EXIT
+
+if [ -z "$ADMIN_BASE" ]; then
+	pg_start "$DIR/pg" || exit 99
+	ADMIN_BASE=$(pg_admin_url "$DIR/pg")
+fi
+
+psql -X -q -v ON_ERROR_STOP=1 "$ADMIN_BASE" -c "CREATE DATABASE \"$DB\"" >/dev/null
+ADMIN="${ADMIN_BASE%/*}/$DB"
+pw=$(harness_random_hex 20)
+printf '%s\n' "$pw" | "$B" migrate --admin-url "$ADMIN" --app-role "$ROLE" \
+	--app-password - >"$DIR/migrate.log" 2>&1 || { cat "$DIR/migrate.log" >&2; exit 99; }
+hostport=${ADMIN_BASE#*@}
+hostport=${hostport%%/*}
+export PULSE_HOST_DATABASE_URL="postgresql://$ROLE:$pw@$hostport/$DB"
+: > "$DIR/pulse-host.conf"
+
+"$B" -c "$DIR/pulse-host.conf" tenant add bench >/dev/null
+tenant=$(psql -X -q -At "$ADMIN" -c "SELECT id FROM tenants WHERE name = 'bench'")
+
+t0=$(harness_now)
+psql -X -q -v ON_ERROR_STOP=1 -v tenant="$tenant" "$ADMIN" -f "$here/dora-bench.sql" >/dev/null
+# A loaded warehouse has been vacuumed; index-only scans need that.
+psql -X -q "$ADMIN" -c "VACUUM (ANALYZE) deployments, deployment_commits, prs, prs_commits,
+	prs_reviews, prs_comments, work_items" >/dev/null
+echo "dora-bench: generated the data set in $(harness_elapsed "$t0") s"
+psql -X -q -At "$ADMIN" -c "SELECT 'rows: ' || (SELECT count(*) FROM prs) || ' PRs, '
+	|| (SELECT count(*) FROM deployments) || ' deployments, '
+	|| (SELECT count(*) FROM deployment_commits) || ' deployment commits, '
+	|| (SELECT count(*) FROM work_items w JOIN wits_mappings m
+	      ON m.integration_id = w.integration_id AND m.source_name = w.wit_name
+	     WHERE m.canonical_type = 'Incident') || ' incidents, '
+	|| (SELECT count(*) FROM repositories) || ' repositories'"
+
+# One untimed run to warm the server's caches, then the timed ones; each
+# run is a fresh process and connection, as a user would run it.
+"$B" -c "$DIR/pulse-host.conf" dora --tenant bench > "$DIR/out.txt"
+times=()
+for i in $(seq "$runs"); do
+	t0=$(harness_now)
+	"$B" -c "$DIR/pulse-host.conf" dora --tenant bench > "$DIR/out.txt"
+	times+=("$(awk -v a="$t0" -v b="$(harness_now)" 'BEGIN { printf "%.3f", b - a }')")
+done
+cat "$DIR/out.txt"
+median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 } END {
+	print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+echo "dora-bench: pulse-host dora --tenant bench: runs ${times[*]} s; median $median s (limit $limit s); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+grep -q 'deployment frequency .*days/week' "$DIR/out.txt" ||
+	{ echo "dora-bench: the report has no deployment frequency" >&2; exit 1; }
+awk -v m="$median" -v l="$limit" 'BEGIN { exit !(m < l) }' ||
+	{ echo "dora-bench: median $median s is not under $limit s" >&2; exit 1; }
