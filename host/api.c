@@ -236,7 +236,7 @@ out:
 static int load_key(const char *path, struct crypto_key *k, const char *what,
 		    char *err, size_t errlen)
 {
-	char e[768];
+	char e[400];
 
 	if (crypto_init(e, sizeof(e)) < 0 || crypto_key_load(path, 1, k, e, sizeof(e)) < 0) {
 		snprintf(err, errlen, "%s: %s", what, e);
@@ -560,12 +560,14 @@ static int validate_settings(struct call *c, const struct plugin *p,
 		return -1;
 	}
 	merged = json_object_new_object();
-	if (s)
+	if (s) {
 		json_object_object_foreach(s, k, v)
 			json_object_object_add(merged, k, json_object_get(v));
-	if (sec)
+	}
+	if (sec) {
 		json_object_object_foreach(sec, k2, v2)
 			json_object_object_add(merged, k2, json_object_get(v2));
+	}
 	rc = settings_parse(p, "request body",
 			    json_object_to_json_string_ext(merged, JSON_C_TO_STRING_PLAIN),
 			    require_all, settings, secrets, err, sizeof(err));
@@ -723,9 +725,10 @@ static void integrations_update(struct call *c)
 		if (in.credentials &&
 		    integration_secrets(&in, &key, &old, err, sizeof(err)) < 0)
 			goto dberr;
-		if (old)
+		if (old) {
 			json_object_object_foreach(secrets, k, sv)
 				json_object_object_add(old, k, json_object_get(sv));
+		}
 		if (integration_set_credentials(c->db, &key, &in, old ? old : secrets,
 						err, sizeof(err)) < 0)
 			goto dberr;

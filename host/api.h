@@ -69,7 +69,7 @@ void api_handle(struct api *a, const struct api_request *rq,
 void api_response_free(struct api_response *rs);
 
 /*
- * Check an API token (for the WebSocket handshake): 0 and *tenant/*role
+ * Check an API token (for the WebSocket handshake): 0 and *tenant, *role
  * set, or -1 with err saying why.
  */
 int api_check_token(struct api *a, const char *token, int64_t *tenant,

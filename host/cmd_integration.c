@@ -153,7 +153,7 @@ static int integ_add(struct cli *cli, int argc, char **argv)
 	int64_t tid, id;
 	int o, rc = 1;
 
-	optind = 1;
+	optind = 0;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 't': tenant = optarg; break;
@@ -223,7 +223,7 @@ static int integ_list(struct cli *cli, int argc, char **argv)
 	char err[1024];
 	int o, json = 0, rc = 1, t, i;
 
-	optind = 1;
+	optind = 0;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 't': tenant = optarg; break;

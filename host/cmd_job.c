@@ -41,7 +41,7 @@ static int job_run(struct cli *cli, int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.out = stdout;
 	o.tty = isatty(STDOUT_FILENO);
-	optind = 1;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.in_process = 1; break;

@@ -40,7 +40,7 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
 	PGconn *c = NULL;
 	int o, status = 0, applied, rc = 1;
 
-	optind = 1;
+	optind = 0;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'a': admin = optarg; break;

@@ -222,6 +222,17 @@ const char *db_owner_id(void)
 	return owner_buf;
 }
 
+int db_owner_same_host(const char *owner)
+{
+	const char *me = db_owner_id(), *c = owner ? strrchr(owner, ':') : NULL;
+	size_t n;
+
+	if (!c)
+		return 0;
+	n = (size_t)(c - owner);
+	return strncmp(owner, me, n) == 0 && me[n] == ':';
+}
+
 int db_owner_alive(const char *owner)
 {
 	const char *me = db_owner_id(), *colon;

@@ -55,5 +55,7 @@ const char *db_owner_id(void);
 /* True only if owner ("host:pid") is a live process on this host. An
  * owner on another host is "not known alive": callers judge it by age. */
 int db_owner_alive(const char *owner);
+/* True if owner ("host:pid") names this host. */
+int db_owner_same_host(const char *owner);
 
 #endif

@@ -26,7 +26,13 @@ host_libpulsehost_la_SOURCES = \
 	host/load.c host/load.h \
 	host/pipeline.c host/pipeline.h \
 	host/runner.c host/runner.h host/cmd_job.c \
-	host/dora.c host/dora.h host/cmd_dora.c
+	host/dora.c host/dora.h host/cmd_dora.c \
+	host/jobstate.c host/jobstate.h \
+	host/auth.c host/auth.h host/cmd_token.c \
+	host/progress.c host/progress.h \
+	host/api.c host/api.h \
+	host/server.c host/server.h \
+	host/orchestrator.c host/orchestrator.h host/cmd_run.c
 # The schema migrations, compiled into the binary (migrate_files[] in
 # host/migrate.h) so an installed pulse-host needs no data files. Add a new
 # migration here, in order; never edit an applied one.
@@ -43,6 +49,19 @@ CLEANFILES += host/migrations-sql.c
 host/migrations-sql.c: $(MIGRATION_FILES) host/embed-sql.sh
 	$(AM_V_GEN)$(MKDIR_P) host && \
 	$(SHELL) $(srcdir)/host/embed-sql.sh $(srcdir) $(MIGRATION_FILES) > $@-t && \
+	mv $@-t $@
+# The viewer page, compiled in like the migrations (www_files[] in
+# host/api.h).
+WWW_FILES = \
+	host/www/index.html \
+	host/www/app.js \
+	host/www/style.css
+EXTRA_DIST += $(WWW_FILES) host/embed-www.sh
+nodist_host_libpulsehost_la_SOURCES += host/www-files.c
+CLEANFILES += host/www-files.c
+host/www-files.c: $(WWW_FILES) host/embed-www.sh
+	$(AM_V_GEN)$(MKDIR_P) host && \
+	$(SHELL) $(srcdir)/host/embed-www.sh $(srcdir) $(WWW_FILES) > $@-t && \
 	mv $@-t $@
 host_libpulsehost_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(PQ_CFLAGS) \
 	$(JSONC_CFLAGS) $(CONFIG_CFLAGS) $(GCRYPT_CFLAGS) $(RABBITMQ_CFLAGS) \

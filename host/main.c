@@ -22,6 +22,8 @@ static const struct cli_cmd commands[] = {
 	{"worker", cmd_worker, "consume the transform queue (scale-out with a broker)"},
 	{"queue", cmd_queue, "show the broker's pulse queues"},
 	{"dora", cmd_dora, "DORA metrics of a tenant (deployment frequency, lead time, ...)"},
+	{"run", cmd_run, "run the daemon: REST API, live progress, job orchestrator"},
+	{"token", cmd_token, "issue API tokens (JWT) for a tenant and role"},
 	{NULL, NULL, NULL},
 };
 

@@ -37,7 +37,7 @@ struct slot {
 	int used;
 	int aborted;            /* claim failed: the process exits unasked */
 	pid_t pid;
-	char owner[96];         /* host:pid of the job process */
+	char owner[288];        /* host:pid of the job process */
 	int64_t tenant, job, integration, run_id;
 	int retry_count, max_retries, fast_retry_s, interval_s;
 	int exited, status;

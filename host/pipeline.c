@@ -514,7 +514,7 @@ long pipeline_sweep(struct pipeline *p, int stale_seconds, int max_attempts,
 	snprintf(st, sizeof(st), "%d", stale_seconds);
 	snprintf(mx, sizeof(mx), "%d", max_attempts);
 	r = db_query(p->conn, err, errlen,
-		     "SELECT tenant_id, raw_id, status, owner"
+		     "SELECT tenant_id, raw_id, status, owner, age_seconds"
 		     " FROM host_stale_raw($1, $2, $3)", 3, params);
 	if (!r)
 		return -1;
@@ -531,6 +531,11 @@ long pipeline_sweep(struct pipeline *p, int stale_seconds, int max_attempts,
 			 * our own rows are not (we are sweeping, not working). */
 			if (owner && db_owner_alive(owner) &&
 			    strcmp(owner, db_owner_id()) != 0)
+				continue;
+			/* another host's worker: only its age tells, so give
+			 * it jobs.stale_seconds whatever the caller asked */
+			if (owner && !db_owner_same_host(owner) &&
+			    db_int64(r, i, 4) < p->conf->jobs_stale_s)
 				continue;
 			if (db_tenant_begin(p->conn, tenant, err, errlen) < 0)
 				goto fail;
@@ -549,7 +554,7 @@ long pipeline_sweep(struct pipeline *p, int stale_seconds, int max_attempts,
 				goto fail;
 			if (!reset)
 				continue;
-			log_info("PIPELINE", "event=sweep_reset raw_id=%" PRId64
+			log_debug("PIPELINE", "event=sweep_reset raw_id=%" PRId64
 				 " owner=%s", id, owner ? owner : "-");
 		}
 		if (fn(ctx, tenant, id, err, errlen) < 0)

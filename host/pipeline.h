@@ -101,14 +101,15 @@ int pipeline_dead_letter(struct pipeline *p, int64_t tenant_id,
 			 int64_t raw_id, char *err, size_t errlen);
 
 /*
- * Recovery sweep over all tenants: rows pending or processing whose
- * updated_at is older than stale_seconds (processing only if its owner is
- * gone: same host and the pid is dead, or another host), and failed rows
- * with attempts < max_attempts that are not dead-lettered. Processing rows
- * are reset to pending first. Each row found is handed to fn.
- * stale_seconds 0 means "any age" (used by `job run` in-process, where no
- * one else can be working). Returns the number of rows dispatched, or -1
- * with err set.
+ * Recovery sweep over all tenants: rows untouched for stale_seconds that
+ * are pending, processing (only if the owner is gone: a dead pid on this
+ * host, or another host's owner silent for at least jobs.stale_seconds,
+ * whatever stale_seconds says), or failed with attempts < max_attempts
+ * and not dead-lettered (for those the age is the retry back-off).
+ * Processing rows are reset to pending first; rows owned by the calling
+ * process count as abandoned (call this between messages, not during
+ * one). Each row found is handed to fn; a failing fn stops the sweep.
+ * Returns the number of rows dispatched, or -1 with err set.
  */
 long pipeline_sweep(struct pipeline *p, int stale_seconds, int max_attempts,
 		    pipeline_dispatch_fn fn, void *ctx, char *err,

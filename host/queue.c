@@ -124,7 +124,8 @@ int queue_msg_decode(const void *body, size_t len, struct queue_msg *m)
 		goto out;
 	o = json_tokener_parse_ex(tok, body, (int)len);
 	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
-	    tok->char_offset != (int)len || !json_object_is_type(o, json_type_object))
+	    json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(o, json_type_object))
 		goto out;
 	if (!json_object_object_get_ex(o, "tenant_id", &t) ||
 	    !json_object_object_get_ex(o, "raw_id", &r) ||
@@ -222,7 +223,11 @@ void queue_close(struct queue *q)
 	if (!q)
 		return;
 	if (q->conn) {
-		/* Unacked deliveries go back to their queue on close. */
+		struct timeval tv = {2, 0};
+
+		/* Unacked deliveries go back to their queue on close. A
+		 * broker that does not answer within 2 s is left behind. */
+		amqp_set_rpc_timeout(q->conn, &tv);
 		amqp_channel_close(q->conn, Q_CHANNEL, AMQP_REPLY_SUCCESS);
 		amqp_connection_close(q->conn, AMQP_REPLY_SUCCESS);
 		amqp_destroy_connection(q->conn);

@@ -76,6 +76,7 @@ struct run {
 	int line_open;           /* TTY: an updating line is on screen */
 	double t0;
 	char label[160];         /* "integration 3 (sandbox)" */
+	struct http_stats http;
 };
 
 static double now_s(void)
@@ -84,6 +85,23 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void observe(struct run *r, int kind, int32_t klass, const char *err)
+{
+	struct runner_event ev;
+
+	if (!r->o->observe)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.run_id = r->run_id;
+	ev.step = r->step;
+	ev.done = r->done;
+	ev.total = r->total;
+	ev.err_class = klass;
+	ev.err = err;
+	r->o->observe(r->o->observe_ctx, &ev);
 }
 
 /* ---- progress ------------------------------------------------------- */
@@ -173,6 +191,7 @@ static void set_progress(struct run *r, const char *step, uint64_t done,
 	r->total = total;
 	progress_print(r, changed);
 	progress_db(r, changed);
+	observe(r, RUNNER_EV_PROGRESS, 0, NULL);
 }
 
 static void cb_progress(struct pulse_job *job, const char *step, uint64_t done,
@@ -261,17 +280,76 @@ static int dispatch_local(void *ctx, int64_t tenant, int64_t id, char *err,
 	return 0;
 }
 
-/* Sweep at start: stale rows of any tenant, processed right away. */
+/* Sweep at start: stale rows of any tenant, collected, then processed a
+ * tenant's batch at a time. */
+struct swept {
+	int64_t tenant, id;
+};
+struct sweep_list {
+	struct swept *v;
+	size_t n, cap;
+};
+
 static int dispatch_sweep(void *ctx, int64_t tenant, int64_t id, char *err,
 			  size_t errlen)
 {
-	struct run *r = ctx;
-	struct pipeline_result res;
+	struct sweep_list *l = ctx;
 
-	(void)err;
-	(void)errlen;
-	pipeline_process(r->pipe, tenant, id, &res);
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct swept *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n].tenant = tenant;
+	l->v[l->n].id = id;
+	l->n++;
 	return 0;
+}
+
+static int cmp_swept(const void *a, const void *b)
+{
+	const struct swept *x = a, *y = b;
+
+	if (x->tenant != y->tenant)
+		return x->tenant < y->tenant ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void recover(struct run *r)
+{
+	struct sweep_list l = {NULL, 0, 0};
+	struct pipeline_result res[TRANSFORM_BATCH];
+	int64_t ids[TRANSFORM_BATCH];
+	char err[512];
+	long found;
+	size_t i = 0, k;
+
+	found = pipeline_sweep(r->pipe, r->conf->jobs_stale_s,
+			       r->conf->jobs_max_attempts, dispatch_sweep, &l,
+			       err, sizeof(err));
+	if (found < 0)
+		log_warn("RUNNER", "event=sweep_failed error=\"%s\"", err);
+	if (l.n == 0)
+		goto out;
+	qsort(l.v, l.n, sizeof(*l.v), cmp_swept);
+	set_progress(r, "recover stale raw rows", 0, l.n);
+	while (i < l.n && !runner_cancel_requested()) {
+		for (k = 0; k < TRANSFORM_BATCH && i + k < l.n &&
+		     l.v[i + k].tenant == l.v[i].tenant; k++)
+			ids[k] = l.v[i + k].id;
+		pipeline_process_many(r->pipe, l.v[i].tenant, ids, k, res);
+		i += k;
+		set_progress(r, "recover stale raw rows", i, l.n);
+	}
+	log_info("RUNNER", "event=recovered rows=%zu", i);
+out:
+	free(l.v);
 }
 
 /* Rows of this integration still open (an earlier run was killed, or
@@ -346,6 +424,28 @@ static void transform_all(struct run *r)
 
 /* ---- broker mode ------------------------------------------------------ */
 
+/* The error of the run's first failed row, for the summary. */
+static void first_failure(struct run *r)
+{
+	char ten[24], rid[24], err[256];
+	const char *params[2] = {db_i64(ten, r->in.tenant_id),
+				 db_i64(rid, r->run_id)};
+	PGresult *x;
+
+	if (db_tenant_begin(r->conn, r->in.tenant_id, err, sizeof(err)) < 0)
+		return;
+	x = db_query(r->conn, err, sizeof(err),
+		     "SELECT 'raw row ' || id || ': ' || coalesce(error, '?')"
+		     " FROM raw_extraction_data WHERE tenant_id = $1"
+		     " AND job_run_id = $2 AND status = 'failed' ORDER BY id LIMIT 1",
+		     2, params);
+	if (x && PQntuples(x) > 0)
+		snprintf(r->first_failure, sizeof(r->first_failure), "%s",
+			 PQgetvalue(x, 0, 0));
+	PQclear(x);
+	db_commit(r->conn, err, sizeof(err));
+}
+
 static int wait_for_workers(struct run *r, char *err, size_t errlen)
 {
 	char ten[24], rid[24];
@@ -377,6 +477,8 @@ static int wait_for_workers(struct run *r, char *err, size_t errlen)
 		if (open == 0) {
 			r->rows_done = done;
 			r->rows_failed = failed;
+			if (failed)
+				first_failure(r);
 			return 0;
 		}
 		if (runner_cancel_requested()) {
@@ -398,15 +500,6 @@ static int wait_for_workers(struct run *r, char *err, size_t errlen)
 }
 
 /* ---- job bookkeeping -------------------------------------------------- */
-
-/* True if owner ("host:pid") names this host. */
-static int same_host(const char *owner)
-{
-	const char *me = db_owner_id(), *c = strrchr(owner, ':');
-	size_t n = c ? (size_t)(c - owner) : strlen(owner);
-
-	return strncmp(owner, me, n) == 0 && me[n] == ':';
-}
 
 static int lock_job(struct run *r, char *err, size_t errlen)
 {
@@ -434,10 +527,11 @@ static int lock_job(struct run *r, char *err, size_t errlen)
 	state = PQgetvalue(x, 0, 1);
 	owner = PQgetisnull(x, 0, 2) ? NULL : PQgetvalue(x, 0, 2);
 	fresh = PQgetvalue(x, 0, 3)[0] == 't';
-	/* Held by a live process here, or recently heartbeating elsewhere. */
-	if (strcmp(state, "RUNNING") == 0 && owner &&
+	/* Held by a live process here, or recently heartbeating elsewhere
+	 * (the orchestrator's own claim is the caller's business). */
+	if (!r->o->orchestrated && strcmp(state, "RUNNING") == 0 && owner &&
 	    strcmp(owner, db_owner_id()) != 0 &&
-	    (same_host(owner) ? db_owner_alive(owner) : fresh)) {
+	    (db_owner_same_host(owner) ? db_owner_alive(owner) : fresh)) {
 		snprintf(err, errlen, "it is already running (owner %s); wait "
 			 "for it to finish or stop that process", owner);
 		goto out;
@@ -460,13 +554,15 @@ static int lock_job(struct run *r, char *err, size_t errlen)
 		if (!y)
 			goto out;
 		PQclear(y);
-		y = db_query(r->conn, err, errlen,
-			     "UPDATE etl_jobs SET state = 'RUNNING', owner = $2,"
-			     " heartbeat_at = now(), last_started_at = now()"
-			     " WHERE id = $1", 2, p2);
-		if (!y)
-			goto out;
-		PQclear(y);
+		if (!r->o->orchestrated) {
+			y = db_query(r->conn, err, errlen,
+				     "UPDATE etl_jobs SET state = 'RUNNING', owner = $2,"
+				     " heartbeat_at = now(), last_started_at = now()"
+				     " WHERE id = $1", 2, p2);
+			if (!y)
+				goto out;
+			PQclear(y);
+		}
 		y = db_query(r->conn, err, errlen,
 			     "INSERT INTO job_runs (tenant_id, job_id, integration_id,"
 			     " owner, step) VALUES ($2, $1, $3, $4, 'starting')"
@@ -476,7 +572,8 @@ static int lock_job(struct run *r, char *err, size_t errlen)
 		r->run_id = db_int64(y, 0, 0);
 		PQclear(y);
 		db_i64(rid, r->run_id);
-		y = db_query(r->conn, err, errlen,
+		y = r->o->orchestrated ? PQmakeEmptyPGresult(r->conn, PGRES_COMMAND_OK) :
+			db_query(r->conn, err, errlen,
 			     "INSERT INTO job_transitions (tenant_id, job_id, run_id,"
 			     " from_state, to_state, reason) VALUES ($1, $2, $3, $4,"
 			     " 'RUNNING', $5)", 5, p4);
@@ -518,6 +615,14 @@ static struct json_object *stats_json(struct run *r, double secs)
 		json_object_object_add(recs, c[i].entity, e);
 	}
 	json_object_object_add(o, "records", recs);
+	recs = json_object_new_object();
+	json_object_object_add(recs, "requests", json_object_new_int64((int64_t)r->http.requests));
+	json_object_object_add(recs, "retries", json_object_new_int64((int64_t)r->http.retries));
+	json_object_object_add(recs, "not_modified", json_object_new_int64((int64_t)r->http.not_modified));
+	json_object_object_add(recs, "waits", json_object_new_int64((int64_t)r->http.waits));
+	json_object_object_add(recs, "wait_ms", json_object_new_int64((int64_t)r->http.wait_ms));
+	json_object_object_add(recs, "bytes", json_object_new_int64((int64_t)r->http.bytes));
+	json_object_object_add(o, "http", recs);
 	return o;
 }
 
@@ -545,6 +650,8 @@ static void finish_job(struct run *r, const char *run_state, const char *job_sta
 	if (!x)
 		goto fail;
 	PQclear(x);
+	if (r->o->orchestrated)
+		goto commit; /* etl_jobs and its transitions are the caller's */
 	x = db_query(r->conn, err, sizeof(err),
 		     "UPDATE etl_jobs SET state = $2, owner = NULL,"
 		     " last_finished_at = now(), last_error = $3::text,"
@@ -562,6 +669,7 @@ static void finish_job(struct run *r, const char *run_state, const char *job_sta
 	if (!x)
 		goto fail;
 	PQclear(x);
+commit:
 	if (db_commit(r->conn, err, sizeof(err)) == 0)
 		return;
 fail:
@@ -570,7 +678,8 @@ fail:
 		  r->run_id, err);
 }
 
-static void print_summary(struct run *r, double secs, const char *error)
+static void print_summary(struct run *r, double secs, const char *error,
+			  int cancelled)
 {
 	FILE *f = r->o->out;
 	size_t n = 0, i;
@@ -580,7 +689,8 @@ static void print_summary(struct run *r, double secs, const char *error)
 		return;
 	end_line(r);
 	fprintf(f, "job run: %s %s in %.1f s (run %" PRId64 ")\n", r->label,
-		error ? "failed" : r->rows_failed ? "finished with failures" :
+		cancelled ? "was cancelled" : error ? "failed" :
+		r->rows_failed ? "finished with failures" :
 		"finished", secs, r->run_id);
 	fprintf(f, "  pages stored:  %" PRIu64 " (%.1f MB)\n", r->store.pages,
 		(double)r->store.bytes / 1e6);
@@ -630,7 +740,7 @@ int runner_run(const struct conf *conf, struct loader *ld, int64_t id,
 	struct json_object *stats = NULL;
 	struct http_client *hc = NULL;
 	char why[1024] = "", e2[1024];
-	int rc = RUNNER_FAILED, locked = 0;
+	int rc = RUNNER_FAILED, locked = 0, cancelled = 0;
 	int32_t xrc = PULSE_OK, klass = 0;
 	double secs;
 
@@ -674,6 +784,7 @@ int runner_run(const struct conf *conf, struct loader *ld, int64_t id,
 	    lock_job(&r, why, sizeof(why)) < 0)
 		goto out;
 	locked = 1;
+	observe(&r, RUNNER_EV_STARTED, 0, NULL);
 	log_info("RUNNER", "event=run_started integration=%" PRId64 " plugin=%s"
 		 " run=%" PRId64, id, r.in.plugin, r.run_id);
 
@@ -698,15 +809,9 @@ int runner_run(const struct conf *conf, struct loader *ld, int64_t id,
 		r.store.dispatch = r.broker->publish;
 		r.store.dispatch_ctx = r.bctx;
 	} else {
-		long swept;
-
 		if (!(r.pipe = pipeline_new(conf, ld, why, sizeof(why))))
 			goto done;
-		swept = pipeline_sweep(r.pipe, conf->jobs_stale_s,
-				       conf->jobs_max_attempts, dispatch_sweep,
-				       &r, e2, sizeof(e2));
-		if (swept > 0)
-			log_info("RUNNER", "event=swept rows=%ld", swept);
+		recover(&r);
 		r.store.dispatch = dispatch_local;
 		r.store.dispatch_ctx = &r;
 	}
@@ -737,6 +842,7 @@ int runner_run(const struct conf *conf, struct loader *ld, int64_t id,
 	/* ETags are kept only for an extract that got everything */
 	if (xrc == PULSE_OK && !r.job.err_class)
 		http_client_commit(hc);
+	http_client_stats(hc, &r.http);
 	http_client_free(hc);
 	hc = NULL;
 	if (xrc == PULSE_OK && r.job.err_class)
@@ -765,9 +871,10 @@ int runner_run(const struct conf *conf, struct loader *ld, int64_t id,
 	}
 done:
 	secs = now_s() - r.t0;
+	cancelled = klass == PULSE_ERR_CANCELLED || runner_cancel_requested();
 	stats = stats_json(&r, secs);
 	if (locked) {
-		if (klass == PULSE_ERR_CANCELLED || (!why[0] && runner_cancel_requested()))
+		if (cancelled)
 			finish_job(&r, "CANCELLED", "PENDING", why[0] ? why : "cancelled",
 				   PULSE_ERR_TRANSIENT, stats);
 		else
@@ -775,7 +882,7 @@ done:
 				   why[0] ? "ERROR" : "FINISHED", why[0] ? why : NULL,
 				   klass, stats);
 	}
-	print_summary(&r, secs, why[0] ? why : NULL);
+	print_summary(&r, secs, why[0] ? why : NULL, cancelled);
 	if (!why[0] && runner_cancel_requested())
 		snprintf(why, sizeof(why), "cancelled");
 	if (why[0]) {
@@ -794,9 +901,16 @@ done:
 		 r.rows_done, r.rows_failed, secs);
 out:
 	if (rc != RUNNER_OK)
-		snprintf(err, errlen, "%s %s: %s", r.label,
-			 rc == RUNNER_PARTIAL ? "finished with failures" : "failed",
-			 why[0] ? why : "unknown error");
+		snprintf(err, errlen, "%s %s: %s%s", r.label,
+			 rc == RUNNER_PARTIAL ? "finished with failures" :
+			 cancelled ? "was cancelled" : "failed",
+			 why[0] ? why : "unknown error", cancelled ?
+			 "; the next run resumes from the last checkpoint" : "");
+	if (r.run_id)
+		observe(&r, RUNNER_EV_DONE, rc == RUNNER_OK ? 0 : cancelled ?
+			PULSE_ERR_CANCELLED : klass ? klass : rc == RUNNER_PARTIAL ?
+			PULSE_ERR_TRANSIENT : PULSE_ERR_PERMANENT,
+			rc == RUNNER_OK ? NULL : err);
 	json_object_put(stats);
 	if (r.broker && r.bctx)
 		r.broker->close(r.bctx);

@@ -16,6 +16,22 @@
 struct conf;
 struct loader;
 
+/* What the runner tells an observer (see runner_opts.observe). */
+struct runner_event {
+	int kind;             /* RUNNER_EV_* */
+	int64_t run_id;
+	const char *step;     /* PROGRESS */
+	uint64_t done, total; /* PROGRESS; total 0 = unknown */
+	int32_t err_class;    /* DONE: 0 on success, else PULSE_ERR_TRANSIENT,
+			       * PULSE_ERR_PERMANENT or PULSE_ERR_CANCELLED */
+	const char *err;      /* DONE: the job's error text, or NULL */
+};
+#define RUNNER_EV_STARTED 1  /* the job_runs row exists */
+#define RUNNER_EV_PROGRESS 2 /* a progress step of extract or transform */
+#define RUNNER_EV_DONE 3     /* the run ended (job_runs is final) */
+#define RUNNER_HAVE_OBSERVE 1
+#define RUNNER_ORCHESTRATED 1
+
 struct runner_opts {
 	FILE *out;        /* progress and summary (stdout) */
 	int tty;          /* 1: one updating line; 0: a line per step/10% */
@@ -23,6 +39,12 @@ struct runner_opts {
 	int quiet;        /* summary only */
 	int wait_timeout_s; /* broker mode: give up waiting (0 = forever) */
 	int extract_only; /* store pages, leave them pending, do not wait */
+	/* The orchestrator already moved etl_jobs to RUNNING (and owns its
+	 * state machine): the runner then writes job_runs only. */
+	int orchestrated;
+	/* Called in the calling thread, strings borrowed for the call. */
+	void (*observe)(void *ctx, const struct runner_event *ev);
+	void *observe_ctx;
 };
 
 /*

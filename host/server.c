@@ -382,20 +382,23 @@ struct server *server_new(const char *listen, struct api *api,
 {
 	struct lws_context_creation_info info;
 	struct server *s = calloc(1, sizeof(*s));
-	char host[128];
-	const char *colon = strrchr(listen, ':');
-	int port;
+	char host[128] = "";
+	const char *colon = listen ? strrchr(listen, ':') : NULL;
+	int port = CONTEXT_PORT_NO_LISTEN;
 
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	if (!listen)
+		goto setup; /* no server role: only the event loop */
 	if (!colon || (size_t)(colon - listen) >= sizeof(host) ||
 	    (port = atoi(colon + 1)) < 0 || port > 65535) {
 		snprintf(err, errlen, "listen '%s' must be HOST:PORT", listen);
 		goto fail;
 	}
 	snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
+setup:
 	s->api = api;
 	s->bus = bus;
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
@@ -413,7 +416,8 @@ struct server *server_new(const char *listen, struct api *api,
 	s->ctx = lws_create_context(&info);
 	if (!s->ctx) {
 		snprintf(err, errlen, "cannot listen on %s (in use, or not a local "
-			 "address?); change `listen` in the configuration", listen);
+			 "address?); change `listen` in the configuration",
+			 listen ? listen : "(nothing)");
 		goto fail;
 	}
 	s->vh = lws_get_vhost_by_name(s->ctx, "default");
@@ -421,7 +425,8 @@ struct server *server_new(const char *listen, struct api *api,
 		snprintf(err, errlen, "libwebsockets made no vhost for %s", listen);
 		goto fail;
 	}
-	log_info("WS", "listen=%s", listen);
+	if (listen)
+		log_info("WS", "listen=%s", listen);
 	return s;
 fail:
 	server_free(s);

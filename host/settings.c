@@ -200,6 +200,7 @@ static struct json_object *parse(const char *what, const char *text,
 	struct json_object *o = NULL;
 	size_t len = strlen(text), end, i, line = 1, col = 1;
 	enum json_tokener_error e;
+	int trailing = 0;
 
 	if (!tok) {
 		snprintf(err, errlen, "%s: out of memory", what);
@@ -220,6 +221,7 @@ static struct json_object *parse(const char *what, const char *text,
 			json_object_put(o);
 			o = NULL;
 			e = json_tokener_error_parse_unexpected;
+			trailing = 1;
 		}
 	}
 	if (e != json_tokener_success) {
@@ -234,8 +236,7 @@ static struct json_object *parse(const char *what, const char *text,
 		snprintf(err, errlen, "%s:%zu:%zu: not valid JSON: %s", what, line,
 			 col, end >= len && e == json_tokener_error_parse_eof ?
 			 "unexpected end of file" :
-			 e == json_tokener_error_parse_unexpected && end < len ?
-			 "unexpected text after the JSON value" :
+			 trailing ? "unexpected text after the JSON value" :
 			 json_tokener_error_desc(e));
 		json_object_put(o);
 		o = NULL;

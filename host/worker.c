@@ -25,7 +25,8 @@
 static volatile sig_atomic_t wk_stop;
 
 struct wk_stats {
-	uint64_t msgs, done, noop, failed, dead, retried, invalid, records;
+	uint64_t msgs, batches, done, noop, failed, dead, retried, invalid;
+	uint64_t records;
 };
 
 struct wk {
@@ -244,6 +245,7 @@ static void wk_handle(struct wk *w, size_t n)
 	size_t i, j, k, start;
 
 	w->st.msgs += n;
+	w->st.batches++;
 	k = 0;
 	for (i = 0; i < n; i++) {
 		struct queue_delivery *d = &w->batch[i];
@@ -393,10 +395,12 @@ out:
 	{
 		double dt = now_s() - t0;
 
-		log_info("WORKER", "event=stopped messages=%" PRIu64 " done=%" PRIu64
+		log_info("WORKER", "event=stopped messages=%" PRIu64 " batches=%" PRIu64
+			 " done=%" PRIu64
 			 " noop=%" PRIu64 " failed=%" PRIu64 " dead=%" PRIu64
 			 " retried=%" PRIu64 " invalid=%" PRIu64 " records=%" PRIu64
-			 " seconds=%.1f rows_per_s=%.1f", w.st.msgs, w.st.done,
+			 " seconds=%.1f rows_per_s=%.1f", w.st.msgs, w.st.batches,
+			 w.st.done,
 			 w.st.noop, w.st.failed, w.st.dead, w.st.retried,
 			 w.st.invalid, w.st.records, dt,
 			 dt > 0 ? (double)w.st.done / dt : 0.0);

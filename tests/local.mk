@@ -106,6 +106,26 @@ tests_unit_amqp_send_LDADD = $(RABBITMQ_LIBS)
 TESTS += tests/integration/queue.sh
 EXTRA_DIST += tests/integration/queue.sh
 
+# Workers (host/worker.c, `pulse-host worker`): the outcome policy, then
+# real workers on sandbox workloads (each test: own database and vhost;
+# the broker restart runs on a node of its own).
+check_PROGRAMS += tests/unit/test-worker
+tests_unit_test_worker_SOURCES = tests/unit/test-worker.c
+tests_unit_test_worker_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_worker_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
+TESTS += \
+	tests/unit/test-worker \
+	tests/integration/worker-scale.sh \
+	tests/integration/worker-kill.sh \
+	tests/integration/worker-broker-restart.sh \
+	tests/integration/worker-poison.sh
+EXTRA_DIST += \
+	tests/integration/worker-lib.sh \
+	tests/integration/worker-scale.sh \
+	tests/integration/worker-kill.sh \
+	tests/integration/worker-broker-restart.sh \
+	tests/integration/worker-poison.sh
+
 # HTTP service (host/http.c, host/ratelimit.c) against a scripted server
 # inside the test: retries, truncation, 401/403/404, rate limits, 304.
 check_PROGRAMS += tests/unit/test-http
@@ -132,8 +152,10 @@ TESTS += \
 	tests/plugins/github-incremental.sh \
 	tests/plugins/github-ratelimit.sh \
 	tests/plugins/github-badtoken.sh \
-	tests/plugins/github-truncated.sh
+	tests/plugins/github-truncated.sh \
+	tests/plugins/github-resume.sh
 EXTRA_DIST += \
+	tests/plugins/github-resume.sh \
 	tests/plugins/github-sync.sh \
 	tests/plugins/github-incremental.sh \
 	tests/plugins/github-ratelimit.sh \
@@ -143,3 +165,47 @@ EXTRA_DIST += \
 	tests/plugins/github-check.js \
 	tests/plugins/github-dump.sql \
 	tests/bench/github-bench.sh
+
+# Warehouse and single-machine pipeline (db, migrate, crypto, settings,
+# record, load, pipeline, runner; plugins/source-sandbox). Each test makes
+# and drops a database and app role of its own.
+check_PROGRAMS += tests/unit/test-warehouse
+tests_unit_test_warehouse_SOURCES = tests/unit/test-warehouse.c
+tests_unit_test_warehouse_CFLAGS = $(host_libpulsehost_la_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_warehouse_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
+TESTS += tests/unit/test-warehouse \
+	tests/integration/warehouse-migrate-rls.sh \
+	tests/integration/warehouse-integrations.sh \
+	tests/integration/warehouse-jobrun.sh
+EXTRA_DIST += tests/integration/warehouse-lib.sh \
+	tests/integration/warehouse-migrate-rls.sh \
+	tests/integration/warehouse-integrations.sh \
+	tests/integration/warehouse-jobrun.sh
+
+# Orchestrator, daemon, REST API, auth, live progress (host/orchestrator.c,
+# jobstate.c, server.c, api.c, auth.c, progress.c). The orchtest plugin
+# misbehaves on demand (crash, transient, permanent failures). Each
+# integration test makes its own database and runs its own daemon(s) on
+# free ports.
+check_LTLIBRARIES += tests/plugins/orch/orchtest.la
+tests_plugins_orch_orchtest_la_SOURCES = tests/plugins/orch/orchtest.c
+tests_plugins_orch_orchtest_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+tests_plugins_orch_orchtest_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
+check_PROGRAMS += tests/unit/test-orch
+tests_unit_test_orch_SOURCES = tests/unit/test-orch.c
+tests_unit_test_orch_CFLAGS = $(host_libpulsehost_la_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_orch_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
+TESTS += tests/unit/test-orch \
+	tests/integration/orch-api.sh \
+	tests/integration/orch-run.sh \
+	tests/integration/orch-kill9.sh \
+	tests/integration/orch-lock.sh \
+	tests/integration/orch-viewer.sh
+EXTRA_DIST += tests/integration/orch-lib.sh \
+	tests/integration/orch-api.sh \
+	tests/integration/orch-run.sh \
+	tests/integration/orch-kill9.sh \
+	tests/integration/orch-lock.sh \
+	tests/integration/orch-viewer.sh \
+	tests/integration/orch-ws-client.mjs \
+	tests/integration/orch-viewer.mjs

@@ -16,20 +16,24 @@ CREATE FUNCTION host_integration_tenant(p_integration bigint) RETURNS bigint
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT
     AS $$ SELECT tenant_id FROM integrations WHERE id = p_integration $$;
 
--- Raw rows that need another dispatch: pending or processing and older
--- than p_stale_seconds, or failed with attempts left. The caller decides
--- about processing rows from the owner (a live local pid keeps its row).
+-- Raw rows that need another dispatch: pending or processing rows, and
+-- failed rows with attempts left, untouched for p_stale_seconds (for
+-- failed rows that is the retry back-off). The caller decides about
+-- processing rows from the owner (a live local pid keeps its row) and the
+-- age (an owner on another host is given at least jobs.stale_seconds).
 CREATE FUNCTION host_stale_raw(p_stale_seconds integer, p_max_attempts integer,
                                p_limit integer)
-    RETURNS TABLE (tenant_id bigint, raw_id bigint, status text, owner text)
+    RETURNS TABLE (tenant_id bigint, raw_id bigint, status text, owner text,
+                   age_seconds bigint)
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT
     AS $$
-    SELECT r.tenant_id, r.id, r.status, r.owner
+    SELECT r.tenant_id, r.id, r.status, r.owner,
+           extract(epoch FROM now() - r.updated_at)::bigint
       FROM raw_extraction_data r
      WHERE NOT r.dead_lettered
-       AND ((r.status IN ('pending', 'processing')
-             AND r.updated_at <= now() - make_interval(secs => p_stale_seconds))
-         OR (r.status = 'failed' AND r.attempts < p_max_attempts))
+       AND r.updated_at <= now() - make_interval(secs => p_stale_seconds)
+       AND (r.status IN ('pending', 'processing')
+            OR (r.status = 'failed' AND r.attempts < p_max_attempts))
      ORDER BY r.id
      LIMIT p_limit
     $$;

@@ -41,6 +41,9 @@ CREATE INDEX dora_deployment_commits_deployment
 -- PRs merged in a window, across repositories.
 CREATE INDEX dora_prs_merged_time ON prs (tenant_id, merged_at)
     WHERE merged_at IS NOT NULL;
+-- Reviews and comments of the window's PRs, by time.
+CREATE INDEX dora_prs_reviews_time ON prs_reviews (tenant_id, submitted_at);
+CREATE INDEX dora_prs_comments_time ON prs_comments (tenant_id, created_at);
 -- Incidents by type and creation time.
 CREATE INDEX dora_work_items_wit_created
     ON work_items (tenant_id, integration_id, wit_name, created_at);
@@ -107,8 +110,7 @@ CREATE FUNCTION dora_deployment_frequency(p_from timestamptz, p_to timestamptz,
                    months integer, median_days_per_month double precision)
     LANGUAGE sql STABLE
     AS $$
-    WITH scope AS MATERIALIZED (SELECT dora_scope(p_project, p_repo) AS repos),
-    span AS (
+    WITH span AS (
         SELECT (p_from AT TIME ZONE 'UTC')::date AS first_day,
                ((p_to - interval '1 microsecond') AT TIME ZONE 'UTC')::date AS last_day
     ),
@@ -270,11 +272,9 @@ CREATE FUNCTION dora_changes(p_from timestamptz, p_to timestamptz,
     -- commit (a merge cannot ship before it happened, so for PRs merged
     -- in the window no earlier deployment can hold it).
     by_range AS (
-        SELECT c.id, min(x.finished_at) AS deployed_at
-          FROM cand c
-          JOIN win_dc x
-            ON x.sha = c.merge_commit_sha AND x.repository = c.repository_external_id
-         GROUP BY c.id
+        SELECT x.repository, x.sha, min(x.finished_at) AS deployed_at
+          FROM win_dc x
+         GROUP BY x.repository, x.sha
     ),
     -- No ranges: the first deployment strictly after the merge. One sort
     -- of merges and deployments per repository, newest first, with a
@@ -305,7 +305,8 @@ CREATE FUNCTION dora_changes(p_from timestamptz, p_to timestamptz,
                 ELSE 'deployment_after_merge' END
       FROM cand c
       LEFT JOIN repo ON repo.repository = c.repository_external_id
-      LEFT JOIN by_range br ON br.id = c.id
+      LEFT JOIN by_range br
+             ON br.sha = c.merge_commit_sha AND br.repository = c.repository_external_id
       LEFT JOIN by_time bt ON bt.id = c.id
     $$;
 
@@ -333,71 +334,77 @@ CREATE FUNCTION dora_lead_time(p_from timestamptz, p_to timestamptz,
     LANGUAGE sql STABLE
     AS $$
     WITH c AS MATERIALIZED (
-        SELECT * FROM dora_changes(p_from, p_to, p_project, p_repo)
-    ),
-    d AS MATERIALIZED (
-        SELECT * FROM c WHERE c.deployed_at >= p_from
+        SELECT c.*, c.deployed_at IS NOT NULL AS sampled
+          FROM dora_changes(p_from, p_to, p_project, p_repo) c
     ),
     -- prs.first_commit_at is the earliest authored commit; prs_commits
     -- only fills in where the source did not set it.
     fc AS (
-        SELECT d.pr_id, min(pc.authored_at) AS at
-          FROM d JOIN prs_commits pc
-            ON pc.tenant_id = dora_tenant() AND pc.integration_id = d.integration_id
-           AND pc.pr_external_id = d.pr_external_id
-         WHERE d.first_commit_at IS NULL AND pc.deleted_at IS NULL
-         GROUP BY d.pr_id
+        SELECT c.pr_id, min(pc.authored_at) AS at
+          FROM c JOIN prs_commits pc
+            ON pc.tenant_id = dora_tenant() AND pc.integration_id = c.integration_id
+           AND pc.pr_external_id = c.pr_external_id
+         WHERE c.sampled AND c.first_commit_at IS NULL AND pc.deleted_at IS NULL
+         GROUP BY c.pr_id
+    ),
+    -- Reviews and comments are read by time, from the opening of the
+    -- oldest sampled PR to the window's end, so the cost follows the
+    -- window and not the history.
+    lo AS (
+        SELECT min(c.created_at) AS at FROM c WHERE c.sampled
     ),
     pk AS (
         SELECT x.pr_id, min(x.at) AS at FROM (
-            SELECT d.pr_id, r.submitted_at AS at
-              FROM d JOIN prs_reviews r
-                ON r.tenant_id = dora_tenant() AND r.integration_id = d.integration_id
-               AND r.pr_external_id = d.pr_external_id
-             WHERE r.author IS DISTINCT FROM d.author
+            SELECT c.pr_id, r.submitted_at AS at
+              FROM lo, prs_reviews r
+              JOIN c ON c.integration_id = r.integration_id
+                    AND c.pr_external_id = r.pr_external_id
+             WHERE r.tenant_id = dora_tenant()
+               AND r.submitted_at >= lo.at AND r.submitted_at < p_to
+               AND r.deleted_at IS NULL
+               AND c.sampled AND r.submitted_at <= c.merged_at
+               AND r.author IS DISTINCT FROM c.author
                AND coalesce(r.author, '') NOT LIKE '%[bot]'
-               AND r.submitted_at <= d.merged_at AND r.deleted_at IS NULL
             UNION ALL
-            SELECT d.pr_id, m.created_at
-              FROM d JOIN prs_comments m
-                ON m.tenant_id = dora_tenant() AND m.integration_id = d.integration_id
-               AND m.pr_external_id = d.pr_external_id
-             WHERE m.author IS DISTINCT FROM d.author
-               AND coalesce(m.author, '') NOT LIKE '%[bot]'
-               AND m.created_at <= d.merged_at AND m.deleted_at IS NULL) x
+            SELECT c.pr_id, m.created_at
+              FROM lo, prs_comments m
+              JOIN c ON c.integration_id = m.integration_id
+                    AND c.pr_external_id = m.pr_external_id
+             WHERE m.tenant_id = dora_tenant()
+               AND m.created_at >= lo.at AND m.created_at < p_to
+               AND m.deleted_at IS NULL
+               AND c.sampled AND m.created_at <= c.merged_at
+               AND m.author IS DISTINCT FROM c.author
+               AND coalesce(m.author, '') NOT LIKE '%[bot]') x
          GROUP BY x.pr_id
-    ),
-    s AS (
-        SELECT d.*, coalesce(d.first_commit_at, fc.at) AS first_commit,
-               pk.at AS pickup_at
-          FROM d LEFT JOIN fc ON fc.pr_id = d.pr_id
-                 LEFT JOIN pk ON pk.pr_id = d.pr_id
     ),
     -- Spans in seconds; negative ones count as zero, unknown stay NULL
     -- (greatest() would turn NULL into 0).
     t AS (
-        SELECT s.method,
-               dora_clamp(s.deployed_at - coalesce(s.first_commit, s.created_at, s.merged_at)) AS lead,
-               dora_clamp(s.created_at - s.first_commit) AS coding,
-               dora_clamp(s.pickup_at - s.created_at) AS pickup,
-               dora_clamp(s.merged_at - coalesce(s.pickup_at, s.created_at)) AS review,
-               dora_clamp(s.deployed_at - s.merged_at) AS deploy
-          FROM s
+        SELECT c.method, c.sampled, c.merged_at >= p_from AS merged_in,
+               dora_clamp(c.deployed_at - coalesce(c.first_commit_at, fc.at,
+                                                   c.created_at, c.merged_at)) AS lead,
+               dora_clamp(c.created_at - coalesce(c.first_commit_at, fc.at)) AS coding,
+               dora_clamp(pk.at - c.created_at) AS pickup,
+               dora_clamp(c.merged_at - coalesce(pk.at, c.created_at)) AS review,
+               dora_clamp(c.deployed_at - c.merged_at) AS deploy
+          FROM c LEFT JOIN fc ON fc.pr_id = c.pr_id
+                 LEFT JOIN pk ON pk.pr_id = c.pr_id
     )
-    SELECT (SELECT count(*) FROM c WHERE c.merged_at >= p_from),
-           (SELECT count(*) FROM c WHERE c.merged_at >= p_from AND c.deployed_at IS NOT NULL),
-           count(*),
-           count(*) FILTER (WHERE t.method = 'commit_range'),
-           count(*) FILTER (WHERE t.method = 'deployment_after_merge'),
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY t.lead),
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY t.coding),
-           count(t.coding),
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY t.pickup),
-           count(t.pickup),
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY t.review),
-           count(t.review),
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY t.deploy),
-           count(t.deploy)
+    SELECT count(*) FILTER (WHERE merged_in),
+           count(*) FILTER (WHERE merged_in AND sampled),
+           count(*) FILTER (WHERE sampled),
+           count(*) FILTER (WHERE sampled AND method = 'commit_range'),
+           count(*) FILTER (WHERE sampled AND method = 'deployment_after_merge'),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY lead) FILTER (WHERE sampled),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY coding) FILTER (WHERE sampled),
+           count(coding) FILTER (WHERE sampled),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY pickup) FILTER (WHERE sampled),
+           count(pickup) FILTER (WHERE sampled),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY review) FILTER (WHERE sampled),
+           count(review) FILTER (WHERE sampled),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY deploy) FILTER (WHERE sampled),
+           count(deploy) FILTER (WHERE sampled)
       FROM t
     $$;
 
@@ -430,13 +437,17 @@ CREATE FUNCTION dora_incidents(p_from timestamptz, p_project text DEFAULT NULL)
            AND wi.created_at IS NOT NULL AND wi.deleted_at IS NULL
            AND (p_from IS NULL OR wi.created_at >= p_from)
     ),
+    maps AS MATERIALIZED (
+        SELECT r.project_key, array_agg(r.repository_external_id) AS repos
+          FROM dora_project_repositories r
+         WHERE r.tenant_id = dora_tenant()
+         GROUP BY r.project_key
+    ),
     mapped AS MATERIALIZED (
-        SELECT inc.*,
-               (SELECT array_agg(DISTINCT r.repository_external_id)
-                  FROM dora_project_repositories r
-                 WHERE r.tenant_id = dora_tenant()
-                   AND r.project_key IN (inc.pkey, inc.pext)) AS repos
+        SELECT inc.*, coalesce(k.repos, e.repos) AS repos
           FROM inc
+          LEFT JOIN maps k ON k.project_key = inc.pkey
+          LEFT JOIN maps e ON e.project_key = inc.pext
          WHERE p_project IS NULL OR p_project IN (inc.pkey, inc.pext)
     )
     SELECT i.id, i.key, i.pkey, i.created_at, i.resolved_at,
@@ -484,8 +495,7 @@ CREATE FUNCTION dora_change_failure_rate(p_from timestamptz, p_to timestamptz,
                    by_any_repository bigint)
     LANGUAGE sql STABLE
     AS $$
-    WITH scope AS MATERIALIZED (SELECT dora_scope(p_project, p_repo) AS repos),
-    dep AS MATERIALIZED (
+    WITH dep AS MATERIALIZED (
         SELECT d.id FROM dora_deployments(p_project, p_repo) d
          WHERE d.finished_at >= p_from AND d.finished_at < p_to
     ),

@@ -839,6 +839,8 @@ static int32_t refetch(struct prsync *s, const int64_t *num, size_t n)
 		fclose(f);
 		json_object_object_add(vars, "numbers", nl);
 		rc = gql(g, q, vars, &r, &doc);
+		if (rc == PULSE_OK && repo_missing(s, doc, &rc))
+			take = 0; /* the repository itself is gone: nothing to note */
 		for (i = 0; rc == PULSE_OK && i < take; i++) {
 			char k[16];
 			struct json_object *pr;
@@ -855,8 +857,6 @@ static int32_t refetch(struct prsync *s, const int64_t *num, size_t n)
 			if (note_pr(s, pr) < 0)
 				rc = oom(g);
 		}
-		if (rc == PULSE_OK && !gh_path(doc, "data", "repository", NULL))
-			repo_missing(s, doc, &rc);
 		if (rc == PULSE_OK)
 			rc = fetch_children(s);
 		if (rc == PULSE_OK && gh_path(doc, "data", "repository", NULL))

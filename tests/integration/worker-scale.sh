@@ -44,7 +44,7 @@ rc=0; wait "$run" || rc=$?
 wt_assert_same "$WT_T1" "$WT_T2"
 busy=0
 for w in w1 w2 w3; do
-	n=$(sed -n 's/.*event=stopped messages=[0-9]* done=\([0-9]*\).*/\1/p' "$WT_DIR/$w.log")
+	n=$(sed -n 's/.*event=stopped .* done=\([0-9]*\).*/\1/p' "$WT_DIR/$w.log")
 	wt_log "$w loaded $n rows"
 	[ "${n:-0}" -gt 0 ] && busy=$((busy + 1))
 done

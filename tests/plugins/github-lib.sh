@@ -18,6 +18,7 @@
 #   gh_stats_reset / gh_stats   /_sandbox/stats
 #   gh_fail MSG         print and exit 1; gh_check COND MSG
 #   jqv EXPR [FILE]     node-based JSON query helper (no jq needed)
+#   GH_ON_EXIT          a function run last by the exit cleanup
 . "$abs_top_srcdir/tests/harness/lib.sh"
 
 B=$PULSE_HOST_BIN
@@ -46,6 +47,9 @@ gh_cleanup() {
 		else
 			harness_destroy "$GH_DIR"
 		fi
+	fi
+	if [ -n "${GH_ON_EXIT:-}" ]; then
+		"$GH_ON_EXIT"
 	fi
 }
 

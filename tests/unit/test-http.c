@@ -799,12 +799,15 @@ static void test_secret_not_logged(void **state)
 {
 	struct fake *f;
 	pulse_http_response *resp = NULL;
-	char path[] = "/tmp/test-http-log.XXXXXX", buf[65536];
-	int fd = mkstemp(path), saved = dup(2);
+	const char *tmp = getenv("TMPDIR");
+	char path[512], buf[65536];
+	int fd, saved = dup(2);
 	FILE *fp;
 	size_t n;
 
 	(void)state;
+	snprintf(path, sizeof(path), "%s/test-http-log.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	fd = mkstemp(path);
 	assert_true(fd >= 0 && saved >= 0);
 	log_set_level(LOG_DEBUG);
 	dup2(fd, 2);
