@@ -627,7 +627,8 @@ static void integrations_create(struct call *c)
 	if (integration_add(c->db, &key, c->who.tenant, name, type, plugin,
 			    settings, secrets, &id, err, sizeof(err)) < 0) {
 		db_rollback(c->db);
-		if (strstr(err, "duplicate") || strstr(err, "unique"))
+		if (strstr(err, "duplicate") || strstr(err, "unique") ||
+		    strstr(err, "already"))
 			reply_error(c->rs, 409, "conflict", "%s", err);
 		else if (strstr(err, "check constraint"))
 			reply_error(c->rs, 400, "bad_request", "%s", err);

@@ -3,16 +3,17 @@
 #include "config.h"
 
 #include <inttypes.h>
-#include <math.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
 #include "db.h"
 #include "dora.h"
+#include "log.h"
 
 #define HOUR 3600.0
 #define DAY 86400.0
@@ -628,9 +629,11 @@ struct json_object *dora_report_json(PGconn *c, const struct dora_query *q,
 	char from[64], to[64], name[128];
 	const char *params[4];
 	struct diag d;
+	struct timespec t0, t1;
 	int dummy = 0;
 	size_t i;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!usage)
 		usage = &dummy;
 	*usage = 0;
@@ -694,6 +697,12 @@ struct json_object *dora_report_json(PGconn *c, const struct dora_query *q,
 	put(report, "lead_time", lead_time(res[1], &d, i64(res[0], "deployments")));
 	put(report, "change_failure_rate", failure_rate(res[2], &d));
 	put(report, "recovery_time", recovery(res[3], &d));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("DORA", "tenant=%" PRId64 " from=%s to=%s project=%s repo=%s "
+		  "ms=%.0f", q->tenant_id, from, to, q->project ? q->project : "-",
+		  q->repo ? q->repo : "-",
+		  (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		  (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 out:
 	for (i = 0; i < 5; i++)
 		PQclear(res[i]);

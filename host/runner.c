@@ -572,14 +572,15 @@ static int lock_job(struct run *r, char *err, size_t errlen)
 		r->run_id = db_int64(y, 0, 0);
 		PQclear(y);
 		db_i64(rid, r->run_id);
-		y = r->o->orchestrated ? PQmakeEmptyPGresult(r->conn, PGRES_COMMAND_OK) :
-			db_query(r->conn, err, errlen,
-			     "INSERT INTO job_transitions (tenant_id, job_id, run_id,"
-			     " from_state, to_state, reason) VALUES ($1, $2, $3, $4,"
-			     " 'RUNNING', $5)", 5, p4);
-		if (!y)
-			goto out;
-		PQclear(y);
+		if (!r->o->orchestrated) {
+			y = db_query(r->conn, err, errlen,
+				     "INSERT INTO job_transitions (tenant_id, job_id,"
+				     " run_id, from_state, to_state, reason)"
+				     " VALUES ($1, $2, $3, $4, 'RUNNING', $5)", 5, p4);
+			if (!y)
+				goto out;
+			PQclear(y);
+		}
 	}
 	rc = db_commit(r->conn, err, errlen);
 out:

@@ -28,7 +28,8 @@ struct runner_event {
 };
 #define RUNNER_EV_STARTED 1  /* the job_runs row exists */
 #define RUNNER_EV_PROGRESS 2 /* a progress step of extract or transform */
-#define RUNNER_EV_DONE 3     /* the run ended (job_runs is final) */
+#define RUNNER_EV_DONE 3     /* the run ended (job_runs is final); sent
+			      * only after STARTED */
 #define RUNNER_HAVE_OBSERVE 1
 #define RUNNER_ORCHESTRATED 1
 

@@ -142,7 +142,7 @@ tests_unit_test_dora_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS) $(PQ
 tests_unit_test_dora_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
 TESTS += tests/unit/test-dora tests/integration/dora-golden.sh
 EXTRA_DIST += tests/integration/dora-golden.sh tests/fixtures/dora/golden.sql \
-	tests/bench/dora-bench.sh tests/bench/dora-bench.sql
+	tests/bench/dora-bench.sql
 
 # The GitHub plugin against the GitHub sandbox (tests/sandbox/github, Node):
 # full sync vs the sandbox's truth, incremental syncs, rate limits, a bad

@@ -17,7 +17,8 @@
 
 -- Which repositories a project's incidents belong to. Without a row for a
 -- project, its incidents are attributed to the latest deployment of any
--- repository of the tenant (docs/dora.md, "Incident attribution").
+-- repository of the tenant (docs/dora.md, "Incidents to deployments").
+-- Managed with `pulse-host dora map`.
 CREATE TABLE dora_project_repositories (
     tenant_id               bigint NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
     project_key             text NOT NULL,   -- Jira project key or external id
@@ -31,8 +32,8 @@ CREATE POLICY tenant_isolation ON dora_project_repositories
     USING (tenant_id = nullif(current_setting('app.tenant_id', true), '')::bigint)
     WITH CHECK (tenant_id = nullif(current_setting('app.tenant_id', true), '')::bigint);
 
--- Indexes for the attribution look-ups (tests/bench/dora-bench.sh).
--- Deployments of any repository before a time (incident attribution).
+-- Indexes: every query starts from the window (tests/bench/dora-bench.sh).
+-- Deployments in a window, or of any repository before a time.
 CREATE INDEX dora_deployments_time ON deployments (tenant_id, finished_at)
     WHERE is_production AND status = 'success';
 -- Does a deployment have a known commit range; what did it ship.

@@ -8,9 +8,9 @@
 # Uses the suite's servers when run inside `make check`'s environment
 # (PULSE_TEST_PG_ADMIN_URL set), else starts a private PostgreSQL with
 # tests/harness/lib.sh. Needs a built tree: PULSE_HOST_BIN, or
-# abs_top_builddir, or ./host/pulse-host. Prints every run's wall time and
-# the median, and fails if the median is not under DORA_BENCH_LIMIT seconds
-# (default 1).
+# abs_top_builddir, or ./host/pulse-host (`make bench` runs it). Prints
+# every run's wall time, the median and whether it is under 1 second; with
+# DORA_BENCH_LIMIT=SECONDS set, a slower median fails the script.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +19,7 @@ srcdir=${abs_top_srcdir:-$(cd "$here/../.." && pwd)}
 
 runs=${1:-5}
 limit=${DORA_BENCH_LIMIT:-1}
+strict=${DORA_BENCH_LIMIT:+1}
 B=${PULSE_HOST_BIN:-${abs_top_builddir:-.}/host/pulse-host}
 [ -x "$B" ] || { echo "dora-bench: no pulse-host at $B; build first or set PULSE_HOST_BIN" >&2; exit 99; }
 
@@ -83,5 +84,9 @@ median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 } END {
 echo "dora-bench: pulse-host dora --tenant bench: runs ${times[*]} s; median $median s (limit $limit s); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 grep -q 'deployment frequency .*days/week' "$DIR/out.txt" ||
 	{ echo "dora-bench: the report has no deployment frequency" >&2; exit 1; }
-awk -v m="$median" -v l="$limit" 'BEGIN { exit !(m < l) }' ||
-	{ echo "dora-bench: median $median s is not under $limit s" >&2; exit 1; }
+if awk -v m="$median" -v l="$limit" 'BEGIN { exit !(m < l) }'; then
+	echo "dora-bench: under $limit s: yes"
+else
+	echo "dora-bench: under $limit s: NO (a loaded machine? see the load average)"
+	[ -z "$strict" ] || exit 1
+fi

@@ -117,7 +117,20 @@ orch_wait_sql() { # orch_wait_sql SQL WANT SECONDS
 		[ "$got" = "$2" ] && return 0
 		sleep 0.1
 	done
+	orch_dump
 	wh_fail "waited $3 s for '$1' = '$2', last '$got'"
+}
+
+orch_dump() { # what the jobs and daemons did, for a failing test's log
+	local f
+	echo "--- etl_jobs:" >&2
+	wh_sql "SELECT id, integration_id, state, retry_count, last_error_class, next_run_at, owner, last_error FROM etl_jobs ORDER BY id" >&2 || :
+	echo "--- job_transitions:" >&2
+	wh_sql "SELECT job_id, from_state, to_state, reason, at FROM job_transitions ORDER BY id" >&2 || :
+	for f in "$WH_DIR"/*.log; do
+		echo "--- $f (tail):" >&2
+		grep -v 'level=debug' "$f" | tail -n 40 >&2
+	done
 }
 
 # Every recorded transition must be a legal move of the state machine.
@@ -131,3 +144,34 @@ orch_check_transitions() {
 	   ('FINISHED','PENDING'))")
 	[ -z "$bad" ] || wh_fail "illegal transitions recorded: $bad"
 }
+
+# Node for the WebSocket clients (Debian's nodejs if none is installed).
+orch_node() {
+	if ! command -v node >/dev/null 2>&1; then
+		apt-get install -y -q nodejs >/dev/null 2>&1 ||
+			wh_fail "node is missing and apt-get install nodejs failed"
+	fi
+	if node -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)'; then
+		node "$@"
+	else
+		node --experimental-websocket "$@"
+	fi
+}
+
+# orch_ws NAME TOKEN [SECONDS]: a WebSocket viewer in the background; its
+# events go to $WH_DIR/NAME.events. Waits until it is connected.
+orch_ws() {
+	local name=$1 i
+	orch_node "$abs_top_srcdir/tests/integration/orch-ws-client.mjs" \
+		"ws://${ORCH_URL#http://}/ws/progress?token=$2" "$WH_DIR/$name.events" \
+		"${3:-120}" > "$WH_DIR/$name.ws.out" 2>&1 &
+	echo $! > "$WH_DIR/$name.ws.pid"
+	for i in $(seq 100); do
+		grep -q '^open' "$WH_DIR/$name.ws.out" 2>/dev/null && return 0
+		grep -q '^refused' "$WH_DIR/$name.ws.out" 2>/dev/null && return 3
+		sleep 0.1
+	done
+	cat "$WH_DIR/$name.ws.out" >&2
+	wh_fail "WebSocket viewer $name did not connect"
+}
+orch_ws_stop() { kill "$(cat "$WH_DIR/$1.ws.pid")" 2>/dev/null || :; wait "$(cat "$WH_DIR/$1.ws.pid")" 2>/dev/null || :; }

@@ -1,0 +1,579 @@
+/*
+ * source-jira transform: one stored page -> canonical records. A pure
+ * function of the page (its body and request_params) and the
+ * integration's settings, so pages may be transformed in any order,
+ * concurrently, and replayed.
+ */
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jira.h"
+
+/* A record being built; the first failing call wins and later calls do
+ * nothing, so emitters read as a list of fields. */
+struct rec {
+	pulse_record *r;
+	int32_t rc;
+};
+
+static void rbegin(struct rec *x, pulse_job *job, const char *entity)
+{
+	x->r = jr_api->record_begin(job, entity);
+	x->rc = x->r ? PULSE_OK : PULSE_ERR_PERMANENT;
+}
+
+static void rstr(struct rec *x, const char *f, const char *v)
+{
+	if (x->rc == PULSE_OK)
+		x->rc = jr_api->record_str(x->r, f, v);
+}
+
+static void rtime(struct rec *x, const char *f, const char *v)
+{
+	if (x->rc == PULSE_OK)
+		x->rc = jr_api->record_time(x->r, f, v && *v ? v : NULL);
+}
+
+static void rint(struct rec *x, const char *f, int64_t v)
+{
+	if (x->rc == PULSE_OK)
+		x->rc = jr_api->record_int(x->r, f, v);
+}
+
+static void rbool(struct rec *x, const char *f, int v)
+{
+	if (x->rc == PULSE_OK)
+		x->rc = jr_api->record_bool(x->r, f, v);
+}
+
+static void rjson(struct rec *x, const char *f, struct json_object *v)
+{
+	if (x->rc == PULSE_OK)
+		x->rc = jr_api->record_json(x->r, f, v ?
+			json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN) : "null");
+}
+
+static int32_t rend(struct rec *x)
+{
+	if (!x->r)
+		return x->rc;
+	if (x->rc != PULSE_OK) {
+		jr_api->record_abort(x->r);
+		return x->rc;
+	}
+	return jr_api->record_end(x->r);
+}
+
+/* The page's request_params as an object (NULL if none). */
+static struct json_object *page_params(const pulse_raw_page *page)
+{
+	return page->request_params ? json_tokener_parse(page->request_params) : NULL;
+}
+
+/* ------------------------------------------------------------ catalogues */
+
+static int32_t t_projects(pulse_job *job, struct json_object *body)
+{
+	struct json_object *vals = jr_arr(body, "values");
+	const char *base = jr_api->config_string(job, "base_url");
+	size_t i, n = base ? strlen(base) : 0;
+	int32_t rc = PULSE_OK;
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	for (i = 0; rc == PULSE_OK && vals && i < json_object_array_length(vals); i++) {
+		struct json_object *p = json_object_array_get_idx(vals, i);
+		char idb[32], url[512];
+		const char *id = jr_idstr(p, "id", idb, sizeof(idb));
+		const char *key = jr_str(p, "key");
+		struct rec x;
+
+		if (!id)
+			continue;
+		snprintf(url, sizeof(url), "%.*s/browse/%s", (int)n, base ? base : "",
+			 key ? key : "");
+		rbegin(&x, job, "projects");
+		rstr(&x, "external_id", id);
+		rstr(&x, "key", key);
+		rstr(&x, "name", jr_str(p, "name"));
+		rstr(&x, "project_type", jr_str(p, "projectTypeKey"));
+		rstr(&x, "url", key ? url : NULL);
+		rc = rend(&x);
+	}
+	return rc;
+}
+
+static int32_t t_statuses(pulse_job *job, struct json_object *body)
+{
+	size_t i;
+	int32_t rc = PULSE_OK;
+
+	for (i = 0; rc == PULSE_OK && json_object_is_type(body, json_type_array) &&
+	     i < json_object_array_length(body); i++) {
+		struct json_object *s = json_object_array_get_idx(body, i);
+		struct json_object *proj = jr_obj(jr_obj(s, "scope"), "project");
+		char idb[32], pb[32];
+		const char *id = jr_idstr(s, "id", idb, sizeof(idb));
+		struct rec x;
+
+		if (!id || !jr_str(s, "name"))
+			continue;
+		rbegin(&x, job, "statuses");
+		rstr(&x, "external_id", id);
+		rstr(&x, "name", jr_str(s, "name"));
+		rstr(&x, "source_category", jr_str(jr_obj(s, "statusCategory"), "key"));
+		rstr(&x, "project_external_id", jr_idstr(proj, "id", pb, sizeof(pb)));
+		rc = rend(&x);
+	}
+	return rc;
+}
+
+static int32_t t_types(pulse_job *job, struct json_object *body)
+{
+	size_t i;
+	int32_t rc = PULSE_OK;
+
+	for (i = 0; rc == PULSE_OK && json_object_is_type(body, json_type_array) &&
+	     i < json_object_array_length(body); i++) {
+		struct json_object *t = json_object_array_get_idx(body, i);
+		char idb[32];
+		const char *id = jr_idstr(t, "id", idb, sizeof(idb));
+		struct rec x;
+
+		if (!id || !jr_str(t, "name"))
+			continue;
+		rbegin(&x, job, "wits");
+		rstr(&x, "external_id", id);
+		rstr(&x, "name", jr_str(t, "name"));
+		rstr(&x, "description", jr_str(t, "description"));
+		rbool(&x, "is_subtask", jr_bool(t, "subtask", 0));
+		if (jr_obj(t, "hierarchyLevel"))
+			rint(&x, "hierarchy_level", jr_int(t, "hierarchyLevel", 0));
+		rc = rend(&x);
+	}
+	return rc;
+}
+
+/* A workflow's statuses (names and categories from the page's top-level
+ * statuses) and transitions, as compact JSON. */
+static int32_t t_workflows(pulse_job *job, struct json_object *body)
+{
+	struct json_object *vals = jr_arr(body, "values");
+	struct json_object *cat = jr_arr(body, "statuses");
+	size_t i, k, j;
+	int32_t rc = PULSE_OK;
+
+	for (i = 0; rc == PULSE_OK && vals && i < json_object_array_length(vals); i++) {
+		struct json_object *wf = json_object_array_get_idx(vals, i);
+		struct json_object *sts = jr_arr(wf, "statuses"), *trs = jr_arr(wf, "transitions");
+		struct json_object *out_s = json_object_new_array();
+		struct json_object *out_t = json_object_new_array();
+		const char *id = jr_str(wf, "id");
+		struct rec x;
+
+		if (!out_s || !out_t) {
+			json_object_put(out_s);
+			json_object_put(out_t);
+			return jr_api->fail(job, PULSE_ERR_TRANSIENT, "out of memory");
+		}
+		for (k = 0; sts && k < json_object_array_length(sts); k++) {
+			const char *ref = jr_str(json_object_array_get_idx(sts, k),
+						 "statusReference");
+			struct json_object *e = json_object_new_object(), *found = NULL;
+
+			for (j = 0; ref && cat && j < json_object_array_length(cat); j++) {
+				struct json_object *c = json_object_array_get_idx(cat, j);
+				const char *cr = jr_str(c, "statusReference");
+				const char *ci = jr_str(c, "id");
+
+				if ((cr && strcmp(cr, ref) == 0) || (ci && strcmp(ci, ref) == 0)) {
+					found = c;
+					break;
+				}
+			}
+			json_object_object_add(e, "id", json_object_new_string(ref ? ref : ""));
+			json_object_object_add(e, "name", jr_str(found, "name") ?
+				json_object_new_string(jr_str(found, "name")) : NULL);
+			json_object_object_add(e, "category", jr_str(found, "statusCategory") ?
+				json_object_new_string(jr_str(found, "statusCategory")) : NULL);
+			json_object_array_add(out_s, e);
+		}
+		for (k = 0; trs && k < json_object_array_length(trs); k++) {
+			struct json_object *t = json_object_array_get_idx(trs, k);
+			struct json_object *links = jr_arr(t, "links");
+			struct json_object *e = json_object_new_object();
+			struct json_object *from = json_object_new_array();
+
+			for (j = 0; links && j < json_object_array_length(links); j++) {
+				const char *f = jr_str(json_object_array_get_idx(links, j),
+						       "fromStatusReference");
+
+				if (f)
+					json_object_array_add(from, json_object_new_string(f));
+			}
+			json_object_object_add(e, "id", jr_str(t, "id") ?
+				json_object_new_string(jr_str(t, "id")) : NULL);
+			json_object_object_add(e, "name", jr_str(t, "name") ?
+				json_object_new_string(jr_str(t, "name")) : NULL);
+			json_object_object_add(e, "type", jr_str(t, "type") ?
+				json_object_new_string(jr_str(t, "type")) : NULL);
+			json_object_object_add(e, "to", jr_str(t, "toStatusReference") ?
+				json_object_new_string(jr_str(t, "toStatusReference")) : NULL);
+			json_object_object_add(e, "from", from);
+			json_object_array_add(out_t, e);
+		}
+		if (id && jr_str(wf, "name")) {
+			rbegin(&x, job, "workflows");
+			rstr(&x, "external_id", id);
+			rstr(&x, "name", jr_str(wf, "name"));
+			rstr(&x, "description", jr_str(wf, "description"));
+			rjson(&x, "statuses", out_s);
+			rjson(&x, "transitions", out_t);
+			rc = rend(&x);
+		}
+		json_object_put(out_s);
+		json_object_put(out_t);
+	}
+	return rc;
+}
+
+static int32_t t_sprints(pulse_job *job, const pulse_raw_page *page,
+			 struct json_object *body)
+{
+	struct json_object *params = page_params(page);
+	struct json_object *vals = jr_arr(body, "values");
+	const char *board = jr_str(params, "board_id");
+	size_t i;
+	int32_t rc = PULSE_OK;
+
+	for (i = 0; rc == PULSE_OK && vals && i < json_object_array_length(vals); i++) {
+		struct json_object *sp = json_object_array_get_idx(vals, i);
+		char idb[32], bb[32];
+		const char *id = jr_idstr(sp, "id", idb, sizeof(idb));
+		struct rec x;
+
+		if (!id)
+			continue;
+		rbegin(&x, job, "sprints");
+		rstr(&x, "external_id", id);
+		rstr(&x, "board_id", board ? board : jr_idstr(sp, "originBoardId", bb, sizeof(bb)));
+		rstr(&x, "name", jr_str(sp, "name"));
+		rstr(&x, "state", jr_str(sp, "state"));
+		rstr(&x, "goal", jr_str(sp, "goal"));
+		rtime(&x, "start_at", jr_str(sp, "startDate"));
+		rtime(&x, "end_at", jr_str(sp, "endDate"));
+		rtime(&x, "complete_at", jr_str(sp, "completeDate"));
+		rc = rend(&x);
+	}
+	json_object_put(params);
+	return rc;
+}
+
+/* ------------------------------------------------------------ issues */
+
+/* Values of a changelog item may be strings, numbers or null. */
+static const char *item_text(struct json_object *it, const char *key, char *buf,
+			     size_t n)
+{
+	struct json_object *v = jr_obj(it, key);
+
+	if (!v)
+		return NULL;
+	if (json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	snprintf(buf, n, "%s", json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	return buf;
+}
+
+/* One history: a changelogs row per item, "<history id>:<item index>". */
+static int32_t emit_history(pulse_job *job, const char *issue_id,
+			    struct json_object *h)
+{
+	struct json_object *items = jr_arr(h, "items");
+	char hb[32];
+	const char *hid = jr_idstr(h, "id", hb, sizeof(hb));
+	const char *created = jr_str(h, "created");
+	const char *author = jr_str(jr_obj(h, "author"), "accountId");
+	size_t i;
+	int32_t rc = PULSE_OK;
+
+	if (!hid || !created || !issue_id)
+		return PULSE_OK;
+	for (i = 0; rc == PULSE_OK && items && i < json_object_array_length(items); i++) {
+		struct json_object *it = json_object_array_get_idx(items, i);
+		char ext[80], b1[64], b2[64];
+		const char *field = jr_str(it, "field");
+		struct rec x;
+
+		if (!field)
+			continue;
+		snprintf(ext, sizeof(ext), "%s:%zu", hid, i);
+		rbegin(&x, job, "changelogs");
+		rstr(&x, "external_id", ext);
+		rstr(&x, "work_item_external_id", issue_id);
+		rstr(&x, "author", author);
+		rstr(&x, "field", field);
+		rstr(&x, "from_value", item_text(it, "from", b1, sizeof(b1)));
+		rstr(&x, "to_value", item_text(it, "to", b2, sizeof(b2)));
+		rstr(&x, "from_string", jr_str(it, "fromString"));
+		rstr(&x, "to_string", jr_str(it, "toString"));
+		rtime(&x, "changed_at", created);
+		rc = rend(&x);
+	}
+	return rc;
+}
+
+static int32_t emit_histories(pulse_job *job, const char *issue_id,
+			      struct json_object *hs)
+{
+	size_t i;
+	int32_t rc = PULSE_OK;
+
+	for (i = 0; rc == PULSE_OK && hs && i < json_object_array_length(hs); i++)
+		rc = emit_history(job, issue_id, json_object_array_get_idx(hs, i));
+	return rc;
+}
+
+/* Sprint ids of the sprint field (objects with an id; old sites sent
+ * strings "com.atlassian...Sprint@..[id=12,...]"). */
+static struct json_object *sprint_ids(struct json_object *v)
+{
+	struct json_object *out;
+	size_t i;
+
+	if (!v || !json_object_is_type(v, json_type_array))
+		return NULL;
+	out = json_object_new_array();
+	for (i = 0; out && i < json_object_array_length(v); i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+		char b[32];
+		const char *id = jr_idstr(e, "id", b, sizeof(b));
+		const char *s, *p;
+
+		if (!id && json_object_is_type(e, json_type_string) &&
+		    (s = json_object_get_string(e)) && (p = strstr(s, "[id=")) != NULL) {
+			snprintf(b, sizeof(b), "%lld", strtoll(p + 4, NULL, 10));
+			id = b;
+		}
+		if (id)
+			json_object_array_add(out, json_object_new_string(id));
+	}
+	return out;
+}
+
+static int32_t emit_issue(pulse_job *job, struct json_object *iss,
+			  const char *sprint_field, const char *points_field)
+{
+	struct json_object *f = jr_obj(iss, "fields");
+	struct json_object *sprints = NULL, *labels = jr_arr(f, "labels");
+	struct json_object *pts = points_field && *points_field ?
+		jr_obj(f, points_field) : NULL;
+	char idb[32], pb[32], parb[32];
+	const char *id = jr_idstr(iss, "id", idb, sizeof(idb));
+	struct rec x;
+	int32_t rc;
+
+	if (!id || !f)
+		return PULSE_OK;
+	if (sprint_field && *sprint_field)
+		sprints = sprint_ids(jr_obj(f, sprint_field));
+	rbegin(&x, job, "work_items");
+	rstr(&x, "external_id", id);
+	rstr(&x, "key", jr_str(iss, "key"));
+	rstr(&x, "project_external_id", jr_idstr(jr_obj(f, "project"), "id", pb, sizeof(pb)));
+	rstr(&x, "wit_name", jr_str(jr_obj(f, "issuetype"), "name"));
+	rstr(&x, "status_name", jr_str(jr_obj(f, "status"), "name"));
+	rstr(&x, "summary", jr_str(f, "summary"));
+	rstr(&x, "priority", jr_str(jr_obj(f, "priority"), "name"));
+	rstr(&x, "assignee", jr_str(jr_obj(f, "assignee"), "accountId"));
+	rstr(&x, "reporter", jr_str(jr_obj(f, "reporter"), "accountId"));
+	rstr(&x, "parent_external_id", jr_idstr(jr_obj(f, "parent"), "id", parb, sizeof(parb)));
+	if (sprints)
+		rjson(&x, "sprint_external_ids", sprints);
+	else
+		rstr(&x, "sprint_external_ids", NULL);
+	if (labels)
+		rjson(&x, "labels", labels);
+	else
+		rstr(&x, "labels", NULL);
+	if (pts && (json_object_is_type(pts, json_type_double) ||
+		    json_object_is_type(pts, json_type_int))) {
+		if (x.rc == PULSE_OK)
+			x.rc = jr_api->record_float(x.r, "story_points",
+						    json_object_get_double(pts));
+	} else {
+		rstr(&x, "story_points", NULL);
+	}
+	rtime(&x, "created_at", jr_str(f, "created"));
+	rtime(&x, "updated_at", jr_str(f, "updated"));
+	rtime(&x, "resolved_at", jr_str(f, "resolutiondate"));
+	rc = rend(&x);
+	json_object_put(sprints);
+	if (rc != PULSE_OK)
+		return rc;
+	/* the newest histories, embedded by expand=changelog */
+	return emit_histories(job, id, jr_arr(jr_obj(iss, "changelog"), "histories"));
+}
+
+static int32_t t_issues(pulse_job *job, const pulse_raw_page *page,
+			struct json_object *body)
+{
+	struct json_object *params = page_params(page);
+	struct json_object *arr = jr_arr(body, "issues");
+	const char *sf = jr_str(params, "sprint_field"), *pf = jr_str(params, "points_field");
+	size_t i;
+	int32_t rc = PULSE_OK;
+
+	for (i = 0; rc == PULSE_OK && arr && i < json_object_array_length(arr); i++)
+		rc = emit_issue(job, json_object_array_get_idx(arr, i), sf, pf);
+	json_object_put(params);
+	return rc;
+}
+
+/* POST /changelog/bulkfetch: {issueChangeLogs:[{issueId, changeHistories}]} */
+static int32_t t_changelogs(pulse_job *job, struct json_object *body)
+{
+	struct json_object *arr = jr_arr(body, "issueChangeLogs");
+	size_t i;
+	int32_t rc = PULSE_OK;
+
+	for (i = 0; rc == PULSE_OK && arr && i < json_object_array_length(arr); i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+		char b[32];
+
+		rc = emit_histories(job, jr_idstr(e, "issueId", b, sizeof(b)),
+				    jr_arr(e, "changeHistories"));
+	}
+	return rc;
+}
+
+/* GET /issue/{id}/changelog: a PageBean of histories; the id is context. */
+static int32_t t_issue_changelog(pulse_job *job, const pulse_raw_page *page,
+				 struct json_object *body)
+{
+	struct json_object *params = page_params(page);
+	const char *id = jr_str(params, "issue_id");
+	int32_t rc = PULSE_OK;
+
+	if (!id)
+		rc = jr_api->fail(job, PULSE_ERR_PERMANENT, "changelog page without "
+				  "its issue id in the request parameters");
+	else
+		rc = emit_histories(job, id, jr_arr(body, "values"));
+	json_object_put(params);
+	return rc;
+}
+
+/* "#12" or ".../pull/12" -> 12; -1 if neither. */
+static int64_t pr_number(struct json_object *pr)
+{
+	const char *id = jr_str(pr, "id"), *url = jr_str(pr, "url"), *p;
+
+	if (id && id[0] == '#' && id[1])
+		return strtoll(id + 1, NULL, 10);
+	if (url && (p = strstr(url, "/pull/")) != NULL)
+		return strtoll(p + 6, NULL, 10);
+	return -1;
+}
+
+static int32_t t_dev_status(pulse_job *job, const pulse_raw_page *page,
+			    struct json_object *body)
+{
+	struct json_object *params = page_params(page);
+	struct json_object *detail = jr_arr(body, "detail");
+	const char *issue = jr_str(params, "issue_id");
+	size_t i, k;
+	int32_t rc = PULSE_OK;
+
+	for (i = 0; issue && rc == PULSE_OK && detail &&
+	     i < json_object_array_length(detail); i++) {
+		struct json_object *prs = jr_arr(json_object_array_get_idx(detail, i),
+						 "pullRequests");
+
+		for (k = 0; rc == PULSE_OK && prs && k < json_object_array_length(prs); k++) {
+			struct json_object *pr = json_object_array_get_idx(prs, k);
+			const char *url = jr_str(pr, "url");
+			int64_t num = pr_number(pr);
+			char ext[600];
+			struct rec x;
+
+			if (!url)
+				continue;
+			snprintf(ext, sizeof(ext), "%s:%s", issue, url);
+			rbegin(&x, job, "wits_prs_links");
+			rstr(&x, "external_id", ext);
+			rstr(&x, "work_item_external_id", issue);
+			rstr(&x, "repository_full_name", jr_str(pr, "repositoryName"));
+			if (num >= 0)
+				rint(&x, "pr_number", num);
+			else
+				rstr(&x, "pr_number", NULL);
+			rstr(&x, "pr_url", url);
+			rstr(&x, "pr_status", jr_str(pr, "status"));
+			rc = rend(&x);
+		}
+	}
+	json_object_put(params);
+	return rc;
+}
+
+/* The last page of a reconciliation names the issues deleted in Jira. */
+static int32_t t_issue_ids(pulse_job *job, const pulse_raw_page *page)
+{
+	struct json_object *params = page_params(page);
+	struct json_object *del = jr_arr(params, "deleted");
+	size_t i;
+	int32_t rc = PULSE_OK;
+
+	for (i = 0; rc == PULSE_OK && del && i < json_object_array_length(del); i++) {
+		const char *id = json_object_get_string(json_object_array_get_idx(del, i));
+
+		if (id && *id)
+			rc = jr_api->record_delete(job, "work_items", id);
+	}
+	json_object_put(params);
+	return rc;
+}
+
+int32_t jr_transform(void *state, pulse_job *job, const pulse_raw_page *page)
+{
+	struct json_object *body;
+	const char *e = page->entity ? page->entity : "";
+	int32_t rc;
+
+	(void)state;
+	if (page->http_status != 200)
+		return PULSE_OK; /* never stored, but be safe */
+	body = page->body ? json_tokener_parse(page->body) : NULL;
+	if (!body)
+		return jr_api->fail(job, PULSE_ERR_PERMANENT, "raw page (%s) is "
+				    "not JSON", e);
+	if (strcmp(e, JR_RAW_ISSUES) == 0)
+		rc = t_issues(job, page, body);
+	else if (strcmp(e, JR_RAW_CHANGELOGS) == 0)
+		rc = t_changelogs(job, body);
+	else if (strcmp(e, JR_RAW_ISSUE_CHANGELOG) == 0)
+		rc = t_issue_changelog(job, page, body);
+	else if (strcmp(e, JR_RAW_DEV_STATUS) == 0)
+		rc = t_dev_status(job, page, body);
+	else if (strcmp(e, JR_RAW_PROJECTS) == 0)
+		rc = t_projects(job, body);
+	else if (strcmp(e, JR_RAW_STATUSES) == 0)
+		rc = t_statuses(job, body);
+	else if (strcmp(e, JR_RAW_TYPES) == 0)
+		rc = t_types(job, body);
+	else if (strcmp(e, JR_RAW_WORKFLOWS) == 0)
+		rc = t_workflows(job, body);
+	else if (strcmp(e, JR_RAW_SPRINTS) == 0)
+		rc = t_sprints(job, page, body);
+	else if (strcmp(e, JR_RAW_ISSUE_IDS) == 0)
+		rc = t_issue_ids(job, page);
+	else
+		rc = jr_api->fail(job, PULSE_ERR_PERMANENT, "unknown raw page "
+				  "entity \"%s\"", e);
+	json_object_put(body);
+	return rc;
+}
