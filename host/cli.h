@@ -44,5 +44,6 @@ int cmd_queue(struct cli *cli, int argc, char **argv);
 int cmd_dora(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);
 int cmd_token(struct cli *cli, int argc, char **argv);
+int cmd_mapping(struct cli *cli, int argc, char **argv);
 
 #endif

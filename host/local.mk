@@ -32,7 +32,8 @@ host_libpulsehost_la_SOURCES = \
 	host/progress.c host/progress.h \
 	host/api.c host/api.h \
 	host/server.c host/server.h \
-	host/orchestrator.c host/orchestrator.h host/cmd_run.c
+	host/orchestrator.c host/orchestrator.h host/cmd_run.c \
+	host/mapping.c host/mapping.h host/cmd_mapping.c
 # The schema migrations, compiled into the binary (migrate_files[] in
 # host/migrate.h) so an installed pulse-host needs no data files. Add a new
 # migration here, in order; never edit an applied one.
@@ -42,7 +43,8 @@ MIGRATION_FILES = \
 	host/migrations/003_rls.sql \
 	host/migrations/004_host_functions.sql \
 	host/migrations/010_dora.sql \
-	host/migrations/020_orchestrator.sql
+	host/migrations/020_orchestrator.sql \
+	host/migrations/030_jira.sql
 EXTRA_DIST += $(MIGRATION_FILES) host/embed-sql.sh
 nodist_host_libpulsehost_la_SOURCES = host/migrations-sql.c
 CLEANFILES += host/migrations-sql.c

@@ -24,6 +24,7 @@ static const struct cli_cmd commands[] = {
 	{"dora", cmd_dora, "DORA metrics of a tenant (deployment frequency, lead time, ...)"},
 	{"run", cmd_run, "run the daemon: REST API, live progress, job orchestrator"},
 	{"token", cmd_token, "issue API tokens (JWT) for a tenant and role"},
+	{"mapping", cmd_mapping, "work item type/status mappings of an integration"},
 	{NULL, NULL, NULL},
 };
 

@@ -391,7 +391,7 @@ static int backoff_s(struct orch *o, int base, int attempt, int cap)
 	/* +-20 %: jobs failing together do not retry together. */
 	jitter = 0.8 + 0.4 * ((double)rand_r(&o->seed) / RAND_MAX);
 	d *= jitter;
-	return d < 1 ? 1 : (int)d;
+	return d < 1 ? 1 : (int)(d + 0.5);
 }
 
 /* The job_runs row the job process opened (latest with its owner). */

@@ -130,7 +130,8 @@ for id in "${ids[@]}"; do
 done
 
 step "Summary for tenant demo"
-ph dora --tenant demo --from 2026-01-01 --to 2027-01-01
+# The sandboxes hold the 90 days before their epoch (2026-08-30).
+ph dora --tenant demo --from 2026-06-01 --to 2026-08-30
 if [ "$keep" -eq 1 ]; then
 	step "Left running (--keep)"
 	echo "export PULSE_HOST_DATABASE_URL='$PULSE_HOST_DATABASE_URL'"

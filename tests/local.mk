@@ -120,6 +120,7 @@ TESTS += \
 	tests/integration/worker-broker-restart.sh \
 	tests/integration/worker-poison.sh
 EXTRA_DIST += \
+	tests/bench/queue-bench.sh \
 	tests/integration/worker-lib.sh \
 	tests/integration/worker-scale.sh \
 	tests/integration/worker-kill.sh \

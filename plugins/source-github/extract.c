@@ -1316,7 +1316,8 @@ static int32_t sync_deployments(struct gh *g, struct repo *repo)
 	}
 	/* Chain successful production deployments oldest first: each one
 	 * shipped the commits since the one before. */
-	qsort(deps, nd, sizeof(*deps), dep_cmp);
+	if (nd > 1)
+		qsort(deps, nd, sizeof(*deps), dep_cmp);
 	for (i = 0; i < nd; i++) {
 		struct dep *d = &deps[i];
 

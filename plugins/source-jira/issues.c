@@ -297,10 +297,10 @@ static int32_t flush_changelogs(struct jr *g, struct jr_ids *pending)
 {
 	size_t i = 0, k;
 	int32_t rc = PULSE_OK;
-	char step[120];
+	char step[160];
 
 	jr_ids_sort(pending);
-	snprintf(step, sizeof(step), "%s (complete changelogs)", g->prog_step);
+	snprintf(step, sizeof(step), "%.120s (complete changelogs)", g->prog_step);
 	if (pending->n)
 		jr_api->progress(g->job, step, g->prog_done, g->prog_total);
 	while (i < pending->n && rc == PULSE_OK) {

@@ -37,7 +37,7 @@ static void rtime(struct rec *x, const char *f, const char *v)
 		x->rc = jr_api->record_time(x->r, f, v && *v ? v : NULL);
 }
 
-static void rint(struct rec *x, const char *f, int64_t v)
+static void rinteger(struct rec *x, const char *f, int64_t v)
 {
 	if (x->rc == PULSE_OK)
 		x->rc = jr_api->record_int(x->r, f, v);
@@ -151,7 +151,7 @@ static int32_t t_types(pulse_job *job, struct json_object *body)
 		rstr(&x, "description", jr_str(t, "description"));
 		rbool(&x, "is_subtask", jr_bool(t, "subtask", 0));
 		if (jr_obj(t, "hierarchyLevel"))
-			rint(&x, "hierarchy_level", jr_int(t, "hierarchyLevel", 0));
+			rinteger(&x, "hierarchy_level", jr_int(t, "hierarchyLevel", 0));
 		rc = rend(&x);
 	}
 	return rc;
@@ -508,7 +508,7 @@ static int32_t t_dev_status(pulse_job *job, const pulse_raw_page *page,
 			rstr(&x, "work_item_external_id", issue);
 			rstr(&x, "repository_full_name", jr_str(pr, "repositoryName"));
 			if (num >= 0)
-				rint(&x, "pr_number", num);
+				rinteger(&x, "pr_number", num);
 			else
 				rstr(&x, "pr_number", NULL);
 			rstr(&x, "pr_url", url);

@@ -54,6 +54,9 @@ for n in 1 3; do
 	for w in $(seq "$n"); do wt_worker "d$n-$w" --once --prefetch 16; done
 	for w in $(seq "$n"); do wt_wait_exit "d$n-$w" 600; done
 	report drain "$n" "$id" "$(harness_elapsed "$t0")"
+	for w in $(seq "$n"); do
+		grep -o 'event=stopped.*' "$WT_DIR/d$n-$w.log" | sed 's/^/  /'
+	done
 	wait "$run" || true
 
 	# end-to-end

@@ -111,8 +111,8 @@ orch_expect() {
 }
 
 orch_wait_sql() { # orch_wait_sql SQL WANT SECONDS
-	local i got=
-	for i in $(seq $(( $3 * 10 ))); do
+	local got= end=$(( SECONDS + $3 ))
+	while [ "$SECONDS" -le "$end" ]; do
 		got=$(wh_sql "$1")
 		[ "$got" = "$2" ] && return 0
 		sleep 0.1

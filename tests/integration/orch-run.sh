@@ -21,7 +21,18 @@ pr=$(orch_add acme pr orchtest '{"pages":40,"page_delay_ms":100}')
 jp=$(orch_job "$pr")
 st=$(orch_add acme st orchtest '{"pages":200,"page_delay_ms":50}')
 jst=$(orch_job "$st")
-hold "$js"; hold "$jp"; hold "$jst"
+tr=$(orch_add acme tr orchtest '{"pages":3,"mode":"transient","crash_at":2}')
+jt=$(orch_job "$tr")
+wh_sql "UPDATE etl_jobs SET fast_retry_seconds = 2, max_retries = 2 WHERE id = $jt" >/dev/null
+pe=$(orch_add acme pe orchtest '{"mode":"permanent"}')
+jpe=$(orch_job "$pe")
+cr=$(orch_add acme cr orchtest '{"pages":3,"mode":"crash","crash_at":2}')
+jc=$(orch_job "$cr")
+ok=$(orch_add acme after orchtest '{"pages":2}')
+jok=$(orch_job "$ok")
+sd=$(orch_add acme sd orchtest '{"pages":60,"page_delay_ms":100}')
+jsd=$(orch_job "$sd")
+for j in "$js" "$jp" "$jst" "$jt" "$jpe" "$jc" "$jok" "$jsd"; do hold "$j"; done
 orch_daemon main "$WH_CONF"
 USER=$(orch_token acme user)
 orch_ws acme "$(orch_token acme view)"
@@ -80,9 +91,7 @@ orch_wait_sql "SELECT state FROM etl_jobs WHERE id = $jst" PAUSED 20
 	wh_fail "stopped run is not CANCELLED"
 
 # ---- transient errors: retried with backoff, then given up
-tr=$(orch_add acme tr orchtest '{"pages":3,"mode":"transient","crash_at":2}')
-jt=$(orch_job "$tr")
-wh_sql "UPDATE etl_jobs SET fast_retry_seconds = 1, max_retries = 2 WHERE id = $jt" >/dev/null
+orch_expect 202 POST "/api/v1/jobs/$jt/resume" "$USER"
 orch_wait_sql "SELECT retry_count || last_error_class FROM etl_jobs WHERE id = $jt AND state = 'ERROR' AND next_run_at > now() + interval '1 hour'" 2transient 40
 wh_sql "SELECT reason FROM job_transitions WHERE job_id = $jt ORDER BY id" > "$WH_DIR/tr.reasons"
 wh_contains "$WH_DIR/tr.reasons" "transient error; retry 1/2 in"
@@ -97,8 +106,7 @@ set -- $gaps
 awk -v a="$1" -v b="$2" 'BEGIN { exit !(b > a) }' || wh_fail "backoff did not grow: $gaps"
 
 # ---- permanent errors: no retry, the message says what to fix
-pe=$(orch_add acme pe orchtest '{"mode":"permanent"}')
-jpe=$(orch_job "$pe")
+orch_expect 202 POST "/api/v1/jobs/$jpe/resume" "$USER"
 orch_wait_sql "SELECT state || ' ' || last_error_class FROM etl_jobs WHERE id = $jpe" "ERROR permanent" 20
 sleep 2
 [ "$(wh_sql "SELECT count(*) FROM job_transitions WHERE job_id = $jpe AND to_state = 'RUNNING'")" = 1 ] ||
@@ -107,20 +115,18 @@ wh_sql "SELECT last_error FROM etl_jobs WHERE id = $jpe" | grep -q "token reject
 	wh_fail "permanent error message lost: $(wh_sql "SELECT last_error FROM etl_jobs WHERE id = $jpe")"
 
 # ---- a crashing plugin fails its job, not the daemon
-cr=$(orch_add acme cr orchtest '{"pages":3,"mode":"crash","crash_at":2}')
-jc=$(orch_job "$cr")
+orch_expect 202 POST "/api/v1/jobs/$jc/resume" "$USER"
 orch_wait_sql "SELECT state FROM etl_jobs WHERE id = $jc" ERROR 20
 wh_sql "SELECT last_error FROM etl_jobs WHERE id = $jc" | grep -q "plugin crashed (signal 11" ||
 	wh_fail "crash not reported: $(wh_sql "SELECT last_error FROM etl_jobs WHERE id = $jc")"
 [ "$(wh_sql "SELECT state FROM job_runs WHERE integration_id = $cr ORDER BY id DESC LIMIT 1")" = ERROR ] ||
 	wh_fail "the crashed run is not closed as ERROR"
 orch_expect 200 GET /healthz ""
-ok=$(orch_add acme after orchtest '{"pages":2}')
-orch_wait_sql "SELECT state FROM etl_jobs WHERE integration_id = $ok" FINISHED 20
+orch_expect 202 POST "/api/v1/jobs/$jok/resume" "$USER"
+orch_wait_sql "SELECT state FROM etl_jobs WHERE id = $jok" FINISHED 20
 
 # ---- SIGTERM: running jobs pause at a checkpoint; the next daemon resumes
-sd=$(orch_add acme sd orchtest '{"pages":60,"page_delay_ms":100}')
-jsd=$(orch_job "$sd")
+orch_expect 202 POST "/api/v1/jobs/$jsd/resume" "$USER"
 orch_wait_sql "SELECT (value::int >= 3) FROM integration_state WHERE integration_id = $sd AND key = 'page'" t 30
 orch_stop main
 [ "$(wh_sql "SELECT state || ' ' || auto_resume FROM etl_jobs WHERE id = $jsd")" = "PAUSED true" ] ||
