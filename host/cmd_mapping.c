@@ -256,7 +256,7 @@ static int cmd_set(struct cli *cli, int argc, char **argv)
 {
 	struct args a;
 	struct integration in;
-	char err[1024];
+	char err[1024], name[512];
 	PGconn *c;
 	int rc, kind, known = 0, updated = 0;
 
@@ -279,14 +279,14 @@ static int cmd_set(struct cli *cli, int argc, char **argv)
 		return 1;
 	rc = 1;
 	if (mapping_set(c, in.tenant_id, in.id, kind, a.type ? a.type : a.status,
-			a.to, &known, &updated, err, sizeof(err)) < 0) {
+			a.to, name, sizeof(name), &known, &updated, err,
+			sizeof(err)) < 0) {
 		fprintf(stderr, "mapping set: integration %" PRId64 ": %s\n", in.id, err);
 		goto out;
 	}
 	printf("integration %" PRId64 ": %s \"%s\" -> %s (cli); %d work item%s "
 	       "recomputed\n", in.id, kind == MAPPING_TYPE ? "type" : "status",
-	       a.type ? a.type : a.status, mapping_canonical(kind, a.to), updated,
-	       updated == 1 ? "" : "s");
+	       name, mapping_canonical(kind, a.to), updated, updated == 1 ? "" : "s");
 	if (!known)
 		fprintf(stderr, "mapping set: note: integration %" PRId64 " has not "
 			"seen a %s named \"%s\" yet; the mapping applies once it "

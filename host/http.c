@@ -1189,7 +1189,10 @@ int32_t http_request(struct pulse_job *job, const pulse_http_request *reqp,
 					goto out;
 				continue;
 			}
-			if (rem && strtoll(rem, NULL, 10) == 0) {
+			if (rem && strtoll(rem, NULL, 10) == 0 &&
+			    !rl_bucket_usable(rl_bucket_get(&hc->tokens[hc->cur],
+							    resource, 0),
+					      rl_server_now_ms(&hc->clock) / 1000)) {
 				/* Primary limit: the bucket is now marked empty;
 				 * pick_token rotates or waits for the reset. */
 				log_info(CAT, "rate_limited integration=%lld method=%s "
@@ -1198,9 +1201,11 @@ int32_t http_request(struct pulse_job *job, const pulse_http_request *reqp,
 					 at.status, hc->cur + 1, hc->last_resource);
 				continue;
 			}
-			if (at.status == 429 || strcasestr(msg, "rate limit")) {
-				/* Secondary limit without a delay: at least a
-				 * minute, doubling each time. */
+			if (at.status == 429 || strcasestr(msg, "rate limit") ||
+			    (rem && strtoll(rem, NULL, 10) == 0)) {
+				/* Secondary limit without a delay (or a primary
+				 * one without a reset time): at least a minute,
+				 * doubling each time. */
 				wait = SECONDARY_MIN_MS;
 				for (i = 0; i < (size_t)secondary && wait < SECONDARY_CAP_MS; i++)
 					wait *= 2;

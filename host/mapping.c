@@ -103,8 +103,9 @@ int mapping_refresh(PGconn *c, int64_t tenant, int64_t integration, int full,
 }
 
 int mapping_set(PGconn *c, int64_t tenant, int64_t integration, int kind,
-		const char *name, const char *to, int *known,
-		int *items_updated, char *err, size_t errlen)
+		const char *name, const char *to, char *spelled_out,
+		size_t spelled_len, int *known, int *items_updated, char *err,
+		size_t errlen)
 {
 	const char *canon = mapping_canonical(kind, to), *spelled = name;
 	char ten[24], integ[24], sql[640];
@@ -150,6 +151,8 @@ int mapping_set(PGconn *c, int64_t tenant, int64_t integration, int kind,
 		spelled = PQgetvalue(r, 0, 0);
 	p[2] = spelled;
 	p[3] = canon;
+	if (spelled_out && spelled_len)
+		snprintf(spelled_out, spelled_len, "%s", spelled);
 	snprintf(sql, sizeof(sql),
 		 "INSERT INTO %s AS m (tenant_id, integration_id, source_name, %s, origin)"
 		 " VALUES ($1, $2, $3, $4, 'cli')"

@@ -60,12 +60,14 @@ int mapping_refresh(PGconn *c, int64_t tenant, int64_t integration, int full,
  * Map source name `name` (a type or a status) to `to` with origin 'cli',
  * which neither the defaults nor the integration's configuration
  * override, and recompute the metrics. A name that differs from a known
- * one only in case takes the known spelling. *known (may be NULL) says
- * whether the source has used the name yet. 0, or -1 with err.
+ * one only in case takes the known spelling, copied to spelled (spelled_len
+ * bytes). *known (may be NULL) says whether the source has used the name
+ * yet. 0, or -1 with err.
  */
 int mapping_set(PGconn *c, int64_t tenant, int64_t integration, int kind,
-		const char *name, const char *to, int *known,
-		int *items_updated, char *err, size_t errlen);
+		const char *name, const char *to, char *spelled,
+		size_t spelled_len, int *known, int *items_updated, char *err,
+		size_t errlen);
 
 /*
  * Drop `mapping set` overrides: of one name (kind + name), of one kind

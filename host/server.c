@@ -46,6 +46,7 @@ struct pss {
 	struct strbuf body;
 	int too_big;
 	int responding;
+	int answered;   /* this transaction has its response (never twice) */
 	struct api_response rs;
 	size_t sent;
 	/* WebSocket */
@@ -146,6 +147,7 @@ static int http_respond(struct server *s, struct lws *wsi, struct pss *p)
 	struct api_request rq;
 	size_t len;
 
+	p->answered = 1;
 	memset(&rq, 0, sizeof(rq));
 	rq.method = p->method;
 	rq.path = p->path ? p->path : "/";
@@ -283,6 +285,7 @@ static int cb_main(struct lws *wsi, enum lws_callback_reasons reason,
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
 		http_reset(p);
+		p->answered = 0;
 		snprintf(p->method, sizeof(p->method), "%s", method_of(wsi));
 		p->path = strdup(in ? (const char *)in : "/");
 		p->query = query_dup(wsi);
@@ -305,7 +308,8 @@ static int cb_main(struct lws *wsi, enum lws_callback_reasons reason,
 			return -1;
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		return http_respond(s, wsi, p);
+		/* Also reported for "Content-Length: 0", answered already. */
+		return p->answered ? 0 : http_respond(s, wsi, p);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return http_write(wsi, p);
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:

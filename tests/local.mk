@@ -210,3 +210,35 @@ EXTRA_DIST += tests/integration/orch-lib.sh \
 	tests/integration/orch-viewer.sh \
 	tests/integration/orch-ws-client.mjs \
 	tests/integration/orch-viewer.mjs
+
+# The Jira plugin (plugins/source-jira) and work item mappings
+# (host/mapping.c, 030_jira.sql) against the Jira sandbox
+# (tests/sandbox/jira, Node): full sync vs the sandbox's truth, incremental
+# syncs with deletions, time zones, bad credentials, mappings, rate limits,
+# dev-status failures. Each test runs its own sandbox and database. The
+# plugin's time-zone code is checked against the C library's in C.
+check_PROGRAMS += tests/unit/test-jira-tz
+tests_unit_test_jira_tz_SOURCES = tests/unit/test-jira-tz.c \
+	plugins/source-jira/tz.c plugins/source-jira/util.c
+tests_unit_test_jira_tz_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/source-jira
+tests_unit_test_jira_tz_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS)
+tests_unit_test_jira_tz_LDADD = $(CMOCKA_LIBS) $(JSONC_LIBS)
+TESTS += tests/unit/test-jira-tz \
+	tests/plugins/jira-sync.sh \
+	tests/plugins/jira-incremental.sh \
+	tests/plugins/jira-timezone.sh \
+	tests/plugins/jira-badcreds.sh \
+	tests/plugins/jira-mapping.sh \
+	tests/plugins/jira-ratelimit.sh \
+	tests/plugins/jira-devstatus.sh
+EXTRA_DIST += tests/plugins/jira-lib.sh \
+	tests/plugins/jira-check.js \
+	tests/plugins/jira-dump.sql \
+	tests/plugins/jira-sync.sh \
+	tests/plugins/jira-incremental.sh \
+	tests/plugins/jira-timezone.sh \
+	tests/plugins/jira-badcreds.sh \
+	tests/plugins/jira-mapping.sh \
+	tests/plugins/jira-ratelimit.sh \
+	tests/plugins/jira-devstatus.sh \
+	tests/bench/jira-bench.sh

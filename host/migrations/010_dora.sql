@@ -355,29 +355,25 @@ CREATE FUNCTION dora_lead_time(p_from timestamptz, p_to timestamptz,
         SELECT min(c.created_at) AS at FROM c WHERE c.sampled
     ),
     pk AS (
-        SELECT x.pr_id, min(x.at) AS at FROM (
-            SELECT c.pr_id, r.submitted_at AS at
-              FROM lo, prs_reviews r
-              JOIN c ON c.integration_id = r.integration_id
-                    AND c.pr_external_id = r.pr_external_id
-             WHERE r.tenant_id = dora_tenant()
-               AND r.submitted_at >= lo.at AND r.submitted_at < p_to
-               AND r.deleted_at IS NULL
-               AND c.sampled AND r.submitted_at <= c.merged_at
-               AND r.author IS DISTINCT FROM c.author
-               AND coalesce(r.author, '') NOT LIKE '%[bot]'
-            UNION ALL
-            SELECT c.pr_id, m.created_at
-              FROM lo, prs_comments m
-              JOIN c ON c.integration_id = m.integration_id
-                    AND c.pr_external_id = m.pr_external_id
-             WHERE m.tenant_id = dora_tenant()
-               AND m.created_at >= lo.at AND m.created_at < p_to
-               AND m.deleted_at IS NULL
-               AND c.sampled AND m.created_at <= c.merged_at
-               AND m.author IS DISTINCT FROM c.author
-               AND coalesce(m.author, '') NOT LIKE '%[bot]') x
-         GROUP BY x.pr_id
+        SELECT c.pr_id, min(x.at) AS at
+          FROM (SELECT r.integration_id, r.pr_external_id, r.author,
+                       r.submitted_at AS at
+                  FROM lo, prs_reviews r
+                 WHERE r.tenant_id = dora_tenant()
+                   AND r.submitted_at >= lo.at AND r.submitted_at < p_to
+                   AND r.deleted_at IS NULL
+                UNION ALL
+                SELECT m.integration_id, m.pr_external_id, m.author, m.created_at
+                  FROM lo, prs_comments m
+                 WHERE m.tenant_id = dora_tenant()
+                   AND m.created_at >= lo.at AND m.created_at < p_to
+                   AND m.deleted_at IS NULL) x
+          JOIN c ON c.integration_id = x.integration_id
+                AND c.pr_external_id = x.pr_external_id
+         WHERE c.sampled AND x.at <= c.merged_at
+           AND x.author IS DISTINCT FROM c.author
+           AND coalesce(x.author, '') NOT LIKE '%[bot]'
+         GROUP BY c.pr_id
     ),
     -- Spans in seconds; negative ones count as zero, unknown stay NULL
     -- (greatest() would turn NULL into 0).

@@ -543,8 +543,16 @@ static int32_t run_walk(struct jr *g, struct seen *s, struct walk *w)
 		free(curl);
 	}
 	jr_progress(g, step, 0, total);
-	jr_api->log(jr_host, PULSE_LOG_INFO, "walk=%s jql=\"%s\" resumed=%d",
-		    w->kind, w->jql, w->token != NULL || w->done);
+	{
+		/* the bound as sent (the JQL itself is in the pages' params) */
+		const char *q = strstr(w->jql, "updated >= \"");
+		int len = q ? (int)strcspn(q + 12, "\"") : 0;
+
+		jr_api->log(jr_host, PULSE_LOG_INFO, "walk=%s projects=%s "
+			    "updated_from=\"%.*s\" timezone=%s resumed=%d", w->kind,
+			    w->projects, len, q ? q + 12 : "", g->tzname[0] ?
+			    g->tzname : "unknown", w->token != NULL || w->done);
+	}
 	while (!w->done) {
 		struct json_object *body = json_object_new_object(), *o = NULL, *arr;
 		pulse_http_response *r = NULL;

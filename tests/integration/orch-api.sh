@@ -90,7 +90,9 @@ orch_expect 409 POST "/api/v1/jobs/$j1/start" "$USER"   # already PENDING
 orch_expect 200 POST "/api/v1/jobs/$j1/pause" "$USER"   # PENDING -> PAUSED
 [ "$(orch_state "$j1")" = PAUSED ] || wh_fail "pause did not make job PAUSED"
 orch_expect 409 POST "/api/v1/jobs/$j1/stop" "$USER"    # nothing to stop
-orch_expect 202 POST "/api/v1/jobs/$j1/resume" "$USER"  # asks the orchestrator
+# (with "Content-Length: 0", as browsers send it: one JSON answer)
+orch_expect 202 POST "/api/v1/jobs/$j1/resume" "$USER" ""  # asks the orchestrator
+grep -q '^{"accepted":"resume","job":{' "$WH_DIR/resp.json" || wh_fail "resume answer: $(cat "$WH_DIR/resp.json")"
 [ "$(wh_sql "SELECT auto_resume FROM etl_jobs WHERE id = $j1")" = t ] || wh_fail "resume not recorded"
 orch_expect 404 POST "/api/v1/jobs/$j1/explode" "$ADMIN"
 n=$(wh_sql "SELECT count(*) FROM job_transitions WHERE job_id = $j1")

@@ -32,6 +32,9 @@ try {
     if (Date.now() > deadline) throw new Error(`timeout: state ${st}, bar ${p}%`);
     await page.waitForTimeout(50);
   }
+  // No request of the page failed (e.g. the control POST's answer).
+  if (await page.locator('#error').isVisible())
+    throw new Error('page shows an error: ' + await page.locator('#error').textContent());
   // The controls follow the state: a finished job can be started again.
   await row.locator('button.act-start').waitFor({ timeout: 5000 });
   await page.screenshot({ path: shot, fullPage: true });

@@ -1,8 +1,8 @@
 #!/bin/bash
 # The viewer page in headless Chromium against a running daemon: a user
 # starts a paused sandbox sync with the page's button, the bar moves
-# through intermediate values to 100% and the job shows FINISHED. A view
-# token gets no control buttons. Installs Debian's chromium and the npm
+# through intermediate values to 100% and the job shows FINISHED, and the
+# page shows no error. Installs Debian's chromium and the npm
 # package playwright-core (into the build tree, never committed) if
 # missing; set PULSE_TEST_CHROMIUM to use another Chromium binary.
 set -euo pipefail
@@ -14,6 +14,7 @@ if [ ! -x "$chromium" ]; then
 fi
 command -v npm >/dev/null 2>&1 || apt-get install -y -q npm >/dev/null 2>&1 ||
 	wh_fail "npm is missing and apt-get install npm failed"
+orch_setup
 deps=$abs_top_builddir/tests/node-deps
 if [ ! -d "$deps/node_modules/playwright-core" ]; then
 	mkdir -p "$deps"
@@ -21,7 +22,6 @@ if [ ! -d "$deps/node_modules/playwright-core" ]; then
 		playwright-core@1) > "$WH_DIR/npm.log" 2>&1 ||
 		{ cat "$WH_DIR/npm.log" >&2; wh_fail "npm install playwright-core failed"; }
 fi
-orch_setup
 ph tenant add acme >/dev/null
 i=$(orch_add acme viewer sandbox '{"repos":3,"prs_per_repo":40,"page_size":4,"page_delay_ms":120}')
 j=$(orch_job "$i")

@@ -96,8 +96,8 @@ bad validate '{"page_size": 0}' "plugin 'sandbox' rejects these settings: page_s
 after=$(wh_sql "SELECT count(*) FROM integrations")
 [ "$before" = "$after" ] || wh_fail "a refused integration was inserted ($before -> $after)"
 
-# missing required field: the example plugin has none, so use a fake one
-# via the loader test plugins if present; the settings unit test covers it.
+# (a missing required field: the sandbox has none; tests/unit/test-warehouse
+# covers it with a plugin table of its own)
 
 # nothing on stderr ever carried the token
 for f in "$LOG" "$WH_DIR"/*.err; do

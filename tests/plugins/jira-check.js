@@ -3,7 +3,8 @@
 // DIR/truth.json (the Jira sandbox's /_sandbox/truth). Options in
 // DIR/options.json: {"links": false} skips issue-PR links, {"metrics":
 // true} also checks work_started_at/work_done_at/cycle/lead time against
-// the truth's status transitions with the default category mapping.
+// the truth's status transitions with the default category mapping,
+// changed by {"statusCategories": {"Blocked": "new"}}.
 // Prints every difference (up to 40) and exits 1 if there is any.
 'use strict';
 const fs = require('fs');
@@ -45,6 +46,8 @@ if (db.workflows !== truth.projects.length) bad(`workflows with transitions: ${d
 
 // ---- issues
 const cat = new Map(truth.statuses.map(s => [s.name, s.category]));
+// status mappings the test changed: name -> new | indeterminate | done
+for (const [k, v] of Object.entries(opts.statusCategories || {})) cat.set(k, v);
 const items = new Map(db.items.map(i => [i.id, i]));
 let checked = 0, transitions = 0, links = 0, histories = 0;
 for (const t of truth.issues) {

@@ -482,6 +482,20 @@ static void h_secondary_no_hint(int n, const struct seen *s, struct reply *r,
 	}
 }
 
+/* remaining 0 but no reset time: must still wait, not spin. */
+static void h_primary_no_reset(int n, const struct seen *s, struct reply *r,
+			       char *sc, size_t sl)
+{
+	(void)s; (void)sc; (void)sl;
+	if (n == 0) {
+		r->status = 403;
+		r->extra_headers = "x-ratelimit-remaining: 0\r\n";
+		r->body = "{\"message\":\"API rate limit exceeded\"}";
+	} else {
+		r->body = "{\"ok\":1}";
+	}
+}
+
 static void h_etag(int n, const struct seen *s, struct reply *r, char *sc,
 		   size_t sl)
 {
@@ -695,6 +709,17 @@ static void test_secondary_without_hint(void **state)
 	assert_int_equal(requests(), 2);
 	assert_true(dt >= 250 && dt < 3000);
 	assert_non_null(strstr(f->last_step, "waiting 60 s for github secondary rate limit"));
+	http_response_free(resp);
+	fake_free(f);
+
+	setenv("PULSE_HOST_TEST_MAX_WAIT_MS", "300", 1);
+	f = fake_new(5);
+	unsetenv("PULSE_HOST_TEST_MAX_WAIT_MS");
+	handler = h_primary_no_reset;
+	assert_int_equal(get(f, "/repos", 0, &resp), PULSE_OK);
+	assert_int_equal(resp->status, 200);
+	assert_int_equal(requests(), 2);
+	assert_non_null(strstr(f->last_step, "secondary rate limit"));
 	http_response_free(resp);
 	fake_free(f);
 }
