@@ -120,7 +120,6 @@ TESTS += \
 	tests/integration/worker-broker-restart.sh \
 	tests/integration/worker-poison.sh
 EXTRA_DIST += \
-	tests/bench/queue-bench.sh \
 	tests/integration/worker-lib.sh \
 	tests/integration/worker-scale.sh \
 	tests/integration/worker-kill.sh \
@@ -164,8 +163,7 @@ EXTRA_DIST += \
 	tests/plugins/github-truncated.sh \
 	tests/plugins/github-lib.sh \
 	tests/plugins/github-check.js \
-	tests/plugins/github-dump.sql \
-	tests/bench/github-bench.sh
+	tests/plugins/github-dump.sql
 
 # Warehouse and single-machine pipeline (db, migrate, crypto, settings,
 # record, load, pipeline, runner; plugins/source-sandbox). Each test makes
@@ -240,5 +238,4 @@ EXTRA_DIST += tests/plugins/jira-lib.sh \
 	tests/plugins/jira-badcreds.sh \
 	tests/plugins/jira-mapping.sh \
 	tests/plugins/jira-ratelimit.sh \
-	tests/plugins/jira-devstatus.sh \
-	tests/bench/jira-bench.sh
+	tests/plugins/jira-devstatus.sh

@@ -40,6 +40,17 @@ fi
 
 say() { printf '\n=== %s\n' "$*"; }
 
+# The README's promise: a fresh Debian 12 machine needs nothing else.
+if ! bash "$srcdir/scripts/install-deps.sh" --check >/dev/null 2>&1; then
+	if [ "$(id -u)" -ne 0 ]; then
+		bash "$srcdir/scripts/install-deps.sh" --check >&2 || :
+		echo "run-all: packages are missing (above); run as root, or: sudo bash scripts/install-deps.sh" >&2
+		exit 2
+	fi
+	say "installing the missing Debian packages"
+	bash "$srcdir/scripts/install-deps.sh" < /dev/null
+fi
+
 if [ -f "$srcdir/config.status" ]; then
 	echo "run-all: $srcdir is configured in-tree; run 'make distclean' there first" >&2
 	exit 2

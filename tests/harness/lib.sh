@@ -11,6 +11,12 @@
 #     rmq_restart "$dir/rmq"
 #     harness_destroy "$dir"               # stop everything under $dir, rm -rf
 #
+# Servers run detached (their own sessions): a test that dies without
+# calling harness_destroy leaves them running until the next harness run
+# sweeps orphans (servers whose directory is gone). So: trap EXIT, and if a
+# server starts in a background job, `wait` for it in the trap before
+# harness_destroy.
+#
 # Every server gets one directory of its own (DIR). Everything it needs lives
 # there: data, logs, ports, passwords, Erlang cookie. Functions take DIR as
 # their first argument, so one test can run several servers side by side.
@@ -131,6 +137,22 @@ harness_sweep() {
 	done
 	kill -KILL "${pids[@]}" 2>/dev/null
 	return 0
+}
+
+# harness_sweep_orphans: kill servers whose directory no longer exists
+# (their owner was killed while starting them, say). Nobody can stop them
+# any more, so nothing is lost. Only processes we may read are seen.
+harness_sweep_orphans() {
+	local f owner owners=() o
+	while IFS= read -r f; do
+		owner=$(tr '\0' '\n' < "$f" 2>/dev/null | sed -n 's/^PULSE_HARNESS_OWNER=//p')
+		[ -n "$owner" ] && [ ! -d "$owner" ] && owners+=("$owner")
+	done < <(grep -lz '^PULSE_HARNESS_OWNER=/' /proc/[0-9]*/environ 2>/dev/null)
+	[ "${#owners[@]}" -gt 0 ] || return 0
+	for o in $(printf '%s\n' "${owners[@]}" | sort -u); do
+		harness_sweep "$o"
+		harness_release_ports "$o"
+	done
 }
 
 # ---------------------------------------------------------------- ports
@@ -388,7 +410,9 @@ pg_start() {
 			harness_free_port "$dir" > "$dir/port" || return 1
 		fi
 		_pg_write_conf "$dir" || return 1
-		if PULSE_HARNESS_OWNER=$dir _pg_as "$dir" setsid -w "$bindir/pg_ctl" \
+		# (pg_ctl puts the postmaster in a session of its own; stopping
+		# it is up to pg_stop / harness_sweep.)
+		if PULSE_HARNESS_OWNER=$dir _pg_as "$dir" "$bindir/pg_ctl" \
 			-D "$dir/data" -l "$dir/postgresql.log" -w \
 			-t "${PULSE_TEST_START_TIMEOUT:-300}" start >> "$dir/pg_ctl.log" 2>&1; then
 			break
@@ -658,4 +682,5 @@ harness_destroy() {
 		harness_release_ports "$d"
 	done
 	rm -rf "$root"
+	harness_sweep_orphans
 }

@@ -6,7 +6,8 @@ set -euo pipefail
 . "$abs_top_srcdir/tests/harness/lib.sh"
 
 dir=$(harness_mktemp)
-trap 'harness_destroy "$dir"' EXIT
+# (wait: a server may still be starting in a background job)
+trap 'wait; harness_destroy "$dir"' EXIT
 
 step() { echo "--- $*"; }
 

@@ -22,6 +22,7 @@
 #   jr_verify ID [OPTIONS_JSON] compare the warehouse with the truth
 #   jr_fail MSG, jr_eq WHAT GOT WANT
 #   jqv EXPR [FILE]     node-based JSON query helper (no jq needed)
+#   JR_ON_EXIT          a function run last by the exit cleanup
 . "$abs_top_srcdir/tests/harness/lib.sh"
 
 B=$PULSE_HOST_BIN
@@ -50,6 +51,9 @@ jr_cleanup() {
 		else
 			harness_destroy "$JR_DIR"
 		fi
+	fi
+	if [ -n "${JR_ON_EXIT:-}" ]; then
+		"$JR_ON_EXIT"
 	fi
 }
 
