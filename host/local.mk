@@ -26,6 +26,7 @@ host_libpulsehost_la_SOURCES = \
 	host/load.c host/load.h \
 	host/pipeline.c host/pipeline.h \
 	host/runner.c host/runner.h host/cmd_job.c \
+	host/follow.c host/follow.h \
 	host/dora.c host/dora.h host/cmd_dora.c \
 	host/jobstate.c host/jobstate.h \
 	host/auth.c host/auth.h host/cmd_token.c \

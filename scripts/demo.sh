@@ -71,7 +71,8 @@ pg_create_db "$work/pg" pulse >/dev/null
 echo "PostgreSQL on 127.0.0.1:$(pg_port "$work/pg")"
 
 step "Starting the sandbox APIs (GitHub, Jira)"
-bash "$src/tests/sandbox/github/ensure-deps.sh" >/dev/null
+NODE_PATH=$(bash "$src/tests/sandbox/github/ensure-deps.sh") || die "the GitHub sandbox's npm packages could not be installed (above)"
+export NODE_PATH
 node "$src/tests/sandbox/github/server.js" --port 0 --port-file "$work/github.port" \
 	--seed "$seed" --repos "$repos" --prs "$prs" --org acme \
 	--epoch 2026-08-30T00:00:00Z >"$work/github.log" 2>&1 &

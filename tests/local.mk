@@ -199,13 +199,15 @@ TESTS += tests/unit/test-orch \
 	tests/integration/orch-run.sh \
 	tests/integration/orch-kill9.sh \
 	tests/integration/orch-lock.sh \
-	tests/integration/orch-viewer.sh
+	tests/integration/orch-viewer.sh \
+	tests/integration/orch-follow.sh
 EXTRA_DIST += tests/integration/orch-lib.sh \
 	tests/integration/orch-api.sh \
 	tests/integration/orch-run.sh \
 	tests/integration/orch-kill9.sh \
 	tests/integration/orch-lock.sh \
 	tests/integration/orch-viewer.sh \
+	tests/integration/orch-follow.sh \
 	tests/integration/orch-ws-client.mjs \
 	tests/integration/orch-viewer.mjs
 
@@ -239,3 +241,12 @@ EXTRA_DIST += tests/plugins/jira-lib.sh \
 	tests/plugins/jira-mapping.sh \
 	tests/plugins/jira-ratelimit.sh \
 	tests/plugins/jira-devstatus.sh
+
+# The sandboxes (Node): the sources only; npm packages are never shipped
+# (tests/sandbox/github/ensure-deps.sh installs them where it can write).
+EXTRA_DIST += tests/sandbox
+dist-hook: dist-sandbox-clean
+dist-sandbox-clean:
+	rm -rf $(distdir)/tests/sandbox/github/node_modules \
+		$(distdir)/tests/sandbox/github/package-lock.json
+.PHONY: dist-sandbox-clean

@@ -13,25 +13,12 @@
 # `make check`), else it starts a private PostgreSQL of its own.
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-export abs_top_srcdir=${abs_top_srcdir:-$(cd "$here/../.." && pwd)}
-export abs_top_builddir=${abs_top_builddir:-$PWD}
-export PULSE_HOST_BIN=${PULSE_HOST_BIN:-$abs_top_builddir/host/pulse-host}
+BENCH_NAME=jira-bench
+. "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 PROJECTS=${1:-20}
 ISSUES=${2:-1000}
 SEED=${3:-1}
-[ -x "$PULSE_HOST_BIN" ] || { echo "jira-bench: $PULSE_HOST_BIN not built (run from the build directory, or set abs_top_builddir)" >&2; exit 2; }
-
-own_pg=
-if [ -z "${PULSE_TEST_PG_ADMIN_URL:-}" ]; then
-	. "$abs_top_srcdir/tests/harness/lib.sh"
-	own_pg=$(harness_mktemp)
-	pg_start "$own_pg/pg" >&2
-	PULSE_TEST_PG_ADMIN_URL=$(pg_admin_url "$own_pg/pg")
-	export PULSE_TEST_PG_ADMIN_URL
-fi
 . "$abs_top_srcdir/tests/plugins/jira-lib.sh"
-bench_pg_cleanup() { [ -z "$own_pg" ] || harness_destroy "$own_pg"; }
 JR_ON_EXIT=bench_pg_cleanup
 trap bench_pg_cleanup EXIT
 

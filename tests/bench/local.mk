@@ -5,4 +5,4 @@ tests_bench_bench_transform_SOURCES = tests/bench/bench-transform.c
 tests_bench_bench_transform_CFLAGS = $(host_libpulsehost_la_CFLAGS)
 tests_bench_bench_transform_LDADD = host/libpulsehost.la
 CLEANFILES += tests/bench/bench-transform$(EXEEXT)
-EXTRA_DIST += tests/bench/ws-bench.mjs
+EXTRA_DIST += tests/bench/ws-bench.mjs tests/bench/bench-lib.sh

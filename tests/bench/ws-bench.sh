@@ -23,25 +23,35 @@ fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || :
 orch_setup
 ph tenant add bench >/dev/null
-i=$(orch_add bench sync sandbox '{"repos":4,"prs_per_repo":100,"page_size":5,"page_delay_ms":50}')
-j=$(orch_job "$i")
-wh_sql "UPDATE etl_jobs SET state = 'PAUSED' WHERE id = $j" >/dev/null
+# Two identical syncs: the baseline with one viewer, then N viewers.
+sync='{"repos":4,"prs_per_repo":100,"page_size":5,"page_delay_ms":50}'
+j1=$(orch_job "$(orch_add bench base sandbox "$sync")")
+j2=$(orch_job "$(orch_add bench load sandbox "$sync")")
+wh_sql "UPDATE etl_jobs SET state = 'PAUSED' WHERE id IN ($j1, $j2)" >/dev/null
 orch_daemon main "$WH_CONF"
 pid=$(cat "$WH_DIR/main.pid")
 rss0=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")
 url="ws://${ORCH_URL#http://}/ws/progress?token=$(orch_token bench view)"
-orch_node "$abs_top_srcdir/tests/bench/ws-bench.mjs" "$url" "$N" "$j" "$WH_DIR/bench.json" \
-	> "$WH_DIR/bench.out" 2>&1 &
-bpid=$!
-for _ in $(seq 600); do grep -q '^open' "$WH_DIR/bench.out" && break; sleep 0.1; done
-grep -q '^open' "$WH_DIR/bench.out" || { cat "$WH_DIR/bench.out"; wh_fail "viewers did not connect"; }
-rss1=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")
-t0=$(harness_now)
-curl -fsS -X POST -H "Authorization: Bearer $(orch_token bench user)" "$ORCH_URL/api/v1/jobs/$j/resume" >/dev/null
-wait "$bpid" || :
-secs=$(harness_elapsed "$t0")
-hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
-rss2=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")
-echo "ws-bench: $(cat "$WH_DIR/bench.json")"
-echo "ws-bench: job $(orch_state "$j") in $secs s; daemon RSS idle ${rss0} kB, with $N viewers ${rss1} kB, after the run ${rss2} kB, peak ${hwm} kB"
+
+# watch JOB VIEWERS: resume JOB with VIEWERS connected, print the figures.
+watch() {
+	local j=$1 n=$2 bpid t0 secs rss1 hwm rss2
+	: > "$WH_DIR/bench.$j.out"
+	orch_node "$abs_top_srcdir/tests/bench/ws-bench.mjs" "$url" "$n" "$j" "$WH_DIR/bench.$j.json" \
+		> "$WH_DIR/bench.$j.out" 2>&1 &
+	bpid=$!
+	for _ in $(seq 600); do grep -q '^open' "$WH_DIR/bench.$j.out" && break; sleep 0.1; done
+	grep -q '^open' "$WH_DIR/bench.$j.out" || { cat "$WH_DIR/bench.$j.out"; wh_fail "viewers did not connect"; }
+	rss1=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")
+	t0=$(harness_now)
+	curl -fsS -X POST -H "Authorization: Bearer $(orch_token bench user)" "$ORCH_URL/api/v1/jobs/$j/resume" >/dev/null
+	wait "$bpid" || :
+	secs=$(harness_elapsed "$t0")
+	hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
+	rss2=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")
+	echo "ws-bench: $n viewer(s): $(cat "$WH_DIR/bench.$j.json")"
+	echo "ws-bench: $n viewer(s): job $(orch_state "$j") in $secs s; daemon RSS idle ${rss0} kB, with the viewers ${rss1} kB, after the run ${rss2} kB, peak ${hwm} kB"
+}
+watch "$j1" 1
+watch "$j2" "$N"
 orch_stop main

@@ -86,8 +86,9 @@ gh_setup() {
 	GH_NAME=$1
 	shift
 	command -v node >/dev/null || gh_fail "node is not installed (see tests/sandbox/github/ensure-deps.sh)"
-	bash "$abs_top_srcdir/tests/sandbox/github/ensure-deps.sh" >/dev/null 2>&1 ||
-		gh_fail "the GitHub sandbox's dependencies could not be installed"
+	NODE_PATH=$(bash "$abs_top_srcdir/tests/sandbox/github/ensure-deps.sh" 2>/dev/null) ||
+		gh_fail "the GitHub sandbox's dependencies could not be installed (run tests/sandbox/github/ensure-deps.sh to see why)"
+	export NODE_PATH
 	GH_DIR=$(harness_mktemp)
 	trap gh_cleanup EXIT
 	GH_DB="gh_${GH_NAME//-/_}_$$_$(harness_random_hex 6)"

@@ -29,6 +29,18 @@ static const pulse_config_field fields[] = {
 	{PULSE_STRUCT_INIT(pulse_config_field), NULL, 0, 0, NULL, NULL},
 };
 
+/* The deliberate plugin bug. Sanitizer builds must see the SIGSEGV too,
+ * not a UBSan report and exit 1: no instrumentation here. */
+__attribute__((noinline, no_sanitize("address", "undefined")))
+static void crash(void)
+{
+	/* A volatile pointer: the compiler cannot prove it NULL and drop the
+	 * store (or the whole call) as undefined behaviour. */
+	volatile int *volatile nowhere = NULL;
+
+	*nowhere = 1;
+}
+
 static void sleep_ms(int64_t ms)
 {
 	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
@@ -61,9 +73,7 @@ static int32_t orch_extract(void *state, pulse_job *job)
 		if (delay)
 			sleep_ms(delay);
 		if (p + 1 == crash_at && strcmp(mode, "crash") == 0) {
-			volatile int *nowhere = NULL;
-
-			*nowhere = 1; /* the deliberate plugin bug */
+			crash();
 		}
 		if (p + 1 == crash_at && strcmp(mode, "transient") == 0)
 			return api->fail(job, PULSE_ERR_TRANSIENT, "sandbox API "

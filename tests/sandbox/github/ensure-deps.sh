@@ -4,7 +4,11 @@
 #  1. Installs Debian's nodejs and npm when `node` or `npm` is missing
 #     (needs root or sudo; apt-get update runs first).
 #  2. Runs `npm install` into this folder's node_modules when it is missing
-#     or does not hold exactly the versions pinned in package.json.
+#     or does not hold exactly the versions pinned in package.json. When
+#     this folder is read-only (a `make distcheck` tree), the packages go to
+#     $PULSE_SANDBOX_DEPS_DIR (default: a per-user folder under $TMPDIR).
+#  3. Prints the node_modules folder that holds them: run the sandbox with
+#     NODE_PATH set to it.
 #
 # Idempotent and quiet when everything is in place. Exit status non-zero on
 # failure, with the reason on stderr.
@@ -37,7 +41,7 @@ fi
 
 # Are the pinned versions installed? (prints what is missing or different)
 check_installed() {
-	node - "$here" <<'EOF'
+	node - "$1" <<'EOF'
 const fs = require('fs');
 const path = require('path');
 const dir = process.argv[2];
@@ -56,15 +60,34 @@ if (bad.length) { console.log(bad.join('; ')); process.exit(1); }
 EOF
 }
 
-if reason="$(check_installed)"; then
+if reason="$(check_installed "$here")"; then
+	printf '%s\n' "$here/node_modules"
 	exit 0
 fi
-say "npm install (${reason})"
+# Tests start in parallel: one npm install at a time, the others wait.
+exec 9>"${TMPDIR:-/tmp}/pulse-github-sandbox-deps-$(id -u).lock"
+flock 9
+if reason="$(check_installed "$here")"; then
+	printf '%s\n' "$here/node_modules"
+	exit 0
+fi
+dir=$here
+if [ ! -w "$here" ]; then
+	dir=${PULSE_SANDBOX_DEPS_DIR:-${TMPDIR:-/tmp}/pulse-github-sandbox-deps-$(id -u)}
+	mkdir -p "$dir"
+	cp "$here/package.json" "$dir/package.json"
+	if reason="$(check_installed "$dir")"; then
+		printf '%s\n' "$dir/node_modules"
+		exit 0
+	fi
+fi
+say "npm install in $dir (${reason})"
 (
-	cd "$here"
+	cd "$dir"
 	npm install --no-package-lock --no-audit --no-fund --loglevel=error >&2
 )
-if ! reason="$(check_installed)"; then
+if ! reason="$(check_installed "$dir")"; then
 	say "npm install did not produce the pinned versions: ${reason}"
 	exit 1
 fi
+printf '%s\n' "$dir/node_modules"

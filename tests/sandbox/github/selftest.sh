@@ -12,7 +12,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 verbose=0
 [ "${1:-}" = "-v" ] && verbose=1
 
-bash "$here/ensure-deps.sh" || { echo "selftest: dependencies missing"; echo "0 passed, 1 failed"; exit 1; }
+NODE_PATH=$(bash "$here/ensure-deps.sh") && export NODE_PATH || { echo "selftest: dependencies missing"; echo "0 passed, 1 failed"; exit 1; }
 command -v curl >/dev/null 2>&1 || { echo "selftest: curl is required"; echo "0 passed, 1 failed"; exit 1; }
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/gh-sandbox-selftest.XXXXXX")"
