@@ -250,3 +250,9 @@ dist-sandbox-clean:
 	rm -rf $(distdir)/tests/sandbox/github/node_modules \
 		$(distdir)/tests/sandbox/github/package-lock.json
 .PHONY: dist-sandbox-clean
+
+# The viewer test's npm packages (playwright-core) live in the build tree.
+clean-local: clean-node-deps
+clean-node-deps:
+	-rm -rf tests/node-deps
+.PHONY: clean-node-deps
