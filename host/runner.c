@@ -698,12 +698,21 @@ static void print_summary(struct run *r, double secs, const char *error,
 	fprintf(f, "  raw rows:      %" PRIu64 " completed, %" PRIu64 " failed\n",
 		r->rows_done, r->rows_failed);
 	for (i = 0; c && i < n; i++) {
+		uint64_t kept = c[i].inserted + c[i].updated + c[i].unchanged +
+				c[i].deleted;
+
 		if (!c[i].records && !c[i].deleted)
 			continue;
 		fprintf(f, "  %-14s %" PRIu64 " records: %" PRIu64 " inserted, %"
 			PRIu64 " updated, %" PRIu64 " unchanged, %" PRIu64
-			" deleted\n", c[i].entity, c[i].records, c[i].inserted,
+			" deleted", c[i].entity, c[i].records, c[i].inserted,
 			c[i].updated, c[i].unchanged, c[i].deleted);
+		/* A record emitted twice in one load batch (say, a history in
+		 * both the search page and the bulk changelog) is merged. */
+		if (c[i].records > kept)
+			fprintf(f, " (%" PRIu64 " repeats merged)",
+				c[i].records - kept);
+		fputc('\n', f);
 	}
 	if (r->rows_failed)
 		fprintf(f, "  first failure: %s\n", r->first_failure);

@@ -145,8 +145,11 @@ harness_sweep() {
 harness_sweep_orphans() {
 	local f owner owners=() o
 	while IFS= read -r f; do
-		owner=$(tr '\0' '\n' < "$f" 2>/dev/null | sed -n 's/^PULSE_HARNESS_OWNER=//p')
-		[ -n "$owner" ] && [ ! -d "$owner" ] && owners+=("$owner")
+		# (the process may be gone by now: that is no error)
+		owner=$( { tr '\0' '\n' < "$f"; } 2>/dev/null | sed -n 's/^PULSE_HARNESS_OWNER=//p') || continue
+		if [ -n "$owner" ] && [ ! -d "$owner" ]; then
+			owners+=("$owner")
+		fi
 	done < <(grep -lz '^PULSE_HARNESS_OWNER=/' /proc/[0-9]*/environ 2>/dev/null)
 	[ "${#owners[@]}" -gt 0 ] || return 0
 	for o in $(printf '%s\n' "${owners[@]}" | sort -u); do

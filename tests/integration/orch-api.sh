@@ -140,7 +140,19 @@ grep -q '"by_operation":{"insert":0,"update":0,"delete":0}' "$WH_DIR/resp.json" 
 	wh_fail "other tenant sees acme's queue: $(cat "$WH_DIR/resp.json")"
 orch_expect 200 GET /api/v1/health "$VIEW"
 grep -q '"database":"ok"' "$WH_DIR/resp.json" || wh_fail "health: $(cat "$WH_DIR/resp.json")"
-orch_expect 200 GET /api/v1/metrics/dora "$VIEW"
+orch_expect 200 GET "/api/v1/metrics/dora?from=2026-01-01&to=2026-03-31" "$VIEW"
+# The API answers exactly what `pulse-host dora --json` prints.
+cp "$WH_DIR/resp.json" "$WH_DIR/dora-api.json"
+ph dora --tenant acme --from 2026-01-01 --to 2026-03-31 --json > "$WH_DIR/dora-cli.json"
+node -e '
+	const fs = require("fs");
+	const [a, b] = process.argv.slice(1).map((f) => JSON.parse(fs.readFileSync(f, "utf8")));
+	const sort = (v) => Array.isArray(v) ? v.map(sort) : v && typeof v === "object" ?
+		Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])])) : v;
+	if (JSON.stringify(sort(a)) !== JSON.stringify(sort(b))) process.exit(1);
+	if (!a.deployment_frequency || !a.lead_time || !a.change_failure_rate || !a.recovery_time) process.exit(2);
+' "$WH_DIR/dora-api.json" "$WH_DIR/dora-cli.json" ||
+	wh_fail "GET /api/v1/metrics/dora differs from pulse-host dora --json: $(cat "$WH_DIR/dora-api.json") vs $(cat "$WH_DIR/dora-cli.json")"
 orch_expect 400 GET "/api/v1/metrics/dora?from=yesterday" "$VIEW"
 
 # ---- the viewer page and the WebSocket handshake
