@@ -219,8 +219,9 @@ EXTRA_DIST += tests/integration/orch-lib.sh \
 # plugin's time-zone code is checked against the C library's in C.
 check_PROGRAMS += tests/unit/test-jira-tz
 tests_unit_test_jira_tz_SOURCES = tests/unit/test-jira-tz.c \
-	plugins/source-jira/tz.c plugins/source-jira/util.c
-tests_unit_test_jira_tz_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/source-jira
+	plugins/source-jira/tz.c plugins/source-jira/util.c plugins/common/pjson.c
+tests_unit_test_jira_tz_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/source-jira \
+	-I$(top_srcdir)/plugins/common
 tests_unit_test_jira_tz_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS)
 tests_unit_test_jira_tz_LDADD = $(CMOCKA_LIBS) $(JSONC_LIBS)
 TESTS += tests/unit/test-jira-tz \

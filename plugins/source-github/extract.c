@@ -261,7 +261,7 @@ static struct json_object *parse_body(const pulse_http_response *r)
 static void body_msg(const pulse_http_response *r, char *out, size_t n)
 {
 	struct json_object *o = parse_body(r);
-	const char *m = gh_str(o, "message");
+	const char *m = pj_str(o, "message");
 
 	snprintf(out, n, "%s", m ? m : "");
 	json_object_put(o);
@@ -273,14 +273,14 @@ static void body_msg(const pulse_http_response *r, char *out, size_t n)
 static struct json_object *gql_error(struct json_object *doc,
 				     const char *const *types)
 {
-	struct json_object *errs = gh_obj(doc, "errors");
+	struct json_object *errs = pj_obj(doc, "errors");
 	size_t i, j;
 
 	if (!errs || !json_object_is_type(errs, json_type_array))
 		return NULL;
 	for (i = 0; i < json_object_array_length(errs); i++) {
 		struct json_object *e = json_object_array_get_idx(errs, i);
-		const char *t = gh_str(e, "type");
+		const char *t = pj_str(e, "type");
 
 		for (j = 0; t && types[j]; j++)
 			if (strcmp(t, types[j]) == 0)
@@ -296,11 +296,11 @@ static void report_budget(struct gh *g, struct json_object *doc)
 
 	if (!rl)
 		return;
-	reset = gh_parse_time(gh_str(rl, "resetAt"));
+	reset = gh_parse_time(pj_str(rl, "resetAt"));
 	if (reset > 0)
 		g->last_reset = reset;
-	gh_api->rate_budget(g->job, gh_int(rl, "remaining", 0),
-			    gh_int(rl, "limit", 0), reset > 0 ? reset : 0);
+	gh_api->rate_budget(g->job, pj_int(rl, "remaining", 0),
+			    pj_int(rl, "limit", 0), reset > 0 ? reset : 0);
 }
 
 /*
@@ -364,7 +364,7 @@ static int32_t gql(struct gh *g, const char *query, struct json_object *vars,
 			snprintf(why, sizeof(why),
 				 "waiting for GitHub GraphQL rate limit reset at %s", at);
 			gh_api->log(gh_host, PULSE_LOG_INFO, "graphql_rate_limited "
-				    "type=%s reset=%s", gh_str(e, "type"), at);
+				    "type=%s reset=%s", pj_str(e, "type"), at);
 			json_object_put(*doc);
 			*doc = NULL;
 			gh_api->http_release(*resp);
@@ -373,11 +373,11 @@ static int32_t gql(struct gh *g, const char *query, struct json_object *vars,
 				goto out;
 			continue;
 		}
-		if (!gh_obj(*doc, "data")) {
+		if (!pj_obj(*doc, "data")) {
 			struct json_object *e0 = json_object_array_get_idx(
-				gh_obj(*doc, "errors"), 0);
-			const char *m = gh_str(e0, "message");
-			int bad_query = gh_obj(e0, "extensions") || gh_obj(e0, "locations");
+				pj_obj(*doc, "errors"), 0);
+			const char *m = pj_str(e0, "message");
+			int bad_query = pj_obj(e0, "extensions") || pj_obj(e0, "locations");
 
 			snprintf(msg, sizeof(msg), "%s", m ? m : "no data in the response");
 			json_object_put(*doc);
@@ -463,7 +463,7 @@ static int repo_add_all(struct repo **v, size_t *n, struct json_object *arr,
 	     i < json_object_array_length(arr); i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i);
 		const char *f = json_object_is_type(e, json_type_string) ?
-			json_object_get_string(e) : gh_str(e, "full_name");
+			json_object_get_string(e) : pj_str(e, "full_name");
 
 		if (!f)
 			continue;
@@ -642,9 +642,9 @@ static int queue_next(struct children *c, struct json_object *o,
 		      const char *pr_id, int kind)
 {
 	struct json_object *pi = gh_path(o, child_conn[kind], "pageInfo", NULL);
-	const char *end = gh_str(pi, "endCursor");
+	const char *end = pj_str(pi, "endCursor");
 
-	if (!gh_bool(pi, "hasNextPage", 0) || !end)
+	if (!pj_bool(pi, "hasNextPage", 0) || !end)
 		return 0;
 	return child_add(c, pr_id, kind, end);
 }
@@ -652,13 +652,13 @@ static int queue_next(struct children *c, struct json_object *o,
 /* Note one pull request with full data. */
 static int note_pr(struct prsync *s, struct json_object *pr)
 {
-	int64_t num = gh_int(pr, "number", -1), up;
-	const char *st = gh_str(pr, "state"), *id = gh_str(pr, "id");
+	int64_t num = pj_int(pr, "number", -1), up;
+	const char *st = pj_str(pr, "state"), *id = pj_str(pr, "id");
 	int k;
 
 	if (num < 0 || !st || !id)
 		return 0;
-	up = gh_parse_time(gh_str(pr, "updatedAt"));
+	up = gh_parse_time(pj_str(pr, "updatedAt"));
 	if (up > s->max)
 		s->max = up;
 	if (nums_add(&s->seen, num) < 0)
@@ -771,7 +771,7 @@ static int repo_missing(struct prsync *s, struct json_object *doc, int32_t *rc)
 				   "repository %s not found (GraphQL %s%s%s); check "
 				   "`repos` and that the token can read it",
 				   s->repo->full, e ? "NOT_FOUND" : "returned no repository",
-				   e ? ": " : "", e ? gh_str(e, "message") : "");
+				   e ? ": " : "", e ? pj_str(e, "message") : "");
 	} else {
 		gh_api->log(gh_host, PULSE_LOG_WARN, "repo=%s skipped: not found "
 			    "(deleted or renamed since it was listed)", s->repo->full);
@@ -892,12 +892,12 @@ static int32_t sync_prs(struct gh *g, struct repo *repo)
 	s.wm = wm ? gh_parse_time(wm) : -1;
 	s.threshold = wm ? s.wm - GH_OVERLAP_S : g->since;
 	if (ckj) {
-		const char *a = gh_str(ckj, "after"), *m = gh_str(ckj, "max");
+		const char *a = pj_str(ckj, "after"), *m = pj_str(ckj, "max");
 
 		after = a ? strdup(a) : NULL;
 		if (m)
 			s.max = gh_parse_time(m);
-		done = gh_bool(ckj, "done", 0);
+		done = pj_bool(ckj, "done", 0);
 	}
 	for (i = 0; openj && json_object_is_type(openj, json_type_array) &&
 	     i < json_object_array_length(openj); i++)
@@ -963,10 +963,10 @@ static int32_t sync_prs(struct gh *g, struct repo *repo)
 			goto out_skip;
 		}
 		conn = gh_path(doc, "data", "repository", "pullRequests", NULL);
-		nodes = gh_obj(conn, "nodes");
+		nodes = pj_obj(conn, "nodes");
 		for (i = 0; nodes && i < json_object_array_length(nodes); i++) {
 			struct json_object *pr = json_object_array_get_idx(nodes, i);
-			int64_t up = gh_parse_time(gh_str(pr, "updatedAt"));
+			int64_t up = gh_parse_time(pj_str(pr, "updatedAt"));
 
 			if (note_pr(&s, pr) < 0)
 				rc = oom(g);
@@ -981,8 +981,8 @@ static int32_t sync_prs(struct gh *g, struct repo *repo)
 
 			snprintf(k, sizeof(k), "o%zu", i);
 			o = gh_path(doc, "data", "repository", k, NULL);
-			st = gh_str(o, "state");
-			up = gh_parse_time(gh_str(o, "updatedAt"));
+			st = pj_str(o, "state");
+			up = gh_parse_time(pj_str(o, "updatedAt"));
 			if (!o) {
 				nums_add(&s.gone, prev.v[i]);
 			} else if (!st || strcmp(st, "OPEN") != 0 ||
@@ -993,11 +993,11 @@ static int32_t sync_prs(struct gh *g, struct repo *repo)
 				rc = oom(g);
 			}
 		}
-		if (!gh_bool(gh_obj(conn, "pageInfo"), "hasNextPage", 0))
+		if (!pj_bool(pj_obj(conn, "pageInfo"), "hasNextPage", 0))
 			stop = 1;
 		free(after);
-		after = gh_str(gh_obj(conn, "pageInfo"), "endCursor") ?
-			strdup(gh_str(gh_obj(conn, "pageInfo"), "endCursor")) : NULL;
+		after = pj_str(pj_obj(conn, "pageInfo"), "endCursor") ?
+			strdup(pj_str(pj_obj(conn, "pageInfo"), "endCursor")) : NULL;
 		if (rc == PULSE_OK)
 			rc = fetch_children(&s);
 		/* The page and the cursor move together: a killed job resumes
@@ -1137,9 +1137,9 @@ static int32_t fetch_statuses(struct gh *g, struct repo *repo, struct dep *d)
 		for (i = 0; arr && json_object_is_type(arr, json_type_array) &&
 		     i < json_object_array_length(arr); i++) {
 			struct json_object *s = json_object_array_get_idx(arr, i);
-			int64_t t = gh_parse_time(gh_str(s, "created_at"));
-			int64_t id = gh_int(s, "id", 0);
-			const char *st = gh_str(s, "state");
+			int64_t t = gh_parse_time(pj_str(s, "created_at"));
+			int64_t id = pj_int(s, "id", 0);
+			const char *st = pj_str(s, "state");
 
 			if (st && (t > best_t || (t == best_t && id > best_id))) {
 				best_t = t;
@@ -1211,9 +1211,9 @@ static int32_t sync_deployments(struct gh *g, struct repo *repo)
 	const char *pattern = g->env_re ? g->env_re : GH_DEFAULT_ENV_REGEX;
 	int64_t known = known_s ? strtoll(known_s, NULL, 10) : 0;
 	int64_t upd = gh_parse_time(upd_s), max_id = known, max_upd = upd;
-	int64_t last_created = gh_parse_time(gh_str(lastj, "created_at"));
-	char *last_sha = gh_str(lastj, "sha") ? strdup(gh_str(lastj, "sha")) : NULL;
-	int64_t last_id = gh_int(lastj, "id", 0);
+	int64_t last_created = gh_parse_time(pj_str(lastj, "created_at"));
+	char *last_sha = pj_str(lastj, "sha") ? strdup(pj_str(lastj, "sha")) : NULL;
+	int64_t last_id = pj_int(lastj, "id", 0);
 	/* A changed regex re-reads every deployment (is_production). */
 	int same_re = re_s && strcmp(re_s, pattern) == 0;
 	int incremental = known > 0 && same_re;
@@ -1250,9 +1250,9 @@ static int32_t sync_deployments(struct gh *g, struct repo *repo)
 		for (i = 0; arr && json_object_is_type(arr, json_type_array) &&
 		     i < json_object_array_length(arr); i++) {
 			struct json_object *d = json_object_array_get_idx(arr, i);
-			int64_t id = gh_int(d, "id", 0);
-			int64_t created = gh_parse_time(gh_str(d, "created_at"));
-			int64_t updated = gh_parse_time(gh_str(d, "updated_at"));
+			int64_t id = pj_int(d, "id", 0);
+			int64_t created = gh_parse_time(pj_str(d, "created_at"));
+			int64_t updated = gh_parse_time(pj_str(d, "updated_at"));
 			struct json_object *ctx;
 			struct dep *nv;
 
@@ -1285,8 +1285,8 @@ static int32_t sync_deployments(struct gh *g, struct repo *repo)
 			deps[nd].id = id;
 			deps[nd].created = created;
 			deps[nd].json = strdup(json_object_to_json_string_ext(ctx, JSON_C_TO_STRING_PLAIN));
-			deps[nd].sha = gh_str(d, "sha") ? strdup(gh_str(d, "sha")) : NULL;
-			deps[nd].env = gh_str(d, "environment") ? strdup(gh_str(d, "environment")) : NULL;
+			deps[nd].sha = pj_str(d, "sha") ? strdup(pj_str(d, "sha")) : NULL;
+			deps[nd].env = pj_str(d, "environment") ? strdup(pj_str(d, "environment")) : NULL;
 			json_object_put(ctx);
 			nd++;
 			if (!deps[nd - 1].json) {
@@ -1424,14 +1424,14 @@ static int32_t sync_releases(struct gh *g, struct repo *repo)
 		for (i = 0; arr && json_object_is_type(arr, json_type_array) &&
 		     i < json_object_array_length(arr); i++) {
 			struct json_object *e = json_object_array_get_idx(arr, i);
-			int64_t id = gh_int(e, "id", 0);
+			int64_t id = pj_int(e, "id", 0);
 
 			if (id > max_id)
 				max_id = id;
 			if (incremental && id <= known)
 				stop = 1;
-			if (g->since > 0 && gh_parse_time(gh_str(e, "created_at")) >= 0 &&
-			    gh_parse_time(gh_str(e, "created_at")) < g->since)
+			if (g->since > 0 && gh_parse_time(pj_str(e, "created_at")) >= 0 &&
+			    gh_parse_time(pj_str(e, "created_at")) < g->since)
 				stop = 1;
 		}
 		json_object_put(arr);

@@ -11,6 +11,8 @@
 
 #include <pulse-host/plugin.h>
 
+#include "pjson.h"
+
 struct json_object;
 
 /* The host API table and our handle, kept by init (read-only after). */
@@ -56,11 +58,6 @@ int gh_repo_id(const char *full_name, char *out, size_t n);
 /* Does environment match the integration's deployment_environment regex
  * (POSIX extended, case-insensitive)? pattern NULL = the default. */
 int gh_env_is_production(const char *pattern, const char *environment);
-/* Member lookups that tolerate NULL objects and JSON null. */
-const char *gh_str(struct json_object *o, const char *key);
-struct json_object *gh_obj(struct json_object *o, const char *key);
-int64_t gh_int(struct json_object *o, const char *key, int64_t dflt);
-int gh_bool(struct json_object *o, const char *key, int dflt);
 /* o.a.b... for a NULL-terminated path of keys. */
 struct json_object *gh_path(struct json_object *o, ...);
 

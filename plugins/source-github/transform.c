@@ -60,14 +60,14 @@ static int32_t rend(struct rec *x)
 
 static const char *login(struct json_object *o, const char *key)
 {
-	return gh_str(gh_obj(o, key), "login");
+	return pj_str(pj_obj(o, key), "login");
 }
 
 /* ------------------------------------------------------------ repositories */
 
 static int32_t emit_repo(pulse_job *job, struct json_object *o)
 {
-	const char *full = gh_str(o, "full_name");
+	const char *full = pj_str(o, "full_name");
 	char id[256];
 	struct rec x;
 
@@ -77,13 +77,13 @@ static int32_t emit_repo(pulse_job *job, struct json_object *o)
 	rstr(&x, "external_id", id);
 	rstr(&x, "full_name", full);
 	rstr(&x, "owner", login(o, "owner"));
-	rstr(&x, "name", gh_str(o, "name"));
-	rstr(&x, "default_branch", gh_str(o, "default_branch"));
-	rstr(&x, "url", gh_str(o, "html_url"));
-	rbool(&x, "is_private", gh_bool(o, "private", 0));
-	rtime(&x, "created_at", gh_str(o, "created_at"));
-	rtime(&x, "updated_at", gh_str(o, "updated_at"));
-	rtime(&x, "pushed_at", gh_str(o, "pushed_at"));
+	rstr(&x, "name", pj_str(o, "name"));
+	rstr(&x, "default_branch", pj_str(o, "default_branch"));
+	rstr(&x, "url", pj_str(o, "html_url"));
+	rbool(&x, "is_private", pj_bool(o, "private", 0));
+	rtime(&x, "created_at", pj_str(o, "created_at"));
+	rtime(&x, "updated_at", pj_str(o, "updated_at"));
+	rtime(&x, "pushed_at", pj_str(o, "pushed_at"));
 	return rend(&x);
 }
 
@@ -105,14 +105,14 @@ static int32_t t_repos(pulse_job *job, struct json_object *body)
 static int32_t emit_commits(pulse_job *job, const char *pr_id,
 			    struct json_object *conn)
 {
-	struct json_object *nodes = gh_obj(conn, "nodes");
+	struct json_object *nodes = pj_obj(conn, "nodes");
 	size_t i;
 	int32_t rc = PULSE_OK;
 
 	for (i = 0; rc == PULSE_OK && nodes && i < json_object_array_length(nodes); i++) {
-		struct json_object *c = gh_obj(json_object_array_get_idx(nodes, i), "commit");
-		struct json_object *a = gh_obj(c, "author");
-		const char *sha = gh_str(c, "oid"), *who = login(a, "user");
+		struct json_object *c = pj_obj(json_object_array_get_idx(nodes, i), "commit");
+		struct json_object *a = pj_obj(c, "author");
+		const char *sha = pj_str(c, "oid"), *who = login(a, "user");
 		char ext[512];
 		struct rec x;
 
@@ -123,10 +123,10 @@ static int32_t emit_commits(pulse_job *job, const char *pr_id,
 		rstr(&x, "external_id", ext);
 		rstr(&x, "pr_external_id", pr_id);
 		rstr(&x, "sha", sha);
-		rstr(&x, "author", who ? who : gh_str(a, "name"));
-		rstr(&x, "message", gh_str(c, "messageHeadline"));
-		rtime(&x, "authored_at", gh_str(c, "authoredDate"));
-		rtime(&x, "committed_at", gh_str(c, "committedDate"));
+		rstr(&x, "author", who ? who : pj_str(a, "name"));
+		rstr(&x, "message", pj_str(c, "messageHeadline"));
+		rtime(&x, "authored_at", pj_str(c, "authoredDate"));
+		rtime(&x, "committed_at", pj_str(c, "committedDate"));
 		rc = rend(&x);
 	}
 	return rc;
@@ -135,7 +135,7 @@ static int32_t emit_commits(pulse_job *job, const char *pr_id,
 static int32_t emit_reviews(pulse_job *job, const char *pr_id,
 			    struct json_object *conn)
 {
-	struct json_object *nodes = gh_obj(conn, "nodes");
+	struct json_object *nodes = pj_obj(conn, "nodes");
 	size_t i;
 	int32_t rc = PULSE_OK;
 
@@ -143,14 +143,14 @@ static int32_t emit_reviews(pulse_job *job, const char *pr_id,
 		struct json_object *v = json_object_array_get_idx(nodes, i);
 		struct rec x;
 
-		if (!gh_str(v, "id"))
+		if (!pj_str(v, "id"))
 			continue;
 		rbegin(&x, job, "prs_reviews");
-		rstr(&x, "external_id", gh_str(v, "id"));
+		rstr(&x, "external_id", pj_str(v, "id"));
 		rstr(&x, "pr_external_id", pr_id);
-		rstr(&x, "state", gh_str(v, "state"));
+		rstr(&x, "state", pj_str(v, "state"));
 		rstr(&x, "author", login(v, "author"));
-		rtime(&x, "submitted_at", gh_str(v, "submittedAt"));
+		rtime(&x, "submitted_at", pj_str(v, "submittedAt"));
 		rc = rend(&x);
 	}
 	return rc;
@@ -159,7 +159,7 @@ static int32_t emit_reviews(pulse_job *job, const char *pr_id,
 static int32_t emit_comments(pulse_job *job, const char *pr_id,
 			     struct json_object *conn)
 {
-	struct json_object *nodes = gh_obj(conn, "nodes");
+	struct json_object *nodes = pj_obj(conn, "nodes");
 	size_t i;
 	int32_t rc = PULSE_OK;
 
@@ -167,13 +167,13 @@ static int32_t emit_comments(pulse_job *job, const char *pr_id,
 		struct json_object *v = json_object_array_get_idx(nodes, i);
 		struct rec x;
 
-		if (!gh_str(v, "id"))
+		if (!pj_str(v, "id"))
 			continue;
 		rbegin(&x, job, "prs_comments");
-		rstr(&x, "external_id", gh_str(v, "id"));
+		rstr(&x, "external_id", pj_str(v, "id"));
 		rstr(&x, "pr_external_id", pr_id);
 		rstr(&x, "author", login(v, "author"));
-		rtime(&x, "created_at", gh_str(v, "createdAt"));
+		rtime(&x, "created_at", pj_str(v, "createdAt"));
 		rc = rend(&x);
 	}
 	return rc;
@@ -183,14 +183,14 @@ static int32_t emit_comments(pulse_job *job, const char *pr_id,
  * page (GitHub lists them oldest first). */
 static const char *first_authored(struct json_object *commits)
 {
-	struct json_object *nodes = gh_obj(commits, "nodes");
+	struct json_object *nodes = pj_obj(commits, "nodes");
 	const char *best = NULL;
 	int64_t bt = -1;
 	size_t i;
 
 	for (i = 0; nodes && i < json_object_array_length(nodes); i++) {
-		struct json_object *c = gh_obj(json_object_array_get_idx(nodes, i), "commit");
-		const char *a = gh_str(c, "authoredDate");
+		struct json_object *c = pj_obj(json_object_array_get_idx(nodes, i), "commit");
+		const char *a = pj_str(c, "authoredDate");
 		int64_t t = gh_parse_time(a);
 
 		if (t >= 0 && (bt < 0 || t < bt)) {
@@ -203,34 +203,34 @@ static const char *first_authored(struct json_object *commits)
 
 static int32_t emit_pr(pulse_job *job, const char *repo_id, struct json_object *pr)
 {
-	const char *id = gh_str(pr, "id");
-	struct json_object *commits = gh_obj(pr, "commits");
-	struct json_object *reviews = gh_obj(pr, "reviews");
-	struct json_object *comments = gh_obj(pr, "comments");
+	const char *id = pj_str(pr, "id");
+	struct json_object *commits = pj_obj(pr, "commits");
+	struct json_object *reviews = pj_obj(pr, "reviews");
+	struct json_object *comments = pj_obj(pr, "comments");
 	struct rec x;
 	int32_t rc;
 
-	if (!id || gh_int(pr, "number", -1) < 0)
+	if (!id || pj_int(pr, "number", -1) < 0)
 		return PULSE_OK;
 	rbegin(&x, job, "prs");
 	rstr(&x, "external_id", id);
 	rstr(&x, "repository_external_id", repo_id);
-	rinteger(&x, "number", gh_int(pr, "number", 0));
-	rstr(&x, "title", gh_str(pr, "title"));
-	rstr(&x, "state", gh_str(pr, "state"));
-	rbool(&x, "is_draft", gh_bool(pr, "isDraft", 0));
+	rinteger(&x, "number", pj_int(pr, "number", 0));
+	rstr(&x, "title", pj_str(pr, "title"));
+	rstr(&x, "state", pj_str(pr, "state"));
+	rbool(&x, "is_draft", pj_bool(pr, "isDraft", 0));
 	rstr(&x, "author", login(pr, "author"));
-	rstr(&x, "base_ref", gh_str(pr, "baseRefName"));
-	rstr(&x, "head_ref", gh_str(pr, "headRefName"));
-	rstr(&x, "merge_commit_sha", gh_str(gh_obj(pr, "mergeCommit"), "oid"));
-	rinteger(&x, "commits_count", gh_int(commits, "totalCount", 0));
-	rinteger(&x, "reviews_count", gh_int(reviews, "totalCount", 0));
-	rinteger(&x, "comments_count", gh_int(comments, "totalCount", 0));
+	rstr(&x, "base_ref", pj_str(pr, "baseRefName"));
+	rstr(&x, "head_ref", pj_str(pr, "headRefName"));
+	rstr(&x, "merge_commit_sha", pj_str(pj_obj(pr, "mergeCommit"), "oid"));
+	rinteger(&x, "commits_count", pj_int(commits, "totalCount", 0));
+	rinteger(&x, "reviews_count", pj_int(reviews, "totalCount", 0));
+	rinteger(&x, "comments_count", pj_int(comments, "totalCount", 0));
 	rtime(&x, "first_commit_at", first_authored(commits));
-	rtime(&x, "created_at", gh_str(pr, "createdAt"));
-	rtime(&x, "updated_at", gh_str(pr, "updatedAt"));
-	rtime(&x, "merged_at", gh_str(pr, "mergedAt"));
-	rtime(&x, "closed_at", gh_str(pr, "closedAt"));
+	rtime(&x, "created_at", pj_str(pr, "createdAt"));
+	rtime(&x, "updated_at", pj_str(pr, "updatedAt"));
+	rtime(&x, "merged_at", pj_str(pr, "mergedAt"));
+	rtime(&x, "closed_at", pj_str(pr, "closedAt"));
 	if ((rc = rend(&x)) != PULSE_OK)
 		return rc;
 	if ((rc = emit_commits(job, id, commits)) != PULSE_OK ||
@@ -247,7 +247,7 @@ static int32_t t_prs(pulse_job *job, const pulse_raw_page *page,
 	struct json_object *params = page->request_params ?
 		json_tokener_parse(page->request_params) : NULL;
 	struct json_object *repo = gh_path(body, "data", "repository", NULL);
-	const char *o = gh_str(params, "o"), *n = gh_str(params, "n");
+	const char *o = pj_str(params, "o"), *n = pj_str(params, "n");
 	char full[300], id[300];
 	int32_t rc = PULSE_OK;
 
@@ -265,13 +265,13 @@ static int32_t t_prs(pulse_job *job, const pulse_raw_page *page,
 		if (rc != PULSE_OK)
 			break;
 		if (strcmp(key, "pullRequests") == 0) {
-			struct json_object *nodes = gh_obj(val, "nodes");
+			struct json_object *nodes = pj_obj(val, "nodes");
 			size_t i;
 
 			for (i = 0; rc == PULSE_OK && nodes &&
 			     i < json_object_array_length(nodes); i++)
 				rc = emit_pr(job, id, json_object_array_get_idx(nodes, i));
-		} else if (gh_obj(val, "commits")) {
+		} else if (pj_obj(val, "commits")) {
 			rc = emit_pr(job, id, val);
 		}
 	}
@@ -283,24 +283,24 @@ out:
 /* Follow-up pages of nested connections: data.nK = {id, <connection>}. */
 static int32_t t_children(pulse_job *job, struct json_object *body)
 {
-	struct json_object *data = gh_obj(body, "data");
+	struct json_object *data = pj_obj(body, "data");
 	int32_t rc = PULSE_OK;
 
 	if (!data || !json_object_is_type(data, json_type_object))
 		return PULSE_OK;
 	json_object_object_foreach(data, key, val) {
-		const char *id = gh_str(val, "id");
+		const char *id = pj_str(val, "id");
 
 		if (rc != PULSE_OK)
 			break;
 		if (key[0] != 'n' || !id)
 			continue;
-		if (gh_obj(val, "commits"))
-			rc = emit_commits(job, id, gh_obj(val, "commits"));
-		else if (gh_obj(val, "reviews"))
-			rc = emit_reviews(job, id, gh_obj(val, "reviews"));
-		else if (gh_obj(val, "comments"))
-			rc = emit_comments(job, id, gh_obj(val, "comments"));
+		if (pj_obj(val, "commits"))
+			rc = emit_commits(job, id, pj_obj(val, "commits"));
+		else if (pj_obj(val, "reviews"))
+			rc = emit_reviews(job, id, pj_obj(val, "reviews"));
+		else if (pj_obj(val, "comments"))
+			rc = emit_comments(job, id, pj_obj(val, "comments"));
 	}
 	return rc;
 }
@@ -314,8 +314,8 @@ static int32_t t_statuses(pulse_job *job, const pulse_raw_page *page,
 {
 	struct json_object *params = page->request_params ?
 		json_tokener_parse(page->request_params) : NULL;
-	struct json_object *d = gh_obj(params, "deployment"), *latest = NULL;
-	const char *repo = gh_str(params, "repository");
+	struct json_object *d = pj_obj(params, "deployment"), *latest = NULL;
+	const char *repo = pj_str(params, "repository");
 	const char *pattern = gh_api->config_string(job, "deployment_environment");
 	int64_t best_t = -1, best_id = -1;
 	char ext[64];
@@ -325,7 +325,7 @@ static int32_t t_statuses(pulse_job *job, const pulse_raw_page *page,
 
 	/* Only the first page of statuses (newest first) names the latest;
 	 * later pages of a long history are stored without the context. */
-	if (gh_bool(params, "continuation", 0))
+	if (pj_bool(params, "continuation", 0))
 		goto out;
 	if (!d || !repo) {
 		rc = gh_api->fail(job, PULSE_ERR_PERMANENT, "deployment statuses "
@@ -335,8 +335,8 @@ static int32_t t_statuses(pulse_job *job, const pulse_raw_page *page,
 	for (i = 0; json_object_is_type(body, json_type_array) &&
 	     i < json_object_array_length(body); i++) {
 		struct json_object *s = json_object_array_get_idx(body, i);
-		int64_t t = gh_parse_time(gh_str(s, "created_at"));
-		int64_t id = gh_int(s, "id", 0);
+		int64_t t = gh_parse_time(pj_str(s, "created_at"));
+		int64_t id = pj_int(s, "id", 0);
 
 		if (t > best_t || (t == best_t && id > best_id)) {
 			best_t = t;
@@ -344,18 +344,18 @@ static int32_t t_statuses(pulse_job *job, const pulse_raw_page *page,
 			latest = s;
 		}
 	}
-	snprintf(ext, sizeof(ext), "deployment:%lld", (long long)gh_int(d, "id", 0));
+	snprintf(ext, sizeof(ext), "deployment:%lld", (long long)pj_int(d, "id", 0));
 	rbegin(&x, job, "deployments");
 	rstr(&x, "external_id", ext);
 	rstr(&x, "repository_external_id", repo);
 	rstr(&x, "source", "deployment");
-	rstr(&x, "environment", gh_str(d, "environment"));
-	rbool(&x, "is_production", gh_env_is_production(pattern, gh_str(d, "environment")));
-	rstr(&x, "sha", gh_str(d, "sha"));
-	rstr(&x, "ref", gh_str(d, "ref"));
-	rstr(&x, "status", latest ? gh_str(latest, "state") : NULL);
-	rtime(&x, "created_at", gh_str(d, "created_at"));
-	rtime(&x, "finished_at", latest ? gh_str(latest, "created_at") : NULL);
+	rstr(&x, "environment", pj_str(d, "environment"));
+	rbool(&x, "is_production", gh_env_is_production(pattern, pj_str(d, "environment")));
+	rstr(&x, "sha", pj_str(d, "sha"));
+	rstr(&x, "ref", pj_str(d, "ref"));
+	rstr(&x, "status", latest ? pj_str(latest, "state") : NULL);
+	rtime(&x, "created_at", pj_str(d, "created_at"));
+	rtime(&x, "finished_at", latest ? pj_str(latest, "created_at") : NULL);
 	rc = rend(&x);
 out:
 	json_object_put(params);
@@ -367,8 +367,8 @@ static int32_t t_compare(pulse_job *job, const pulse_raw_page *page,
 {
 	struct json_object *params = page->request_params ?
 		json_tokener_parse(page->request_params) : NULL;
-	struct json_object *commits = gh_obj(body, "commits");
-	const char *dep = gh_str(params, "deployment");
+	struct json_object *commits = pj_obj(body, "commits");
+	const char *dep = pj_str(params, "deployment");
 	size_t i;
 	int32_t rc = PULSE_OK;
 
@@ -378,7 +378,7 @@ static int32_t t_compare(pulse_job *job, const pulse_raw_page *page,
 		goto out;
 	}
 	for (i = 0; rc == PULSE_OK && commits && i < json_object_array_length(commits); i++) {
-		const char *sha = gh_str(json_object_array_get_idx(commits, i), "sha");
+		const char *sha = pj_str(json_object_array_get_idx(commits, i), "sha");
 		char ext[160];
 		struct rec x;
 
@@ -409,17 +409,17 @@ static int32_t t_releases(pulse_job *job, const pulse_raw_page *page,
 	if (!gh_api->config_bool(job, "releases_as_deployments", 0))
 		return PULSE_OK;
 	params = page->request_params ? json_tokener_parse(page->request_params) : NULL;
-	repo = gh_str(params, "repository");
+	repo = pj_str(params, "repository");
 	for (i = 0; repo && rc == PULSE_OK && json_object_is_type(body, json_type_array) &&
 	     i < json_object_array_length(body); i++) {
 		struct json_object *r = json_object_array_get_idx(body, i);
 		char ext[64];
 		struct rec x;
 
-		if (gh_bool(r, "draft", 0) || gh_bool(r, "prerelease", 0) ||
-		    !gh_str(r, "published_at"))
+		if (pj_bool(r, "draft", 0) || pj_bool(r, "prerelease", 0) ||
+		    !pj_str(r, "published_at"))
 			continue;
-		snprintf(ext, sizeof(ext), "release:%lld", (long long)gh_int(r, "id", 0));
+		snprintf(ext, sizeof(ext), "release:%lld", (long long)pj_int(r, "id", 0));
 		rbegin(&x, job, "deployments");
 		rstr(&x, "external_id", ext);
 		rstr(&x, "repository_external_id", repo);
@@ -427,10 +427,10 @@ static int32_t t_releases(pulse_job *job, const pulse_raw_page *page,
 		rstr(&x, "environment", "release");
 		rbool(&x, "is_production", 1);
 		rstr(&x, "sha", NULL); /* releases name a tag, not a commit */
-		rstr(&x, "ref", gh_str(r, "tag_name"));
+		rstr(&x, "ref", pj_str(r, "tag_name"));
 		rstr(&x, "status", "success");
-		rtime(&x, "created_at", gh_str(r, "created_at"));
-		rtime(&x, "finished_at", gh_str(r, "published_at"));
+		rtime(&x, "created_at", pj_str(r, "created_at"));
+		rtime(&x, "finished_at", pj_str(r, "published_at"));
 		rc = rend(&x);
 	}
 	json_object_put(params);

@@ -135,40 +135,9 @@ int gh_env_is_production(const char *pattern, const char *env)
 	return m;
 }
 
-struct json_object *gh_obj(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
 
-	if (!o || !json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, key, &v) ||
-	    json_object_is_type(v, json_type_null))
-		return NULL;
-	return v;
-}
 
-const char *gh_str(struct json_object *o, const char *key)
-{
-	struct json_object *v = gh_obj(o, key);
 
-	return v && json_object_is_type(v, json_type_string) ?
-		json_object_get_string(v) : NULL;
-}
-
-int64_t gh_int(struct json_object *o, const char *key, int64_t dflt)
-{
-	struct json_object *v = gh_obj(o, key);
-
-	return v && json_object_is_type(v, json_type_int) ?
-		json_object_get_int64(v) : dflt;
-}
-
-int gh_bool(struct json_object *o, const char *key, int dflt)
-{
-	struct json_object *v = gh_obj(o, key);
-
-	return v && json_object_is_type(v, json_type_boolean) ?
-		json_object_get_boolean(v) : dflt;
-}
 
 struct json_object *gh_path(struct json_object *o, ...)
 {
@@ -177,7 +146,7 @@ struct json_object *gh_path(struct json_object *o, ...)
 
 	va_start(ap, o);
 	while (o && (k = va_arg(ap, const char *)) != NULL)
-		o = gh_obj(o, k);
+		o = pj_obj(o, k);
 	va_end(ap);
 	return o;
 }

@@ -142,8 +142,8 @@ struct json_object *jr_body(const pulse_http_response *r)
 
 void jr_errmsg(const pulse_http_response *r, char *out, size_t n)
 {
-	struct json_object *o = jr_body(r), *msgs = jr_arr(o, "errorMessages");
-	struct json_object *errs = jr_obj(o, "errors");
+	struct json_object *o = jr_body(r), *msgs = pj_arr(o, "errorMessages");
+	struct json_object *errs = pj_obj(o, "errors");
 	size_t i, len = 0;
 
 	out[0] = '\0';
@@ -209,7 +209,7 @@ static int32_t load_myself(struct jr *g)
 	if ((rc = get_ok(g, url, "the API user's profile", &r)) != PULSE_OK)
 		goto out;
 	o = jr_body(r);
-	zone = jr_str(o, "timeZone");
+	zone = pj_str(o, "timeZone");
 	snprintf(g->tzname, sizeof(g->tzname), "%s", zone ? zone : "");
 	if (zone && !(g->tz = jr_tz_load(zone, err, sizeof(err))))
 		jr_api->log(jr_host, PULSE_LOG_WARN, "timezone_unknown zone=\"%s\" "
@@ -242,8 +242,8 @@ static int32_t load_fields(struct jr *g)
 	for (i = 0; arr && json_object_is_type(arr, json_type_array) &&
 	     i < json_object_array_length(arr); i++) {
 		struct json_object *f = json_object_array_get_idx(arr, i);
-		const char *id = jr_str(f, "id"), *name = jr_str(f, "name");
-		const char *custom = jr_str(jr_obj(f, "schema"), "custom");
+		const char *id = pj_str(f, "id"), *name = pj_str(f, "name");
+		const char *custom = pj_str(pj_obj(f, "schema"), "custom");
 
 		if (!id)
 			continue;
@@ -314,19 +314,19 @@ static int32_t list_projects(struct jr *g, const char *keys_query)
 			rc = jr_store(g, JR_RAW_PROJECTS, "GET", url, NULL, r, NULL, NULL);
 		if (rc == PULSE_OK) {
 			o = jr_body(r);
-			vals = jr_arr(o, "values");
+			vals = pj_arr(o, "values");
 			n = vals ? json_object_array_length(vals) : 0;
 			for (i = 0; i < n && rc == PULSE_OK; i++) {
 				struct json_object *p = json_object_array_get_idx(vals, i);
 				char idb[32];
 				const char *id = jr_idstr(p, "id", idb, sizeof(idb));
-				const char *key = jr_str(p, "key");
+				const char *key = pj_str(p, "key");
 
 				if (id && key && add_proj(g, id, key) < 0)
 					rc = jr_oom(g);
 			}
 		}
-		last = jr_bool(o, "isLast", 1) || n == 0;
+		last = pj_bool(o, "isLast", 1) || n == 0;
 		json_object_put(o);
 		jr_api->http_release(r);
 		free(url);
@@ -431,9 +431,9 @@ static int32_t load_workflows(struct jr *g)
 		} else if (rc == PULSE_OK) {
 			rc = jr_store(g, JR_RAW_WORKFLOWS, "GET", url, NULL, r, NULL, NULL);
 			o = jr_body(r);
-			vals = jr_arr(o, "values");
+			vals = pj_arr(o, "values");
 			n = vals ? json_object_array_length(vals) : 0;
-			last = jr_bool(o, "isLast", 1) || n == 0;
+			last = pj_bool(o, "isLast", 1) || n == 0;
 		}
 		json_object_put(o);
 		jr_api->http_release(r);
@@ -481,9 +481,9 @@ static int32_t board_sprints(struct jr *g, const char *board, int configured)
 		} else if (rc == PULSE_OK) {
 			rc = jr_store(g, JR_RAW_SPRINTS, "GET", url, params, r, NULL, NULL);
 			o = jr_body(r);
-			vals = jr_arr(o, "values");
+			vals = pj_arr(o, "values");
 			n = vals ? json_object_array_length(vals) : 0;
-			last = jr_bool(o, "isLast", 1) || n == 0;
+			last = pj_bool(o, "isLast", 1) || n == 0;
 		}
 		json_object_put(o);
 		jr_api->http_release(r);
@@ -533,16 +533,16 @@ static int32_t load_sprints(struct jr *g)
 				    jr_api->http_status(r));
 		} else if (rc == PULSE_OK) {
 			o = jr_body(r);
-			vals = jr_arr(o, "values");
+			vals = pj_arr(o, "values");
 			cnt = vals ? json_object_array_length(vals) : 0;
-			last = jr_bool(o, "isLast", 1) || cnt == 0;
+			last = pj_bool(o, "isLast", 1) || cnt == 0;
 			for (k = 0; k < cnt && rc == PULSE_OK; k++) {
 				struct json_object *b = json_object_array_get_idx(vals, k);
-				struct json_object *loc = jr_obj(b, "location");
+				struct json_object *loc = pj_obj(b, "location");
 				char idb[32], pb[32];
 				const char *id = jr_idstr(b, "id", idb, sizeof(idb));
 				const char *pid = jr_idstr(loc, "projectId", pb, sizeof(pb));
-				const char *type = jr_str(b, "type");
+				const char *type = pj_str(b, "type");
 
 				if (!id || !in_scope(g, pid) || (type && strcmp(type, "kanban") == 0))
 					continue;

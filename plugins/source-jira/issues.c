@@ -209,9 +209,9 @@ static int32_t issue_changelog(struct jr *g, int64_t id)
 			rc = jr_store(g, JR_RAW_ISSUE_CHANGELOG, "GET", url, params, r,
 				      NULL, NULL);
 			o = jr_body(r);
-			vals = jr_arr(o, "values");
+			vals = pj_arr(o, "values");
 			n = vals ? json_object_array_length(vals) : 0;
-			last = jr_bool(o, "isLast", 1) || n == 0;
+			last = pj_bool(o, "isLast", 1) || n == 0;
 		}
 		json_object_put(o);
 		jr_api->http_release(r);
@@ -277,7 +277,7 @@ static int32_t bulk_changelogs(struct jr *g, const int64_t *ids, size_t n)
 		}
 		rc = jr_store(g, JR_RAW_CHANGELOGS, "POST", url, NULL, r, NULL, NULL);
 		o = jr_body(r);
-		next = jr_str(o, "nextPageToken");
+		next = pj_str(o, "nextPageToken");
 		free(token);
 		token = next && *next ? strdup(next) : NULL;
 		json_object_put(o);
@@ -356,10 +356,10 @@ static int32_t dev_status(struct jr *g, struct seen *s, int64_t id)
 	if (jr_call(g, "GET", url, NULL, 0, &r) == PULSE_OK) {
 		st = jr_api->http_status(r);
 		o = st == 200 ? jr_body(r) : NULL;
-		detail = jr_arr(o, "detail");
+		detail = pj_arr(o, "detail");
 		ok = detail != NULL;
 		for (i = 0; detail && i < json_object_array_length(detail); i++) {
-			struct json_object *p = jr_arr(json_object_array_get_idx(detail, i),
+			struct json_object *p = pj_arr(json_object_array_get_idx(detail, i),
 						       "pullRequests");
 
 			prs += p ? json_object_array_length(p) : 0;
@@ -432,7 +432,7 @@ out:
 
 static int64_t ck_time(struct json_object *ck, const char *key)
 {
-	const char *s = jr_str(ck, key);
+	const char *s = pj_str(ck, key);
 
 	return s ? jr_parse_time_ms(s) : JR_NO_TIME;
 }
@@ -440,8 +440,8 @@ static int64_t ck_time(struct json_object *ck, const char *key)
 /* Resume w from checkpoint ck if it is a checkpoint of the same walk. */
 static int resume(struct walk *w, struct json_object *ck)
 {
-	const char *kind = jr_str(ck, "kind"), *projects = jr_str(ck, "projects");
-	const char *jql = jr_str(ck, "jql"), *token = jr_str(ck, "token");
+	const char *kind = pj_str(ck, "kind"), *projects = pj_str(ck, "projects");
+	const char *jql = pj_str(ck, "jql"), *token = pj_str(ck, "token");
 
 	if (!kind || !projects || !jql || strcmp(kind, w->kind) != 0 ||
 	    strcmp(projects, w->projects) != 0)
@@ -452,8 +452,8 @@ static int resume(struct walk *w, struct json_object *ck)
 	w->max = ck_time(ck, "max");
 	w->prev = ck_time(ck, "prev");
 	w->lower = ck_time(ck, "lower");
-	w->done = jr_bool(ck, "done", 0);
-	if (jr_ids_parse(&w->pending, jr_str(ck, "pending")) < 0)
+	w->done = pj_bool(ck, "done", 0);
+	if (jr_ids_parse(&w->pending, pj_str(ck, "pending")) < 0)
 		w->pending.n = 0;
 	return w->jql != NULL;
 }
@@ -473,27 +473,27 @@ static struct jr_ids *proj_set(struct jr *g, struct seen *s, const char *pid)
 static int32_t see_issue(struct jr *g, struct seen *s, struct walk *w,
 			 struct json_object *iss)
 {
-	struct json_object *f = jr_obj(iss, "fields"), *cl = jr_obj(iss, "changelog");
-	struct json_object *hs = jr_arr(cl, "histories");
+	struct json_object *f = pj_obj(iss, "fields"), *cl = pj_obj(iss, "changelog");
+	struct json_object *hs = pj_arr(cl, "histories");
 	char idb[32], pb[32];
 	const char *ids = jr_idstr(iss, "id", idb, sizeof(idb));
-	const char *pid = jr_idstr(jr_obj(f, "project"), "id", pb, sizeof(pb));
+	const char *pid = jr_idstr(pj_obj(f, "project"), "id", pb, sizeof(pb));
 	int64_t id = ids ? strtoll(ids, NULL, 10) : 0, upd, oldest = JR_NO_TIME;
 	int64_t total, n = hs ? (int64_t)json_object_array_length(hs) : 0, k;
 	struct jr_ids *set;
 
 	if (id <= 0)
 		return PULSE_OK;
-	upd = jr_parse_time_ms(jr_str(f, "updated"));
+	upd = jr_parse_time_ms(pj_str(f, "updated"));
 	w->max = max_time(w->max, upd);
 	if ((set = proj_set(g, s, pid)) && jr_ids_add(set, id) < 0)
 		return jr_oom(g);
 	/* The search embeds only the newest histories (about 20). More exist
 	 * when total says so; they matter unless the oldest embedded one is
 	 * already older than what the last sync saw. */
-	total = jr_int(cl, "total", n);
+	total = pj_int(cl, "total", n);
 	for (k = 0; k < n; k++) {
-		int64_t t = jr_parse_time_ms(jr_str(json_object_array_get_idx(hs, (size_t)k),
+		int64_t t = jr_parse_time_ms(pj_str(json_object_array_get_idx(hs, (size_t)k),
 						   "created"));
 
 		if (t != JR_NO_TIME && (oldest == JR_NO_TIME || t < oldest))
@@ -534,7 +534,7 @@ static int32_t run_walk(struct jr *g, struct seen *s, struct walk *w)
 			    jr_api->http_status(r) == 200) {
 				struct json_object *o = jr_body(r);
 
-				total = (uint64_t)jr_int(o, "count", 0);
+				total = (uint64_t)pj_int(o, "count", 0);
 				json_object_put(o);
 			}
 		}
@@ -618,14 +618,14 @@ static int32_t run_walk(struct jr *g, struct seen *s, struct walk *w)
 			goto out;
 		}
 		o = jr_body(r);
-		arr = jr_arr(o, "issues");
+		arr = pj_arr(o, "issues");
 		n = arr ? json_object_array_length(arr) : 0;
 		for (i = 0; i < n && rc == PULSE_OK; i++)
 			rc = see_issue(g, s, w, json_object_array_get_idx(arr, i));
 		if (rc == PULSE_OK && w->pending.n >= BULK_IDS)
 			rc = flush_changelogs(g, &w->pending);
 		if (rc == PULSE_OK) {
-			next = jr_bool(o, "isLast", 0) ? NULL : jr_str(o, "nextPageToken");
+			next = pj_bool(o, "isLast", 0) ? NULL : pj_str(o, "nextPageToken");
 			if (next && !*next)
 				next = NULL;
 			w->done = next == NULL;
@@ -732,7 +732,7 @@ static int32_t reconcile(struct jr *g, struct seen *s, struct jr_ids *known)
 				break;
 			}
 			o = jr_body(r);
-			arr = jr_arr(o, "issues");
+			arr = pj_arr(o, "issues");
 			n = arr ? json_object_array_length(arr) : 0;
 			for (i = 0; i < n && rc == PULSE_OK; i++) {
 				char b[32];
@@ -744,7 +744,7 @@ static int32_t reconcile(struct jr *g, struct seen *s, struct jr_ids *known)
 					       jr_ids_add(&known[p], id) < 0))
 					rc = jr_oom(g);
 			}
-			next = jr_bool(o, "isLast", 0) ? NULL : jr_str(o, "nextPageToken");
+			next = pj_bool(o, "isLast", 0) ? NULL : pj_str(o, "nextPageToken");
 			free(token);
 			token = next && *next ? strdup(next) : NULL;
 			json_object_put(o);
@@ -891,9 +891,9 @@ int32_t jr_sync_issues(struct jr *g)
 {
 	struct json_object *synced = state_json(g, "synced");
 	struct json_object *ck = state_json(g, "search");
-	struct json_object *sp = jr_arr(synced, "projects"), *nsp = NULL;
+	struct json_object *sp = pj_arr(synced, "projects"), *nsp = NULL;
 	int64_t wm = ck_time(synced, "watermark"), pmax = ck_time(synced, "pending_max");
-	int64_t syncs = jr_int(synced, "syncs", 0);
+	int64_t syncs = pj_int(synced, "syncs", 0);
 	int64_t every = jr_api->config_int(g->job, "reconcile_every",
 					   JR_DEFAULT_RECONCILE_EVERY);
 	struct walk w;

@@ -11,6 +11,8 @@
 
 #include <pulse-host/plugin.h>
 
+#include "pjson.h"
+
 struct json_object;
 
 /* The host API table and our handle, kept by init (read-only after). */
@@ -118,13 +120,6 @@ int64_t jr_civil_to_epoch(int64_t y, int mon, int d, int h, int mi, int s);
 void jr_epoch_to_civil(int64_t t, int64_t *y, int *mon, int *d, int *h,
 		       int *mi, int *s);
 
-/* Member lookups that tolerate NULL objects and JSON null. */
-struct json_object *jr_obj(struct json_object *o, const char *key);
-const char *jr_str(struct json_object *o, const char *key);
-int64_t jr_int(struct json_object *o, const char *key, int64_t dflt);
-int jr_bool(struct json_object *o, const char *key, int dflt);
-/* The member if it is an array, else NULL. */
-struct json_object *jr_arr(struct json_object *o, const char *key);
 /* A string or integer member as text (ids come as either), into buf;
  * NULL if absent. */
 const char *jr_idstr(struct json_object *o, const char *key, char *buf,

@@ -77,7 +77,7 @@ static struct json_object *page_params(const pulse_raw_page *page)
 
 static int32_t t_projects(pulse_job *job, struct json_object *body)
 {
-	struct json_object *vals = jr_arr(body, "values");
+	struct json_object *vals = pj_arr(body, "values");
 	const char *base = jr_api->config_string(job, "base_url");
 	size_t i, n = base ? strlen(base) : 0;
 	int32_t rc = PULSE_OK;
@@ -88,7 +88,7 @@ static int32_t t_projects(pulse_job *job, struct json_object *body)
 		struct json_object *p = json_object_array_get_idx(vals, i);
 		char idb[32], url[512];
 		const char *id = jr_idstr(p, "id", idb, sizeof(idb));
-		const char *key = jr_str(p, "key");
+		const char *key = pj_str(p, "key");
 		struct rec x;
 
 		if (!id)
@@ -98,8 +98,8 @@ static int32_t t_projects(pulse_job *job, struct json_object *body)
 		rbegin(&x, job, "projects");
 		rstr(&x, "external_id", id);
 		rstr(&x, "key", key);
-		rstr(&x, "name", jr_str(p, "name"));
-		rstr(&x, "project_type", jr_str(p, "projectTypeKey"));
+		rstr(&x, "name", pj_str(p, "name"));
+		rstr(&x, "project_type", pj_str(p, "projectTypeKey"));
 		rstr(&x, "url", key ? url : NULL);
 		rc = rend(&x);
 	}
@@ -114,17 +114,17 @@ static int32_t t_statuses(pulse_job *job, struct json_object *body)
 	for (i = 0; rc == PULSE_OK && json_object_is_type(body, json_type_array) &&
 	     i < json_object_array_length(body); i++) {
 		struct json_object *s = json_object_array_get_idx(body, i);
-		struct json_object *proj = jr_obj(jr_obj(s, "scope"), "project");
+		struct json_object *proj = pj_obj(pj_obj(s, "scope"), "project");
 		char idb[32], pb[32];
 		const char *id = jr_idstr(s, "id", idb, sizeof(idb));
 		struct rec x;
 
-		if (!id || !jr_str(s, "name"))
+		if (!id || !pj_str(s, "name"))
 			continue;
 		rbegin(&x, job, "statuses");
 		rstr(&x, "external_id", id);
-		rstr(&x, "name", jr_str(s, "name"));
-		rstr(&x, "source_category", jr_str(jr_obj(s, "statusCategory"), "key"));
+		rstr(&x, "name", pj_str(s, "name"));
+		rstr(&x, "source_category", pj_str(pj_obj(s, "statusCategory"), "key"));
 		rstr(&x, "project_external_id", jr_idstr(proj, "id", pb, sizeof(pb)));
 		rc = rend(&x);
 	}
@@ -143,15 +143,15 @@ static int32_t t_types(pulse_job *job, struct json_object *body)
 		const char *id = jr_idstr(t, "id", idb, sizeof(idb));
 		struct rec x;
 
-		if (!id || !jr_str(t, "name"))
+		if (!id || !pj_str(t, "name"))
 			continue;
 		rbegin(&x, job, "wits");
 		rstr(&x, "external_id", id);
-		rstr(&x, "name", jr_str(t, "name"));
-		rstr(&x, "description", jr_str(t, "description"));
-		rbool(&x, "is_subtask", jr_bool(t, "subtask", 0));
-		if (jr_obj(t, "hierarchyLevel"))
-			rinteger(&x, "hierarchy_level", jr_int(t, "hierarchyLevel", 0));
+		rstr(&x, "name", pj_str(t, "name"));
+		rstr(&x, "description", pj_str(t, "description"));
+		rbool(&x, "is_subtask", pj_bool(t, "subtask", 0));
+		if (pj_obj(t, "hierarchyLevel"))
+			rinteger(&x, "hierarchy_level", pj_int(t, "hierarchyLevel", 0));
 		rc = rend(&x);
 	}
 	return rc;
@@ -161,17 +161,17 @@ static int32_t t_types(pulse_job *job, struct json_object *body)
  * statuses) and transitions, as compact JSON. */
 static int32_t t_workflows(pulse_job *job, struct json_object *body)
 {
-	struct json_object *vals = jr_arr(body, "values");
-	struct json_object *cat = jr_arr(body, "statuses");
+	struct json_object *vals = pj_arr(body, "values");
+	struct json_object *cat = pj_arr(body, "statuses");
 	size_t i, k, j;
 	int32_t rc = PULSE_OK;
 
 	for (i = 0; rc == PULSE_OK && vals && i < json_object_array_length(vals); i++) {
 		struct json_object *wf = json_object_array_get_idx(vals, i);
-		struct json_object *sts = jr_arr(wf, "statuses"), *trs = jr_arr(wf, "transitions");
+		struct json_object *sts = pj_arr(wf, "statuses"), *trs = pj_arr(wf, "transitions");
 		struct json_object *out_s = json_object_new_array();
 		struct json_object *out_t = json_object_new_array();
-		const char *id = jr_str(wf, "id");
+		const char *id = pj_str(wf, "id");
 		struct rec x;
 
 		if (!out_s || !out_t) {
@@ -180,14 +180,14 @@ static int32_t t_workflows(pulse_job *job, struct json_object *body)
 			return jr_api->fail(job, PULSE_ERR_TRANSIENT, "out of memory");
 		}
 		for (k = 0; sts && k < json_object_array_length(sts); k++) {
-			const char *ref = jr_str(json_object_array_get_idx(sts, k),
+			const char *ref = pj_str(json_object_array_get_idx(sts, k),
 						 "statusReference");
 			struct json_object *e = json_object_new_object(), *found = NULL;
 
 			for (j = 0; ref && cat && j < json_object_array_length(cat); j++) {
 				struct json_object *c = json_object_array_get_idx(cat, j);
-				const char *cr = jr_str(c, "statusReference");
-				const char *ci = jr_str(c, "id");
+				const char *cr = pj_str(c, "statusReference");
+				const char *ci = pj_str(c, "id");
 
 				if ((cr && strcmp(cr, ref) == 0) || (ci && strcmp(ci, ref) == 0)) {
 					found = c;
@@ -195,41 +195,41 @@ static int32_t t_workflows(pulse_job *job, struct json_object *body)
 				}
 			}
 			json_object_object_add(e, "id", json_object_new_string(ref ? ref : ""));
-			json_object_object_add(e, "name", jr_str(found, "name") ?
-				json_object_new_string(jr_str(found, "name")) : NULL);
-			json_object_object_add(e, "category", jr_str(found, "statusCategory") ?
-				json_object_new_string(jr_str(found, "statusCategory")) : NULL);
+			json_object_object_add(e, "name", pj_str(found, "name") ?
+				json_object_new_string(pj_str(found, "name")) : NULL);
+			json_object_object_add(e, "category", pj_str(found, "statusCategory") ?
+				json_object_new_string(pj_str(found, "statusCategory")) : NULL);
 			json_object_array_add(out_s, e);
 		}
 		for (k = 0; trs && k < json_object_array_length(trs); k++) {
 			struct json_object *t = json_object_array_get_idx(trs, k);
-			struct json_object *links = jr_arr(t, "links");
+			struct json_object *links = pj_arr(t, "links");
 			struct json_object *e = json_object_new_object();
 			struct json_object *from = json_object_new_array();
 
 			for (j = 0; links && j < json_object_array_length(links); j++) {
-				const char *f = jr_str(json_object_array_get_idx(links, j),
+				const char *f = pj_str(json_object_array_get_idx(links, j),
 						       "fromStatusReference");
 
 				if (f)
 					json_object_array_add(from, json_object_new_string(f));
 			}
-			json_object_object_add(e, "id", jr_str(t, "id") ?
-				json_object_new_string(jr_str(t, "id")) : NULL);
-			json_object_object_add(e, "name", jr_str(t, "name") ?
-				json_object_new_string(jr_str(t, "name")) : NULL);
-			json_object_object_add(e, "type", jr_str(t, "type") ?
-				json_object_new_string(jr_str(t, "type")) : NULL);
-			json_object_object_add(e, "to", jr_str(t, "toStatusReference") ?
-				json_object_new_string(jr_str(t, "toStatusReference")) : NULL);
+			json_object_object_add(e, "id", pj_str(t, "id") ?
+				json_object_new_string(pj_str(t, "id")) : NULL);
+			json_object_object_add(e, "name", pj_str(t, "name") ?
+				json_object_new_string(pj_str(t, "name")) : NULL);
+			json_object_object_add(e, "type", pj_str(t, "type") ?
+				json_object_new_string(pj_str(t, "type")) : NULL);
+			json_object_object_add(e, "to", pj_str(t, "toStatusReference") ?
+				json_object_new_string(pj_str(t, "toStatusReference")) : NULL);
 			json_object_object_add(e, "from", from);
 			json_object_array_add(out_t, e);
 		}
-		if (id && jr_str(wf, "name")) {
+		if (id && pj_str(wf, "name")) {
 			rbegin(&x, job, "workflows");
 			rstr(&x, "external_id", id);
-			rstr(&x, "name", jr_str(wf, "name"));
-			rstr(&x, "description", jr_str(wf, "description"));
+			rstr(&x, "name", pj_str(wf, "name"));
+			rstr(&x, "description", pj_str(wf, "description"));
 			rjson(&x, "statuses", out_s);
 			rjson(&x, "transitions", out_t);
 			rc = rend(&x);
@@ -244,8 +244,8 @@ static int32_t t_sprints(pulse_job *job, const pulse_raw_page *page,
 			 struct json_object *body)
 {
 	struct json_object *params = page_params(page);
-	struct json_object *vals = jr_arr(body, "values");
-	const char *board = jr_str(params, "board_id");
+	struct json_object *vals = pj_arr(body, "values");
+	const char *board = pj_str(params, "board_id");
 	size_t i;
 	int32_t rc = PULSE_OK;
 
@@ -260,12 +260,12 @@ static int32_t t_sprints(pulse_job *job, const pulse_raw_page *page,
 		rbegin(&x, job, "sprints");
 		rstr(&x, "external_id", id);
 		rstr(&x, "board_id", board ? board : jr_idstr(sp, "originBoardId", bb, sizeof(bb)));
-		rstr(&x, "name", jr_str(sp, "name"));
-		rstr(&x, "state", jr_str(sp, "state"));
-		rstr(&x, "goal", jr_str(sp, "goal"));
-		rtime(&x, "start_at", jr_str(sp, "startDate"));
-		rtime(&x, "end_at", jr_str(sp, "endDate"));
-		rtime(&x, "complete_at", jr_str(sp, "completeDate"));
+		rstr(&x, "name", pj_str(sp, "name"));
+		rstr(&x, "state", pj_str(sp, "state"));
+		rstr(&x, "goal", pj_str(sp, "goal"));
+		rtime(&x, "start_at", pj_str(sp, "startDate"));
+		rtime(&x, "end_at", pj_str(sp, "endDate"));
+		rtime(&x, "complete_at", pj_str(sp, "completeDate"));
 		rc = rend(&x);
 	}
 	json_object_put(params);
@@ -278,7 +278,7 @@ static int32_t t_sprints(pulse_job *job, const pulse_raw_page *page,
 static const char *item_text(struct json_object *it, const char *key, char *buf,
 			     size_t n)
 {
-	struct json_object *v = jr_obj(it, key);
+	struct json_object *v = pj_obj(it, key);
 
 	if (!v)
 		return NULL;
@@ -292,11 +292,11 @@ static const char *item_text(struct json_object *it, const char *key, char *buf,
 static int32_t emit_history(pulse_job *job, const char *issue_id,
 			    struct json_object *h)
 {
-	struct json_object *items = jr_arr(h, "items");
+	struct json_object *items = pj_arr(h, "items");
 	char hb[32];
 	const char *hid = jr_idstr(h, "id", hb, sizeof(hb));
-	const char *created = jr_str(h, "created");
-	const char *author = jr_str(jr_obj(h, "author"), "accountId");
+	const char *created = pj_str(h, "created");
+	const char *author = pj_str(pj_obj(h, "author"), "accountId");
 	size_t i;
 	int32_t rc = PULSE_OK;
 
@@ -305,7 +305,7 @@ static int32_t emit_history(pulse_job *job, const char *issue_id,
 	for (i = 0; rc == PULSE_OK && items && i < json_object_array_length(items); i++) {
 		struct json_object *it = json_object_array_get_idx(items, i);
 		char ext[80], b1[64], b2[64];
-		const char *field = jr_str(it, "field");
+		const char *field = pj_str(it, "field");
 		struct rec x;
 
 		if (!field)
@@ -318,8 +318,8 @@ static int32_t emit_history(pulse_job *job, const char *issue_id,
 		rstr(&x, "field", field);
 		rstr(&x, "from_value", item_text(it, "from", b1, sizeof(b1)));
 		rstr(&x, "to_value", item_text(it, "to", b2, sizeof(b2)));
-		rstr(&x, "from_string", jr_str(it, "fromString"));
-		rstr(&x, "to_string", jr_str(it, "toString"));
+		rstr(&x, "from_string", pj_str(it, "fromString"));
+		rstr(&x, "to_string", pj_str(it, "toString"));
 		rtime(&x, "changed_at", created);
 		rc = rend(&x);
 	}
@@ -367,10 +367,10 @@ static struct json_object *sprint_ids(struct json_object *v)
 static int32_t emit_issue(pulse_job *job, struct json_object *iss,
 			  const char *sprint_field, const char *points_field)
 {
-	struct json_object *f = jr_obj(iss, "fields");
-	struct json_object *sprints = NULL, *labels = jr_arr(f, "labels");
+	struct json_object *f = pj_obj(iss, "fields");
+	struct json_object *sprints = NULL, *labels = pj_arr(f, "labels");
 	struct json_object *pts = points_field && *points_field ?
-		jr_obj(f, points_field) : NULL;
+		pj_obj(f, points_field) : NULL;
 	char idb[32], pb[32], parb[32];
 	const char *id = jr_idstr(iss, "id", idb, sizeof(idb));
 	struct rec x;
@@ -379,18 +379,18 @@ static int32_t emit_issue(pulse_job *job, struct json_object *iss,
 	if (!id || !f)
 		return PULSE_OK;
 	if (sprint_field && *sprint_field)
-		sprints = sprint_ids(jr_obj(f, sprint_field));
+		sprints = sprint_ids(pj_obj(f, sprint_field));
 	rbegin(&x, job, "work_items");
 	rstr(&x, "external_id", id);
-	rstr(&x, "key", jr_str(iss, "key"));
-	rstr(&x, "project_external_id", jr_idstr(jr_obj(f, "project"), "id", pb, sizeof(pb)));
-	rstr(&x, "wit_name", jr_str(jr_obj(f, "issuetype"), "name"));
-	rstr(&x, "status_name", jr_str(jr_obj(f, "status"), "name"));
-	rstr(&x, "summary", jr_str(f, "summary"));
-	rstr(&x, "priority", jr_str(jr_obj(f, "priority"), "name"));
-	rstr(&x, "assignee", jr_str(jr_obj(f, "assignee"), "accountId"));
-	rstr(&x, "reporter", jr_str(jr_obj(f, "reporter"), "accountId"));
-	rstr(&x, "parent_external_id", jr_idstr(jr_obj(f, "parent"), "id", parb, sizeof(parb)));
+	rstr(&x, "key", pj_str(iss, "key"));
+	rstr(&x, "project_external_id", jr_idstr(pj_obj(f, "project"), "id", pb, sizeof(pb)));
+	rstr(&x, "wit_name", pj_str(pj_obj(f, "issuetype"), "name"));
+	rstr(&x, "status_name", pj_str(pj_obj(f, "status"), "name"));
+	rstr(&x, "summary", pj_str(f, "summary"));
+	rstr(&x, "priority", pj_str(pj_obj(f, "priority"), "name"));
+	rstr(&x, "assignee", pj_str(pj_obj(f, "assignee"), "accountId"));
+	rstr(&x, "reporter", pj_str(pj_obj(f, "reporter"), "accountId"));
+	rstr(&x, "parent_external_id", jr_idstr(pj_obj(f, "parent"), "id", parb, sizeof(parb)));
 	if (sprints)
 		rjson(&x, "sprint_external_ids", sprints);
 	else
@@ -407,23 +407,23 @@ static int32_t emit_issue(pulse_job *job, struct json_object *iss,
 	} else {
 		rstr(&x, "story_points", NULL);
 	}
-	rtime(&x, "created_at", jr_str(f, "created"));
-	rtime(&x, "updated_at", jr_str(f, "updated"));
-	rtime(&x, "resolved_at", jr_str(f, "resolutiondate"));
+	rtime(&x, "created_at", pj_str(f, "created"));
+	rtime(&x, "updated_at", pj_str(f, "updated"));
+	rtime(&x, "resolved_at", pj_str(f, "resolutiondate"));
 	rc = rend(&x);
 	json_object_put(sprints);
 	if (rc != PULSE_OK)
 		return rc;
 	/* the newest histories, embedded by expand=changelog */
-	return emit_histories(job, id, jr_arr(jr_obj(iss, "changelog"), "histories"));
+	return emit_histories(job, id, pj_arr(pj_obj(iss, "changelog"), "histories"));
 }
 
 static int32_t t_issues(pulse_job *job, const pulse_raw_page *page,
 			struct json_object *body)
 {
 	struct json_object *params = page_params(page);
-	struct json_object *arr = jr_arr(body, "issues");
-	const char *sf = jr_str(params, "sprint_field"), *pf = jr_str(params, "points_field");
+	struct json_object *arr = pj_arr(body, "issues");
+	const char *sf = pj_str(params, "sprint_field"), *pf = pj_str(params, "points_field");
 	size_t i;
 	int32_t rc = PULSE_OK;
 
@@ -436,7 +436,7 @@ static int32_t t_issues(pulse_job *job, const pulse_raw_page *page,
 /* POST /changelog/bulkfetch: {issueChangeLogs:[{issueId, changeHistories}]} */
 static int32_t t_changelogs(pulse_job *job, struct json_object *body)
 {
-	struct json_object *arr = jr_arr(body, "issueChangeLogs");
+	struct json_object *arr = pj_arr(body, "issueChangeLogs");
 	size_t i;
 	int32_t rc = PULSE_OK;
 
@@ -445,7 +445,7 @@ static int32_t t_changelogs(pulse_job *job, struct json_object *body)
 		char b[32];
 
 		rc = emit_histories(job, jr_idstr(e, "issueId", b, sizeof(b)),
-				    jr_arr(e, "changeHistories"));
+				    pj_arr(e, "changeHistories"));
 	}
 	return rc;
 }
@@ -455,14 +455,14 @@ static int32_t t_issue_changelog(pulse_job *job, const pulse_raw_page *page,
 				 struct json_object *body)
 {
 	struct json_object *params = page_params(page);
-	const char *id = jr_str(params, "issue_id");
+	const char *id = pj_str(params, "issue_id");
 	int32_t rc = PULSE_OK;
 
 	if (!id)
 		rc = jr_api->fail(job, PULSE_ERR_PERMANENT, "changelog page without "
 				  "its issue id in the request parameters");
 	else
-		rc = emit_histories(job, id, jr_arr(body, "values"));
+		rc = emit_histories(job, id, pj_arr(body, "values"));
 	json_object_put(params);
 	return rc;
 }
@@ -470,7 +470,7 @@ static int32_t t_issue_changelog(pulse_job *job, const pulse_raw_page *page,
 /* "#12" or ".../pull/12" -> 12; -1 if neither. */
 static int64_t pr_number(struct json_object *pr)
 {
-	const char *id = jr_str(pr, "id"), *url = jr_str(pr, "url"), *p;
+	const char *id = pj_str(pr, "id"), *url = pj_str(pr, "url"), *p;
 
 	if (id && id[0] == '#' && id[1])
 		return strtoll(id + 1, NULL, 10);
@@ -483,19 +483,19 @@ static int32_t t_dev_status(pulse_job *job, const pulse_raw_page *page,
 			    struct json_object *body)
 {
 	struct json_object *params = page_params(page);
-	struct json_object *detail = jr_arr(body, "detail");
-	const char *issue = jr_str(params, "issue_id");
+	struct json_object *detail = pj_arr(body, "detail");
+	const char *issue = pj_str(params, "issue_id");
 	size_t i, k;
 	int32_t rc = PULSE_OK;
 
 	for (i = 0; issue && rc == PULSE_OK && detail &&
 	     i < json_object_array_length(detail); i++) {
-		struct json_object *prs = jr_arr(json_object_array_get_idx(detail, i),
+		struct json_object *prs = pj_arr(json_object_array_get_idx(detail, i),
 						 "pullRequests");
 
 		for (k = 0; rc == PULSE_OK && prs && k < json_object_array_length(prs); k++) {
 			struct json_object *pr = json_object_array_get_idx(prs, k);
-			const char *url = jr_str(pr, "url");
+			const char *url = pj_str(pr, "url");
 			int64_t num = pr_number(pr);
 			char ext[600];
 			struct rec x;
@@ -506,13 +506,13 @@ static int32_t t_dev_status(pulse_job *job, const pulse_raw_page *page,
 			rbegin(&x, job, "wits_prs_links");
 			rstr(&x, "external_id", ext);
 			rstr(&x, "work_item_external_id", issue);
-			rstr(&x, "repository_full_name", jr_str(pr, "repositoryName"));
+			rstr(&x, "repository_full_name", pj_str(pr, "repositoryName"));
 			if (num >= 0)
 				rinteger(&x, "pr_number", num);
 			else
 				rstr(&x, "pr_number", NULL);
 			rstr(&x, "pr_url", url);
-			rstr(&x, "pr_status", jr_str(pr, "status"));
+			rstr(&x, "pr_status", pj_str(pr, "status"));
 			rc = rend(&x);
 		}
 	}
@@ -524,7 +524,7 @@ static int32_t t_dev_status(pulse_job *job, const pulse_raw_page *page,
 static int32_t t_issue_ids(pulse_job *job, const pulse_raw_page *page)
 {
 	struct json_object *params = page_params(page);
-	struct json_object *del = jr_arr(params, "deleted");
+	struct json_object *del = pj_arr(params, "deleted");
 	size_t i;
 	int32_t rc = PULSE_OK;
 

@@ -136,52 +136,15 @@ void jr_format_utc(int64_t ms, char *out, size_t n)
 
 /* ------------------------------------------------------------ JSON */
 
-struct json_object *jr_obj(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
 
-	if (!o || !json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, key, &v) ||
-	    json_object_is_type(v, json_type_null))
-		return NULL;
-	return v;
-}
 
-const char *jr_str(struct json_object *o, const char *key)
-{
-	struct json_object *v = jr_obj(o, key);
 
-	return v && json_object_is_type(v, json_type_string) ?
-		json_object_get_string(v) : NULL;
-}
 
-int64_t jr_int(struct json_object *o, const char *key, int64_t dflt)
-{
-	struct json_object *v = jr_obj(o, key);
-
-	return v && json_object_is_type(v, json_type_int) ?
-		json_object_get_int64(v) : dflt;
-}
-
-int jr_bool(struct json_object *o, const char *key, int dflt)
-{
-	struct json_object *v = jr_obj(o, key);
-
-	return v && json_object_is_type(v, json_type_boolean) ?
-		json_object_get_boolean(v) : dflt;
-}
-
-struct json_object *jr_arr(struct json_object *o, const char *key)
-{
-	struct json_object *v = jr_obj(o, key);
-
-	return v && json_object_is_type(v, json_type_array) ? v : NULL;
-}
 
 const char *jr_idstr(struct json_object *o, const char *key, char *buf,
 		     size_t n)
 {
-	struct json_object *v = jr_obj(o, key);
+	struct json_object *v = pj_obj(o, key);
 
 	if (!v)
 		return NULL;

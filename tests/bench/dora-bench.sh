@@ -84,6 +84,23 @@ median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 } END {
 echo "dora-bench: pulse-host dora --tenant bench: runs ${times[*]} s; median $median s (limit $limit s); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 grep -q 'deployment frequency .*days/week' "$DIR/out.txt" ||
 	{ echo "dora-bench: the report has no deployment frequency" >&2; exit 1; }
+# Where the time goes: each SQL part alone, as the app role, same settings.
+parts=""
+for f in dora_deployment_frequency dora_lead_time dora_change_failure_rate \
+	dora_recovery_time dora_diagnostics; do
+	ms=$(psql -X -q -At "$PULSE_HOST_DATABASE_URL" <<-SQL | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | head -n 1
+	BEGIN;
+	SET LOCAL app.tenant_id = '$tenant';
+	SET LOCAL jit = off;
+	SET LOCAL TimeZone = 'UTC';
+	\\timing on
+	SELECT count(*) FROM $f(now() - interval '90 days', now(), NULL, NULL);
+	ROLLBACK;
+	SQL
+	)
+	parts="$parts ${f#dora_}=${ms:-?}ms"
+done
+echo "dora-bench: SQL parts alone:$parts"
 if awk -v m="$median" -v l="$limit" 'BEGIN { exit !(m < l) }'; then
 	echo "dora-bench: under $limit s: yes"
 else

@@ -49,7 +49,7 @@ jr_stats > "$JR_DIR/stats2.json"
 node - "$JR_DIR" "$records" "$secs" "$rss_kb" "$secs2" "$PROJECTS" "$ISSUES" <<'EOF'
 // Minimum calls the data needs: issue search pages at Jira's 100 per page,
 // bulk changelog pages (1,000 histories each) for the issues whose history
-// exceeds the 100 embedded in a search result, one dev-status call per
+// exceeds the 20 embedded in a search result, one dev-status call per
 // issue with linked pull requests. Metadata calls (projects, statuses,
 // boards, sprints, ...) are listed apart: they do not grow with the data.
 const fs = require('fs');
@@ -59,7 +59,7 @@ const truth = j('truth.json');
 const s1 = j('stats1.json');
 const s2 = j('stats2.json');
 const n = truth.issues.length;
-const long = truth.issues.filter((i) => i.changelogCount > 100);
+const long = truth.issues.filter((i) => i.changelogCount > 20);
 const histories = truth.issues.reduce((a, i) => a + i.changelogCount, 0);
 const minSearch = Math.ceil(n / 100);
 const minBulk = Math.ceil(long.reduce((a, i) => a + i.changelogCount, 0) / 1000);
@@ -68,11 +68,13 @@ const dataPaths = /search|changelog|dev-status/;
 let dataCalls = 0, metaCalls = 0;
 for (const [p, c] of Object.entries(s1.by_path)) (dataPaths.test(p) ? dataCalls += c : metaCalls += c);
 const min = minSearch + minBulk + minDev;
+const used = (re) => Object.entries(s1.by_path).filter(([p]) => re.test(p)).reduce((a, [, c]) => a + c, 0);
 const lines = [
   `jira-bench: ${projects} projects x ${issues} issues (${n} issues, ${histories} changelog entries in the sandbox)`,
   `  first sync:       ${records} records (work items + changelog rows) in ${secs} s = ${Math.round(records / secs)} records/s`,
   `  API calls:        ${s1.requests} (${dataCalls} for issues/changelogs/dev-status, ${metaCalls} metadata; 429s: ${s1.rate_limited})`,
   `  minimum:          ${min} (search ${minSearch} + bulk changelog ${minBulk} + dev-status ${minDev}); ratio ${(dataCalls / min).toFixed(2)}`,
+  `  by kind:          search ${used(/search\/jql/)}/${minSearch}, changelog ${used(/changelog/)}/${minBulk}, dev-status ${used(/dev-status/)}/${minDev} (used/minimum; dev-status is asked for every issue: which ones have pull requests is not known beforehand)`,
   `  peak RSS:         ${(rssKb / 1024).toFixed(1)} MiB (pulse-host, /usr/bin/time %M)`,
   `  no-change sync:   ${secs2} s, ${s2.requests} calls (the first sync: ${secs} s, ${s1.requests} calls)`,
   `  calls by path:`,
