@@ -232,7 +232,7 @@ TESTS += tests/unit/test-jira-tz \
 	tests/plugins/jira-mapping.sh \
 	tests/plugins/jira-ratelimit.sh \
 	tests/plugins/jira-devstatus.sh
-EXTRA_DIST += tests/plugins/jira-lib.sh \
+EXTRA_DIST += tests/plugins/jira-lib.sh tests/plugins/sandbox-lib.sh \
 	tests/plugins/jira-check.js \
 	tests/plugins/jira-dump.sql \
 	tests/plugins/jira-sync.sh \

@@ -19,7 +19,7 @@
 #   gh_fail MSG         print and exit 1; gh_check COND MSG
 #   jqv EXPR [FILE]     node-based JSON query helper (no jq needed)
 #   GH_ON_EXIT          a function run last by the exit cleanup
-. "$abs_top_srcdir/tests/harness/lib.sh"
+. "$abs_top_srcdir/tests/plugins/sandbox-lib.sh"
 
 B=$PULSE_HOST_BIN
 GH_DIR=
@@ -31,52 +31,13 @@ GH_RUNS=0
 gh_log() { printf '%s: %s\n' "${GH_NAME:-github}" "$*" >&2; }
 gh_fail() { gh_log "FAIL: $*"; exit 1; }
 
-gh_cleanup() {
-	if [ -n "$GH_SANDBOX_PID" ]; then
-		kill -TERM "$GH_SANDBOX_PID" 2>/dev/null || true
-		harness_wait_exit "$GH_SANDBOX_PID" 10 || kill -KILL "$GH_SANDBOX_PID" 2>/dev/null || true
-	fi
-	if [ -n "$GH_DB" ]; then
-		psql -X -q "$PULSE_TEST_PG_ADMIN_URL" \
-			-c "DROP DATABASE IF EXISTS \"$GH_DB\" WITH (FORCE)" \
-			-c "DROP ROLE IF EXISTS \"$GH_ROLE\"" >/dev/null 2>&1 || true
-	fi
-	if [ -n "$GH_DIR" ]; then
-		if [ -n "${GH_KEEP:-}" ]; then
-			gh_log "kept $GH_DIR"
-		else
-			harness_destroy "$GH_DIR"
-		fi
-	fi
-	if [ -n "${GH_ON_EXIT:-}" ]; then
-		"$GH_ON_EXIT"
-	fi
-}
+gh_cleanup() { sb_cleanup GH gh_log; }
 
 gh_sql() {
 	psql -X -q -At -v ON_ERROR_STOP=1 "$GH_ADMIN_URL" -c "$1"
 }
 
-# jqv EXPR [FILE]: evaluate a JavaScript expression over the JSON document
-# `d` read from FILE (or stdin); strings print raw, the rest as JSON.
-jqv() {
-	node -e '
-		const fs = require("fs");
-		const d = JSON.parse(fs.readFileSync(process.argv[2] || 0, "utf8"));
-		const v = (0, eval)("(d) => (" + process.argv[1] + ")")(d);
-		process.stdout.write((typeof v === "string" ? v : JSON.stringify(v)) + "\n");
-	' "$1" "${2:-}"
-}
-
-gh_api() {
-	local method=$1 path=$2 body=${3:-}
-	if [ -n "$body" ]; then
-		curl -sS --fail-with-body -X "$method" -H 'Content-Type: application/json' \
-			--data "$body" "$GH_URL$path"
-	else
-		curl -sS --fail-with-body -X "$method" "$GH_URL$path"
-	fi
-}
+gh_api() { sb_api "$GH_URL" "$@"; }
 gh_truth() { gh_api GET "/_sandbox/truth${1:+?$1}"; }
 gh_stats() { gh_api GET /_sandbox/stats; }
 gh_stats_reset() { gh_api POST /_sandbox/stats/reset >/dev/null; }

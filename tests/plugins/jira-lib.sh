@@ -23,7 +23,7 @@
 #   jr_fail MSG, jr_eq WHAT GOT WANT
 #   jqv EXPR [FILE]     node-based JSON query helper (no jq needed)
 #   JR_ON_EXIT          a function run last by the exit cleanup
-. "$abs_top_srcdir/tests/harness/lib.sh"
+. "$abs_top_srcdir/tests/plugins/sandbox-lib.sh"
 
 B=$PULSE_HOST_BIN
 JR_DIR=
@@ -35,50 +35,13 @@ JR_RUNS=0
 jr_log() { printf '%s: %s\n' "${JR_NAME:-jira}" "$*" >&2; }
 jr_fail() { jr_log "FAIL: $*"; exit 1; }
 
-jr_cleanup() {
-	if [ -n "$JR_SANDBOX_PID" ]; then
-		kill -TERM "$JR_SANDBOX_PID" 2>/dev/null || true
-		harness_wait_exit "$JR_SANDBOX_PID" 10 || kill -KILL "$JR_SANDBOX_PID" 2>/dev/null || true
-	fi
-	if [ -n "$JR_DB" ]; then
-		psql -X -q "$PULSE_TEST_PG_ADMIN_URL" \
-			-c "DROP DATABASE IF EXISTS \"$JR_DB\" WITH (FORCE)" \
-			-c "DROP ROLE IF EXISTS \"$JR_ROLE\"" >/dev/null 2>&1 || true
-	fi
-	if [ -n "$JR_DIR" ]; then
-		if [ -n "${JR_KEEP:-}" ]; then
-			jr_log "kept $JR_DIR"
-		else
-			harness_destroy "$JR_DIR"
-		fi
-	fi
-	if [ -n "${JR_ON_EXIT:-}" ]; then
-		"$JR_ON_EXIT"
-	fi
-}
+jr_cleanup() { sb_cleanup JR jr_log; }
 
 jr_sql() {
 	psql -X -q -At -v ON_ERROR_STOP=1 "$JR_ADMIN_URL" -c "$1"
 }
 
-jqv() {
-	node -e '
-		const fs = require("fs");
-		const d = JSON.parse(fs.readFileSync(process.argv[2] || 0, "utf8"));
-		const v = (0, eval)("(d) => (" + process.argv[1] + ")")(d);
-		process.stdout.write((typeof v === "string" ? v : JSON.stringify(v)) + "\n");
-	' "$1" "${2:-}"
-}
-
-jr_api() {
-	local method=$1 path=$2 body=${3:-}
-	if [ -n "$body" ]; then
-		curl -sS --fail-with-body -X "$method" -H 'Content-Type: application/json' \
-			--data "$body" "$JR_URL$path"
-	else
-		curl -sS --fail-with-body -X "$method" "$JR_URL$path"
-	fi
-}
+jr_api() { sb_api "$JR_URL" "$@"; }
 jr_truth() { jr_api GET "/_sandbox/truth${1:+?$1}"; }
 jr_stats() { jr_api GET /_sandbox/stats; }
 jr_stats_reset() { jr_api POST /_sandbox/stats/reset >/dev/null; }
