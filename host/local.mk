@@ -2,69 +2,73 @@
 # tests link the same objects the binary uses.
 noinst_LTLIBRARIES += host/libpulsehost.la
 host_libpulsehost_la_SOURCES = \
-	host/abi.c host/abi.h \
-	host/cli.c host/cli.h \
-	host/cmd_config.c host/cmd_plugins.c \
-	host/conf.c host/conf.h \
-	host/hostapi.c host/hostapi.h host/job.h \
-	host/http.c host/http.h \
-	host/ratelimit.c host/ratelimit.h \
-	host/loader.c host/loader.h \
-	host/log.c host/log.h \
-	host/queue.c host/queue.h \
-	host/worker.c host/worker.h host/cmd_worker.c \
-	host/strbuf.c host/strbuf.h \
-	host/db.c host/db.h \
-	host/migrate.c host/migrate.h host/cmd_migrate.c \
-	host/crypto.c host/crypto.h \
-	host/tenant.c host/tenant.h host/cmd_tenant.c \
-	host/settings.c host/settings.h \
-	host/integration.c host/integration.h host/cmd_integration.c \
-	host/store.c host/store.h \
-	host/entity.c host/entity.h \
-	host/record.c host/record.h \
-	host/load.c host/load.h \
-	host/pipeline.c host/pipeline.h \
-	host/runner.c host/runner.h host/cmd_job.c \
-	host/follow.c host/follow.h \
-	host/dora.c host/dora.h host/cmd_dora.c \
-	host/jobstate.c host/jobstate.h \
-	host/auth.c host/auth.h host/cmd_token.c \
-	host/progress.c host/progress.h \
-	host/api.c host/api.h \
-	host/server.c host/server.h \
-	host/orchestrator.c host/orchestrator.h host/cmd_run.c \
-	host/mapping.c host/mapping.h host/cmd_mapping.c
+	host/base/log.c host/base/log.h \
+	host/base/conf.c host/base/conf.h \
+	host/base/strbuf.c host/base/strbuf.h \
+	host/base/crypto.c host/base/crypto.h \
+	host/db/db.c host/db/db.h \
+	host/db/migrate.c host/db/migrate.h \
+	host/plugin/abi.c host/plugin/abi.h \
+	host/plugin/loader.c host/plugin/loader.h \
+	host/plugin/hostapi.c host/plugin/hostapi.h host/plugin/job.h \
+	host/plugin/settings.c host/plugin/settings.h \
+	host/http/http.c host/http/http.h \
+	host/http/ratelimit.c host/http/ratelimit.h \
+	host/pipeline/store.c host/pipeline/store.h \
+	host/pipeline/entity.c host/pipeline/entity.h \
+	host/pipeline/record.c host/pipeline/record.h \
+	host/pipeline/load.c host/pipeline/load.h \
+	host/pipeline/pipeline.c host/pipeline/pipeline.h \
+	host/queue/queue.c host/queue/queue.h \
+	host/queue/worker.c host/queue/worker.h \
+	host/jobs/jobstate.c host/jobs/jobstate.h \
+	host/jobs/runner.c host/jobs/runner.h \
+	host/jobs/orchestrator.c host/jobs/orchestrator.h \
+	host/server/auth.c host/server/auth.h \
+	host/server/progress.c host/server/progress.h \
+	host/server/api.c host/server/api.h \
+	host/server/server.c host/server/server.h \
+	host/model/tenant.c host/model/tenant.h \
+	host/model/integration.c host/model/integration.h \
+	host/model/mapping.c host/model/mapping.h \
+	host/analytics/dora.c host/analytics/dora.h \
+	host/cli/cli.c host/cli/cli.h \
+	host/cli/follow.c host/cli/follow.h \
+	host/cli/cmd_config.c host/cli/cmd_plugins.c \
+	host/cli/cmd_migrate.c host/cli/cmd_tenant.c \
+	host/cli/cmd_integration.c host/cli/cmd_mapping.c \
+	host/cli/cmd_job.c host/cli/cmd_worker.c host/cli/cmd_run.c \
+	host/cli/cmd_token.c host/cli/cmd_dora.c
 # The schema migrations, compiled into the binary (migrate_files[] in
-# host/migrate.h) so an installed pulse-host needs no data files. Add a new
+# host/db/migrate.h) so an installed pulse-host needs no data files. Add a new
 # migration here, in order; never edit an applied one.
 MIGRATION_FILES = \
-	host/migrations/001_core.sql \
-	host/migrations/002_warehouse.sql \
-	host/migrations/003_rls.sql \
-	host/migrations/004_host_functions.sql \
-	host/migrations/010_dora.sql \
-	host/migrations/020_orchestrator.sql \
-	host/migrations/030_jira.sql
-EXTRA_DIST += $(MIGRATION_FILES) host/embed-sql.sh
-nodist_host_libpulsehost_la_SOURCES = host/migrations-sql.c
-CLEANFILES += host/migrations-sql.c
-host/migrations-sql.c: $(MIGRATION_FILES) host/embed-sql.sh
-	$(AM_V_GEN)$(MKDIR_P) host && \
-	$(SHELL) $(srcdir)/host/embed-sql.sh $(srcdir) $(MIGRATION_FILES) > $@-t && \
+	host/db/migrations/001_core.sql \
+	host/db/migrations/002_warehouse.sql \
+	host/db/migrations/003_rls.sql \
+	host/db/migrations/004_host_functions.sql \
+	host/db/migrations/010_dora.sql \
+	host/db/migrations/020_orchestrator.sql \
+	host/db/migrations/030_jira.sql
+EXTRA_DIST += $(MIGRATION_FILES) host/db/embed-sql.sh
+nodist_host_libpulsehost_la_SOURCES = host/db/migrations-sql.c
+CLEANFILES += host/db/migrations-sql.c
+host/db/migrations-sql.c: $(MIGRATION_FILES) host/db/embed-sql.sh
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
+	$(SHELL) $(srcdir)/host/db/embed-sql.sh $(srcdir) $(MIGRATION_FILES) > $@-t && \
 	mv $@-t $@
 # The viewer page, compiled in like the migrations (www_files[] in
-# host/api.h).
+# host/server/api.h).
 WWW_FILES = \
-	host/www/index.html \
-	host/www/app.js \
-	host/www/style.css
-EXTRA_DIST += $(WWW_FILES) host/embed-www.sh
-nodist_host_libpulsehost_la_SOURCES += host/www-files.c
-CLEANFILES += host/www-files.c
-host/www-files.c: $(WWW_FILES) host/embed-www.sh
-	$(AM_V_GEN)$(MKDIR_P) host && \
-	$(SHELL) $(srcdir)/host/embed-www.sh $(srcdir) $(WWW_FILES) > $@-t && \
+	host/server/www/index.html \
+	host/server/www/app.js \
+	host/server/www/style.css
+EXTRA_DIST += $(WWW_FILES) host/server/embed-www.sh
+nodist_host_libpulsehost_la_SOURCES += host/server/www-files.c
+CLEANFILES += host/server/www-files.c
+host/server/www-files.c: $(WWW_FILES) host/server/embed-www.sh
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
+	$(SHELL) $(srcdir)/host/server/embed-www.sh $(srcdir) $(WWW_FILES) > $@-t && \
 	mv $@-t $@
 host_libpulsehost_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(PQ_CFLAGS) \
 	$(JSONC_CFLAGS) $(CONFIG_CFLAGS) $(GCRYPT_CFLAGS) $(RABBITMQ_CFLAGS) \

@@ -8,9 +8,9 @@
 
 #include <pulse-host/plugin.h>
 
-#include "cli.h"
-#include "log.h"
-#include "queue.h"
+#include "cli/cli.h"
+#include "base/log.h"
+#include "queue/queue.h"
 
 static const struct cli_cmd commands[] = {
 	{"plugins", cmd_plugins, "list loaded plugins, or show one's config fields"},

@@ -1,62 +1,62 @@
 # Fake plugins for the loader tests: one source, one module per case.
 FAKE_PLUGINS =
-check_LTLIBRARIES += tests/plugins/fake/fake-good.la
-FAKE_PLUGINS += tests/plugins/fake/fake-good.la
-tests_plugins_fake_fake_good_la_SOURCES = tests/plugins/fake/fake.c
-tests_plugins_fake_fake_good_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_GOOD -DFAKE_NAME='"fake-good"'
-tests_plugins_fake_fake_good_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
-check_LTLIBRARIES += tests/plugins/fake/fake-old-minor.la
-FAKE_PLUGINS += tests/plugins/fake/fake-old-minor.la
-tests_plugins_fake_fake_old_minor_la_SOURCES = tests/plugins/fake/fake.c
-tests_plugins_fake_fake_old_minor_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_OLD_MINOR -DFAKE_NAME='"fake-old"'
-tests_plugins_fake_fake_old_minor_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
-check_LTLIBRARIES += tests/plugins/fake/fake-newer-tail-set.la
-FAKE_PLUGINS += tests/plugins/fake/fake-newer-tail-set.la
-tests_plugins_fake_fake_newer_tail_set_la_SOURCES = tests/plugins/fake/fake.c
-tests_plugins_fake_fake_newer_tail_set_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_NEWER_TAIL_SET -DFAKE_NAME='"fake-newer-set"'
-tests_plugins_fake_fake_newer_tail_set_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
-check_LTLIBRARIES += tests/plugins/fake/fake-newer-tail-zero.la
-FAKE_PLUGINS += tests/plugins/fake/fake-newer-tail-zero.la
-tests_plugins_fake_fake_newer_tail_zero_la_SOURCES = tests/plugins/fake/fake.c
-tests_plugins_fake_fake_newer_tail_zero_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_NEWER_TAIL_ZERO -DFAKE_NAME='"fake-newer-zero"'
-tests_plugins_fake_fake_newer_tail_zero_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
-check_LTLIBRARIES += tests/plugins/fake/fake-major-field.la
-FAKE_PLUGINS += tests/plugins/fake/fake-major-field.la
-tests_plugins_fake_fake_major_field_la_SOURCES = tests/plugins/fake/fake.c
-tests_plugins_fake_fake_major_field_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_MAJOR_FIELD -DFAKE_NAME='"fake-major-field"'
-tests_plugins_fake_fake_major_field_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
-check_LTLIBRARIES += tests/plugins/fake/fake-major-symbol.la
-FAKE_PLUGINS += tests/plugins/fake/fake-major-symbol.la
-tests_plugins_fake_fake_major_symbol_la_SOURCES = tests/plugins/fake/fake.c
-tests_plugins_fake_fake_major_symbol_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_MAJOR_SYMBOL -DFAKE_NAME='"fake-major-symbol"'
-tests_plugins_fake_fake_major_symbol_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
-check_LTLIBRARIES += tests/plugins/fake/fake-no-entry.la
-FAKE_PLUGINS += tests/plugins/fake/fake-no-entry.la
-tests_plugins_fake_fake_no_entry_la_SOURCES = tests/plugins/fake/fake.c
-tests_plugins_fake_fake_no_entry_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_NO_ENTRY -DFAKE_NAME='"fake-no-entry"'
+check_LTLIBRARIES += tests/fixtures/plugins/fake/fake-good.la
+FAKE_PLUGINS += tests/fixtures/plugins/fake/fake-good.la
+tests_fixtures_plugins_fake_fake_good_la_SOURCES = tests/fixtures/plugins/fake/fake.c
+tests_fixtures_plugins_fake_fake_good_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_GOOD -DFAKE_NAME='"fake-good"'
+tests_fixtures_plugins_fake_fake_good_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
+check_LTLIBRARIES += tests/fixtures/plugins/fake/fake-old-minor.la
+FAKE_PLUGINS += tests/fixtures/plugins/fake/fake-old-minor.la
+tests_fixtures_plugins_fake_fake_old_minor_la_SOURCES = tests/fixtures/plugins/fake/fake.c
+tests_fixtures_plugins_fake_fake_old_minor_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_OLD_MINOR -DFAKE_NAME='"fake-old"'
+tests_fixtures_plugins_fake_fake_old_minor_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
+check_LTLIBRARIES += tests/fixtures/plugins/fake/fake-newer-tail-set.la
+FAKE_PLUGINS += tests/fixtures/plugins/fake/fake-newer-tail-set.la
+tests_fixtures_plugins_fake_fake_newer_tail_set_la_SOURCES = tests/fixtures/plugins/fake/fake.c
+tests_fixtures_plugins_fake_fake_newer_tail_set_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_NEWER_TAIL_SET -DFAKE_NAME='"fake-newer-set"'
+tests_fixtures_plugins_fake_fake_newer_tail_set_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
+check_LTLIBRARIES += tests/fixtures/plugins/fake/fake-newer-tail-zero.la
+FAKE_PLUGINS += tests/fixtures/plugins/fake/fake-newer-tail-zero.la
+tests_fixtures_plugins_fake_fake_newer_tail_zero_la_SOURCES = tests/fixtures/plugins/fake/fake.c
+tests_fixtures_plugins_fake_fake_newer_tail_zero_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_NEWER_TAIL_ZERO -DFAKE_NAME='"fake-newer-zero"'
+tests_fixtures_plugins_fake_fake_newer_tail_zero_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
+check_LTLIBRARIES += tests/fixtures/plugins/fake/fake-major-field.la
+FAKE_PLUGINS += tests/fixtures/plugins/fake/fake-major-field.la
+tests_fixtures_plugins_fake_fake_major_field_la_SOURCES = tests/fixtures/plugins/fake/fake.c
+tests_fixtures_plugins_fake_fake_major_field_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_MAJOR_FIELD -DFAKE_NAME='"fake-major-field"'
+tests_fixtures_plugins_fake_fake_major_field_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
+check_LTLIBRARIES += tests/fixtures/plugins/fake/fake-major-symbol.la
+FAKE_PLUGINS += tests/fixtures/plugins/fake/fake-major-symbol.la
+tests_fixtures_plugins_fake_fake_major_symbol_la_SOURCES = tests/fixtures/plugins/fake/fake.c
+tests_fixtures_plugins_fake_fake_major_symbol_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_MAJOR_SYMBOL -DFAKE_NAME='"fake-major-symbol"'
+tests_fixtures_plugins_fake_fake_major_symbol_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
+check_LTLIBRARIES += tests/fixtures/plugins/fake/fake-no-entry.la
+FAKE_PLUGINS += tests/fixtures/plugins/fake/fake-no-entry.la
+tests_fixtures_plugins_fake_fake_no_entry_la_SOURCES = tests/fixtures/plugins/fake/fake.c
+tests_fixtures_plugins_fake_fake_no_entry_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_NO_ENTRY -DFAKE_NAME='"fake-no-entry"'
 # Exports only a non-entry symbol (an empty export list breaks ld).
-tests_plugins_fake_fake_no_entry_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version \
+tests_fixtures_plugins_fake_fake_no_entry_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version \
 	-shared -rpath /nowhere -export-symbols-regex '^fake_'
-check_LTLIBRARIES += tests/plugins/fake/fake-dup-a.la
-FAKE_PLUGINS += tests/plugins/fake/fake-dup-a.la
-tests_plugins_fake_fake_dup_a_la_SOURCES = tests/plugins/fake/fake.c
-tests_plugins_fake_fake_dup_a_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_DUP -DFAKE_NAME='"fake-dup"'
-tests_plugins_fake_fake_dup_a_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
-check_LTLIBRARIES += tests/plugins/fake/fake-dup-b.la
-FAKE_PLUGINS += tests/plugins/fake/fake-dup-b.la
-tests_plugins_fake_fake_dup_b_la_SOURCES = tests/plugins/fake/fake.c
-tests_plugins_fake_fake_dup_b_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_DUP -DFAKE_NAME='"fake-dup"'
-tests_plugins_fake_fake_dup_b_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
-check_LTLIBRARIES += tests/plugins/fake/fake-init-fails.la
-FAKE_PLUGINS += tests/plugins/fake/fake-init-fails.la
-tests_plugins_fake_fake_init_fails_la_SOURCES = tests/plugins/fake/fake.c
-tests_plugins_fake_fake_init_fails_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_INIT_FAILS -DFAKE_NAME='"fake-init-fails"'
-tests_plugins_fake_fake_init_fails_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
-check_LTLIBRARIES += tests/plugins/fake/fake-ops-major.la
-FAKE_PLUGINS += tests/plugins/fake/fake-ops-major.la
-tests_plugins_fake_fake_ops_major_la_SOURCES = tests/plugins/fake/fake.c
-tests_plugins_fake_fake_ops_major_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_OPS_MAJOR -DFAKE_NAME='"fake-ops-major"'
-tests_plugins_fake_fake_ops_major_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
+check_LTLIBRARIES += tests/fixtures/plugins/fake/fake-dup-a.la
+FAKE_PLUGINS += tests/fixtures/plugins/fake/fake-dup-a.la
+tests_fixtures_plugins_fake_fake_dup_a_la_SOURCES = tests/fixtures/plugins/fake/fake.c
+tests_fixtures_plugins_fake_fake_dup_a_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_DUP -DFAKE_NAME='"fake-dup"'
+tests_fixtures_plugins_fake_fake_dup_a_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
+check_LTLIBRARIES += tests/fixtures/plugins/fake/fake-dup-b.la
+FAKE_PLUGINS += tests/fixtures/plugins/fake/fake-dup-b.la
+tests_fixtures_plugins_fake_fake_dup_b_la_SOURCES = tests/fixtures/plugins/fake/fake.c
+tests_fixtures_plugins_fake_fake_dup_b_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_DUP -DFAKE_NAME='"fake-dup"'
+tests_fixtures_plugins_fake_fake_dup_b_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
+check_LTLIBRARIES += tests/fixtures/plugins/fake/fake-init-fails.la
+FAKE_PLUGINS += tests/fixtures/plugins/fake/fake-init-fails.la
+tests_fixtures_plugins_fake_fake_init_fails_la_SOURCES = tests/fixtures/plugins/fake/fake.c
+tests_fixtures_plugins_fake_fake_init_fails_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_INIT_FAILS -DFAKE_NAME='"fake-init-fails"'
+tests_fixtures_plugins_fake_fake_init_fails_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
+check_LTLIBRARIES += tests/fixtures/plugins/fake/fake-ops-major.la
+FAKE_PLUGINS += tests/fixtures/plugins/fake/fake-ops-major.la
+tests_fixtures_plugins_fake_fake_ops_major_la_SOURCES = tests/fixtures/plugins/fake/fake.c
+tests_fixtures_plugins_fake_fake_ops_major_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_OPS_MAJOR -DFAKE_NAME='"fake-ops-major"'
+tests_fixtures_plugins_fake_fake_ops_major_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
 
 # The loader, ABI layout and config tests.
 check_PROGRAMS += tests/unit/test-abi-layout tests/unit/test-loader tests/unit/test-conf
@@ -70,7 +70,7 @@ tests_unit_test_conf_SOURCES = tests/unit/test-conf.c
 tests_unit_test_conf_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_conf_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
 TESTS += tests/unit/test-abi-layout tests/unit/test-loader tests/unit/test-conf \
-	tests/integration/loader-cli.sh tests/integration/example-oot.sh
-EXTRA_DIST += tests/integration/loader-cli.sh tests/integration/example-oot.sh sdk/abi
+	tests/unit/loader-cli.sh tests/unit/example-oot.sh
+EXTRA_DIST += tests/unit/loader-cli.sh tests/unit/example-oot.sh sdk/abi
 # The loader tests need the fake modules built first.
-tests/unit/test-loader.log tests/integration/loader-cli.log: $(FAKE_PLUGINS)
+tests/unit/test-loader.log tests/unit/loader-cli.log: $(FAKE_PLUGINS)

@@ -26,18 +26,18 @@
 #   tests_unit_test_conf_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
 #   TESTS += tests/unit/test-conf
 #
-# Adding a shell test, e.g. tests/integration/foo.sh (bash; exit 0 = PASS,
+# Adding a shell test, e.g. tests/db/foo.sh (bash; exit 0 = PASS,
 # 77 = SKIP, 99 = hard error, anything else = FAIL):
 #
-#   TESTS += tests/integration/foo.sh
-#   EXTRA_DIST += tests/integration/foo.sh
+#   TESTS += tests/db/foo.sh
+#   EXTRA_DIST += tests/db/foo.sh
 #
 # and start it with
 #
 #   set -euo pipefail
 #   . "$abs_top_srcdir/tests/harness/lib.sh"    # only if it needs the helpers
 #
-# Run one test:   make check TESTS=tests/integration/foo.sh
+# Run one test:   make check TESTS=tests/db/foo.sh
 # Keep servers between runs: see tests/harness/servers (PULSE_TEST_HARNESS_ENV).
 
 TEST_EXTENSIONS = .sh
@@ -87,26 +87,26 @@ EXTRA_DIST += \
 
 # The harness tests itself.
 TESTS += \
-	tests/integration/harness.sh \
-	tests/integration/harness-restart.sh
+	tests/harness/selftest.sh \
+	tests/harness/selftest-restart.sh
 EXTRA_DIST += \
-	tests/integration/harness.sh \
-	tests/integration/harness-restart.sh
+	tests/harness/selftest.sh \
+	tests/harness/selftest-restart.sh
 
-# Queue (host/queue.c): C checks against real brokers, driven by queue.sh
+# Queue (host/queue/queue.c): C checks against real brokers, driven by queue.sh
 # (a vhost of its own on the suite broker, plus a private node it restarts).
-check_PROGRAMS += tests/unit/test-queue
-tests_unit_test_queue_SOURCES = tests/unit/test-queue.c
-tests_unit_test_queue_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_queue_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
-check_PROGRAMS += tests/unit/amqp-send
-tests_unit_amqp_send_SOURCES = tests/unit/amqp-send.c
-tests_unit_amqp_send_CFLAGS = $(AM_CFLAGS) $(RABBITMQ_CFLAGS)
-tests_unit_amqp_send_LDADD = $(RABBITMQ_LIBS)
-TESTS += tests/integration/queue.sh
-EXTRA_DIST += tests/integration/queue.sh
+check_PROGRAMS += tests/broker/test-queue
+tests_broker_test_queue_SOURCES = tests/broker/test-queue.c
+tests_broker_test_queue_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_broker_test_queue_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
+check_PROGRAMS += tests/broker/amqp-send
+tests_broker_amqp_send_SOURCES = tests/broker/amqp-send.c
+tests_broker_amqp_send_CFLAGS = $(AM_CFLAGS) $(RABBITMQ_CFLAGS)
+tests_broker_amqp_send_LDADD = $(RABBITMQ_LIBS)
+TESTS += tests/broker/queue.sh
+EXTRA_DIST += tests/broker/queue.sh
 
-# Workers (host/worker.c, `pulse-host worker`): the outcome policy, then
+# Workers (host/queue/worker.c, `pulse-host worker`): the outcome policy, then
 # real workers on sandbox workloads (each test: own database and vhost;
 # the broker restart runs on a node of its own).
 check_PROGRAMS += tests/unit/test-worker
@@ -115,18 +115,18 @@ tests_unit_test_worker_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_worker_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
 TESTS += \
 	tests/unit/test-worker \
-	tests/integration/worker-scale.sh \
-	tests/integration/worker-kill.sh \
-	tests/integration/worker-broker-restart.sh \
-	tests/integration/worker-poison.sh
+	tests/broker/worker-scale.sh \
+	tests/broker/worker-kill.sh \
+	tests/broker/worker-broker-restart.sh \
+	tests/broker/worker-poison.sh
 EXTRA_DIST += \
-	tests/integration/worker-lib.sh \
-	tests/integration/worker-scale.sh \
-	tests/integration/worker-kill.sh \
-	tests/integration/worker-broker-restart.sh \
-	tests/integration/worker-poison.sh
+	tests/broker/worker-lib.sh \
+	tests/broker/worker-scale.sh \
+	tests/broker/worker-kill.sh \
+	tests/broker/worker-broker-restart.sh \
+	tests/broker/worker-poison.sh
 
-# HTTP service (host/http.c, host/ratelimit.c) against a scripted server
+# HTTP service (host/http/http.c, host/http/ratelimit.c) against a scripted server
 # inside the test: retries, truncation, 401/403/404, rate limits, 304.
 check_PROGRAMS += tests/unit/test-http
 tests_unit_test_http_SOURCES = tests/unit/test-http.c
@@ -134,85 +134,85 @@ tests_unit_test_http_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_http_LDADD = host/libpulsehost.la $(CMOCKA_LIBS) -lpthread
 TESTS += tests/unit/test-http
 
-# DORA metrics (host/dora.c, 010_dora.sql): bands and wording in C, the
+# DORA metrics (host/analytics/dora.c, 010_dora.sql): bands and wording in C, the
 # figures against a hand-computed dataset in PostgreSQL.
-check_PROGRAMS += tests/unit/test-dora
-tests_unit_test_dora_SOURCES = tests/unit/test-dora.c
-tests_unit_test_dora_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS) $(PQ_CFLAGS)
-tests_unit_test_dora_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
-TESTS += tests/unit/test-dora tests/integration/dora-golden.sh
-EXTRA_DIST += tests/integration/dora-golden.sh tests/fixtures/dora/golden.sql \
+check_PROGRAMS += tests/db/test-dora
+tests_db_test_dora_SOURCES = tests/db/test-dora.c
+tests_db_test_dora_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS) $(PQ_CFLAGS)
+tests_db_test_dora_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
+TESTS += tests/db/test-dora tests/db/dora-golden.sh
+EXTRA_DIST += tests/db/dora-golden.sh tests/fixtures/dora/golden.sql \
 	tests/bench/dora-bench.sql
 
 # The GitHub plugin against the GitHub sandbox (tests/sandbox/github, Node):
 # full sync vs the sandbox's truth, incremental syncs, rate limits, a bad
 # token, truncated responses. Each test runs its own sandbox and database.
 TESTS += \
-	tests/plugins/github-sync.sh \
-	tests/plugins/github-incremental.sh \
-	tests/plugins/github-ratelimit.sh \
-	tests/plugins/github-badtoken.sh \
-	tests/plugins/github-truncated.sh \
-	tests/plugins/github-resume.sh
+	tests/connectors/github-sync.sh \
+	tests/connectors/github-incremental.sh \
+	tests/connectors/github-ratelimit.sh \
+	tests/connectors/github-badtoken.sh \
+	tests/connectors/github-truncated.sh \
+	tests/connectors/github-resume.sh
 EXTRA_DIST += \
-	tests/plugins/github-resume.sh \
-	tests/plugins/github-sync.sh \
-	tests/plugins/github-incremental.sh \
-	tests/plugins/github-ratelimit.sh \
-	tests/plugins/github-badtoken.sh \
-	tests/plugins/github-truncated.sh \
-	tests/plugins/github-lib.sh \
-	tests/plugins/github-check.js \
-	tests/plugins/github-dump.sql
+	tests/connectors/github-resume.sh \
+	tests/connectors/github-sync.sh \
+	tests/connectors/github-incremental.sh \
+	tests/connectors/github-ratelimit.sh \
+	tests/connectors/github-badtoken.sh \
+	tests/connectors/github-truncated.sh \
+	tests/connectors/github-lib.sh \
+	tests/connectors/github-check.js \
+	tests/connectors/github-dump.sql
 
 # Warehouse and single-machine pipeline (db, migrate, crypto, settings,
 # record, load, pipeline, runner; plugins/source-sandbox). Each test makes
 # and drops a database and app role of its own.
-check_PROGRAMS += tests/unit/test-warehouse
-tests_unit_test_warehouse_SOURCES = tests/unit/test-warehouse.c
-tests_unit_test_warehouse_CFLAGS = $(host_libpulsehost_la_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_warehouse_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
-TESTS += tests/unit/test-warehouse \
-	tests/integration/warehouse-migrate-rls.sh \
-	tests/integration/warehouse-integrations.sh \
-	tests/integration/warehouse-jobrun.sh
-EXTRA_DIST += tests/integration/warehouse-lib.sh \
-	tests/integration/warehouse-migrate-rls.sh \
-	tests/integration/warehouse-integrations.sh \
-	tests/integration/warehouse-jobrun.sh
+check_PROGRAMS += tests/db/test-warehouse
+tests_db_test_warehouse_SOURCES = tests/db/test-warehouse.c
+tests_db_test_warehouse_CFLAGS = $(host_libpulsehost_la_CFLAGS) $(CMOCKA_CFLAGS)
+tests_db_test_warehouse_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
+TESTS += tests/db/test-warehouse \
+	tests/db/warehouse-migrate-rls.sh \
+	tests/db/warehouse-integrations.sh \
+	tests/db/warehouse-jobrun.sh
+EXTRA_DIST += tests/db/warehouse-lib.sh \
+	tests/db/warehouse-migrate-rls.sh \
+	tests/db/warehouse-integrations.sh \
+	tests/db/warehouse-jobrun.sh
 
-# Orchestrator, daemon, REST API, auth, live progress (host/orchestrator.c,
+# Orchestrator, daemon, REST API, auth, live progress (host/jobs/orchestrator.c,
 # jobstate.c, server.c, api.c, auth.c, progress.c). The orchtest plugin
 # misbehaves on demand (crash, transient, permanent failures). Each
 # integration test makes its own database and runs its own daemon(s) on
 # free ports.
-check_LTLIBRARIES += tests/plugins/orch/orchtest.la
-tests_plugins_orch_orchtest_la_SOURCES = tests/plugins/orch/orchtest.c
-tests_plugins_orch_orchtest_la_CFLAGS = $(PLUGIN_CC_FLAGS)
-tests_plugins_orch_orchtest_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
+check_LTLIBRARIES += tests/fixtures/plugins/orch/orchtest.la
+tests_fixtures_plugins_orch_orchtest_la_SOURCES = tests/fixtures/plugins/orch/orchtest.c
+tests_fixtures_plugins_orch_orchtest_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+tests_fixtures_plugins_orch_orchtest_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
 check_PROGRAMS += tests/unit/test-orch
 tests_unit_test_orch_SOURCES = tests/unit/test-orch.c
 tests_unit_test_orch_CFLAGS = $(host_libpulsehost_la_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_orch_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
 TESTS += tests/unit/test-orch \
-	tests/integration/orch-api.sh \
-	tests/integration/orch-run.sh \
-	tests/integration/orch-kill9.sh \
-	tests/integration/orch-lock.sh \
-	tests/integration/orch-viewer.sh \
-	tests/integration/orch-follow.sh
-EXTRA_DIST += tests/integration/orch-lib.sh \
-	tests/integration/orch-api.sh \
-	tests/integration/orch-run.sh \
-	tests/integration/orch-kill9.sh \
-	tests/integration/orch-lock.sh \
-	tests/integration/orch-viewer.sh \
-	tests/integration/orch-follow.sh \
-	tests/integration/orch-ws-client.mjs \
-	tests/integration/orch-viewer.mjs
+	tests/daemon/orch-api.sh \
+	tests/daemon/orch-run.sh \
+	tests/daemon/orch-kill9.sh \
+	tests/daemon/orch-lock.sh \
+	tests/daemon/orch-viewer.sh \
+	tests/daemon/orch-follow.sh
+EXTRA_DIST += tests/daemon/orch-lib.sh \
+	tests/daemon/orch-api.sh \
+	tests/daemon/orch-run.sh \
+	tests/daemon/orch-kill9.sh \
+	tests/daemon/orch-lock.sh \
+	tests/daemon/orch-viewer.sh \
+	tests/daemon/orch-follow.sh \
+	tests/daemon/orch-ws-client.mjs \
+	tests/daemon/orch-viewer.mjs
 
 # The Jira plugin (plugins/source-jira) and work item mappings
-# (host/mapping.c, 030_jira.sql) against the Jira sandbox
+# (host/model/mapping.c, 030_jira.sql) against the Jira sandbox
 # (tests/sandbox/jira, Node): full sync vs the sandbox's truth, incremental
 # syncs with deletions, time zones, bad credentials, mappings, rate limits,
 # dev-status failures. Each test runs its own sandbox and database. The
@@ -225,23 +225,23 @@ tests_unit_test_jira_tz_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/source
 tests_unit_test_jira_tz_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS)
 tests_unit_test_jira_tz_LDADD = $(CMOCKA_LIBS) $(JSONC_LIBS)
 TESTS += tests/unit/test-jira-tz \
-	tests/plugins/jira-sync.sh \
-	tests/plugins/jira-incremental.sh \
-	tests/plugins/jira-timezone.sh \
-	tests/plugins/jira-badcreds.sh \
-	tests/plugins/jira-mapping.sh \
-	tests/plugins/jira-ratelimit.sh \
-	tests/plugins/jira-devstatus.sh
-EXTRA_DIST += tests/plugins/jira-lib.sh tests/plugins/sandbox-lib.sh \
-	tests/plugins/jira-check.js \
-	tests/plugins/jira-dump.sql \
-	tests/plugins/jira-sync.sh \
-	tests/plugins/jira-incremental.sh \
-	tests/plugins/jira-timezone.sh \
-	tests/plugins/jira-badcreds.sh \
-	tests/plugins/jira-mapping.sh \
-	tests/plugins/jira-ratelimit.sh \
-	tests/plugins/jira-devstatus.sh
+	tests/connectors/jira-sync.sh \
+	tests/connectors/jira-incremental.sh \
+	tests/connectors/jira-timezone.sh \
+	tests/connectors/jira-badcreds.sh \
+	tests/connectors/jira-mapping.sh \
+	tests/connectors/jira-ratelimit.sh \
+	tests/connectors/jira-devstatus.sh
+EXTRA_DIST += tests/connectors/jira-lib.sh tests/connectors/sandbox-lib.sh \
+	tests/connectors/jira-check.js \
+	tests/connectors/jira-dump.sql \
+	tests/connectors/jira-sync.sh \
+	tests/connectors/jira-incremental.sh \
+	tests/connectors/jira-timezone.sh \
+	tests/connectors/jira-badcreds.sh \
+	tests/connectors/jira-mapping.sh \
+	tests/connectors/jira-ratelimit.sh \
+	tests/connectors/jira-devstatus.sh
 
 # The sandboxes (Node): the sources only; npm packages are never shipped
 # (tests/sandbox/github/ensure-deps.sh installs them where it can write).

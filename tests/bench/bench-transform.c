@@ -15,12 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "db.h"
-#include "integration.h"
-#include "loader.h"
-#include "log.h"
-#include "pipeline.h"
+#include "base/conf.h"
+#include "db/db.h"
+#include "model/integration.h"
+#include "plugin/loader.h"
+#include "base/log.h"
+#include "pipeline/pipeline.h"
 
 static double now_s(void)
 {

@@ -26,7 +26,7 @@ BENCH_NAME=github-bench
 REPOS=${1:-50}
 PRS=${2:-2000}
 SEED=${3:-1}
-. "$abs_top_srcdir/tests/plugins/github-lib.sh"
+. "$abs_top_srcdir/tests/connectors/github-lib.sh"
 GH_ON_EXIT=bench_pg_cleanup
 trap bench_pg_cleanup EXIT
 

@@ -18,7 +18,7 @@ BENCH_NAME=jira-bench
 PROJECTS=${1:-20}
 ISSUES=${2:-1000}
 SEED=${3:-1}
-. "$abs_top_srcdir/tests/plugins/jira-lib.sh"
+. "$abs_top_srcdir/tests/connectors/jira-lib.sh"
 JR_ON_EXIT=bench_pg_cleanup
 trap bench_pg_cleanup EXIT
 

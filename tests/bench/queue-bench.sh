@@ -15,7 +15,7 @@
 #               until every page is loaded
 # in pages/s and canonical records/s.
 set -euo pipefail
-. "$abs_top_srcdir/tests/integration/worker-lib.sh"
+. "$abs_top_srcdir/tests/broker/worker-lib.sh"
 
 repos=${1:-6}
 prs=${2:-200}

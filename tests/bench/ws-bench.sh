@@ -18,7 +18,7 @@ if [ -z "${PULSE_TEST_PG_ADMIN_URL:-}" ]; then
 	export PULSE_TEST_PG_ADMIN_URL
 	trap 'harness_destroy "$BENCH_PG"' EXIT
 fi
-. "$abs_top_srcdir/tests/integration/orch-lib.sh"
+. "$abs_top_srcdir/tests/daemon/orch-lib.sh"
 [ -z "${BENCH_PG:-}" ] || trap 'orch_cleanup; harness_destroy "$BENCH_PG"' EXIT
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || :
 orch_setup

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "conf.h"
-#include "log.h"
+#include "base/conf.h"
+#include "base/log.h"
 
 static char tmpl[64];
 

@@ -1,5 +1,5 @@
 /*
- * test-http: host/http.c against a tiny scripted HTTP server running in a
+ * test-http: host/http/http.c against a tiny scripted HTTP server running in a
  * thread of this test (loopback, a free port). Each test installs a
  * handler that decides the responses; the server records every request
  * (path, Authorization, If-None-Match) so tests can assert what the
@@ -29,12 +29,12 @@
 
 #include <cmocka.h>
 
-#include "conf.h"
-#include "http.h"
-#include "job.h"
-#include "loader.h"
-#include "log.h"
-#include "ratelimit.h"
+#include "base/conf.h"
+#include "http/http.h"
+#include "plugin/job.h"
+#include "plugin/loader.h"
+#include "base/log.h"
+#include "http/ratelimit.h"
 
 #define SERVER_EPOCH 1780272000LL /* 2026-06-01T00:00:00Z */
 #define MAX_REQS 64

@@ -1,6 +1,6 @@
 /*
  * test-loader: every refusal case of the plugin loader, against real
- * modules built from tests/plugins/fake/fake.c. Each refused plugin must
+ * modules built from tests/fixtures/plugins/fake/fake.c. Each refused plugin must
  * carry a reason that says what is wrong, and loading goes on.
  */
 #include <setjmp.h>
@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "loader.h"
-#include "log.h"
+#include "plugin/loader.h"
+#include "base/log.h"
 
 static char fake_dir[4096];
 
@@ -195,7 +195,7 @@ int main(void)
 	};
 	const char *top = getenv("abs_top_builddir");
 
-	snprintf(fake_dir, sizeof(fake_dir), "%s/tests/plugins/fake/.libs",
+	snprintf(fake_dir, sizeof(fake_dir), "%s/tests/fixtures/plugins/fake/.libs",
 		 top ? top : ".");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

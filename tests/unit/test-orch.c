@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "auth.h"
-#include "jobstate.h"
-#include "progress.h"
+#include "server/auth.h"
+#include "jobs/jobstate.h"
+#include "server/progress.h"
 
 /* ---- state machine --------------------------------------------------- */
 

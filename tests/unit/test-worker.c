@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "pipeline.h"
-#include "worker.h"
+#include "pipeline/pipeline.h"
+#include "queue/worker.h"
 
 static int decide(int outcome, int permanent, int attempts, int max)
 {

@@ -1,0 +1,413 @@
+/* conf: read and validate pulse-host.conf (libconfig). */
+#include "config.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/conf.h"
+#include "base/log.h"
+
+const char *const conf_roles[] = {
+	"server", "orchestrator", "extract", "transform", "load", "vectorize",
+	NULL,
+};
+
+enum ckind { C_STR, C_INT, C_LIST, C_GROUP };
+
+/* Every key the file may hold; anything else is a typo we report. */
+static const struct {
+	const char *path;
+	enum ckind kind;
+} conf_keys[] = {
+	{"database_url", C_STR},   {"broker_url", C_STR},
+	{"plugin_dirs", C_LIST},   {"listen", C_STR},
+	{"key_file", C_STR},       {"log_level", C_STR},
+	{"jwt_key_file", C_STR},
+	{"worker_roles", C_LIST},  {"http", C_GROUP},
+	{"http.ca_file", C_STR},   {"http.user_agent", C_STR},
+	{"http.timeout_seconds", C_INT}, {"http.max_retries", C_INT},
+	{"jobs", C_GROUP},         {"jobs.max_attempts", C_INT},
+	{"jobs.stale_seconds", C_INT},
+	{"jobs.max_running", C_INT}, {"jobs.heartbeat_timeout_seconds", C_INT},
+	{NULL, C_STR},
+};
+
+const char *conf_default_path(void)
+{
+	return SYSCONFDIR "/pulse-host/pulse-host.conf";
+}
+
+static char **list_dup(const char *const *src)
+{
+	size_t n = 0, i;
+	char **v;
+
+	while (src && src[n])
+		n++;
+	v = calloc(n + 1, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (i = 0; i < n; i++)
+		v[i] = strdup(src[i]);
+	return v;
+}
+
+static void list_free(char **v)
+{
+	size_t i;
+
+	for (i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = strdup(v);
+}
+
+static int conf_defaults(struct conf *c)
+{
+	static const char *const dirs[] = {PKGLIBDIR "/plugins", NULL};
+	static const char *const roles[] = {
+		"server", "orchestrator", "extract", "transform", "load",
+		"vectorize", NULL,
+	};
+
+	memset(c, 0, sizeof(*c));
+	c->database_url = strdup("postgresql:///pulse_host");
+	c->broker_url = strdup("");
+	c->plugin_dirs = list_dup(dirs);
+	c->listen = strdup("127.0.0.1:8470");
+	c->key_file = strdup(LOCALSTATEDIR "/lib/pulse-host/secret.key");
+	c->jwt_key_file = strdup(LOCALSTATEDIR "/lib/pulse-host/jwt.key");
+	c->log_level = strdup("info");
+	c->worker_roles = list_dup(roles);
+	c->http_ca_file = strdup("");
+	c->http_user_agent = strdup("pulse-host/" PACKAGE_VERSION);
+	c->http_timeout_s = 60;
+	c->http_max_retries = 5;
+	c->jobs_max_attempts = 5;
+	c->jobs_stale_s = 300;
+	c->jobs_max_running = 4;
+	c->jobs_heartbeat_timeout_s = 60;
+	return c->database_url && c->plugin_dirs && c->worker_roles ? 0 : -1;
+}
+
+static const char *kind_name(enum ckind k)
+{
+	switch (k) {
+	case C_STR: return "a string";
+	case C_INT: return "an integer";
+	case C_LIST: return "a list of strings, e.g. [\"a\", \"b\"]";
+	case C_GROUP: return "a group { ... }";
+	}
+	return "?";
+}
+
+static int kind_matches(const config_setting_t *s, enum ckind k)
+{
+	int t = config_setting_type(s);
+
+	switch (k) {
+	case C_STR: return t == CONFIG_TYPE_STRING;
+	case C_INT: return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
+	case C_LIST: return t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST;
+	case C_GROUP: return t == CONFIG_TYPE_GROUP;
+	}
+	return 0;
+}
+
+/* Check every setting under `group` against conf_keys. */
+static int check_group(const config_setting_t *group, const char *prefix,
+		       const char *file, char *err, size_t errlen)
+{
+	int i, n = config_setting_length(group);
+
+	for (i = 0; i < n; i++) {
+		config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		char path[128];
+		int k, found = -1;
+
+		snprintf(path, sizeof(path), "%s%s", prefix,
+			 config_setting_name(s));
+		for (k = 0; conf_keys[k].path; k++)
+			if (strcmp(conf_keys[k].path, path) == 0)
+				found = k;
+		if (found < 0) {
+			snprintf(err, errlen,
+				 "%s:%d: unknown setting '%s'; see the "
+				 "commented default file for valid keys",
+				 file, config_setting_source_line(s), path);
+			return -1;
+		}
+		if (!kind_matches(s, conf_keys[found].kind)) {
+			snprintf(err, errlen, "%s:%d: '%s' must be %s", file,
+				 config_setting_source_line(s), path,
+				 kind_name(conf_keys[found].kind));
+			return -1;
+		}
+		if (conf_keys[found].kind == C_LIST) {
+			int j, m = config_setting_length(s);
+
+			for (j = 0; j < m; j++) {
+				config_setting_t *e =
+					config_setting_get_elem(s, (unsigned)j);
+				if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+					snprintf(err, errlen,
+						 "%s:%d: '%s' element %d must be a string",
+						 file, config_setting_source_line(s),
+						 path, j + 1);
+					return -1;
+				}
+			}
+		}
+		if (conf_keys[found].kind == C_GROUP) {
+			char sub[130];
+
+			snprintf(sub, sizeof(sub), "%s.", path);
+			if (check_group(s, sub, file, err, errlen) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static char **read_list(const config_setting_t *s)
+{
+	int i, n = config_setting_length(s);
+	char **v = calloc((size_t)n + 1, sizeof(*v));
+
+	for (i = 0; v && i < n; i++)
+		v[i] = strdup(config_setting_get_string_elem(s, i));
+	return v;
+}
+
+static int check_values(struct conf *c, const config_t *cfg, const char *file,
+			char *err, size_t errlen)
+{
+	size_t i;
+	int j, ok;
+
+	if (log_parse_level(c->log_level) < 0) {
+		config_setting_t *s = config_lookup(cfg, "log_level");
+
+		snprintf(err, errlen,
+			 "%s:%d: log_level '%s' is not one of error, warn, info, debug",
+			 file, s ? config_setting_source_line(s) : 0, c->log_level);
+		return -1;
+	}
+	for (i = 0; c->worker_roles[i]; i++) {
+		ok = 0;
+		for (j = 0; conf_roles[j]; j++)
+			if (strcmp(conf_roles[j], c->worker_roles[i]) == 0)
+				ok = 1;
+		if (!ok) {
+			config_setting_t *s = config_lookup(cfg, "worker_roles");
+
+			snprintf(err, errlen,
+				 "%s:%d: worker_roles has unknown role '%s'; valid "
+				 "roles: server, orchestrator, extract, transform, "
+				 "load, vectorize",
+				 file, s ? config_setting_source_line(s) : 0,
+				 c->worker_roles[i]);
+			return -1;
+		}
+	}
+	if (c->http_timeout_s <= 0 || c->http_max_retries < 0 ||
+	    c->jobs_max_attempts <= 0 || c->jobs_stale_s <= 0 ||
+	    c->jobs_max_running <= 0 || c->jobs_heartbeat_timeout_s <= 0) {
+		snprintf(err, errlen,
+			 "%s: http.timeout_seconds, jobs.max_attempts, "
+			 "jobs.stale_seconds, jobs.max_running and "
+			 "jobs.heartbeat_timeout_seconds must be positive, "
+			 "http.max_retries >= 0",
+			 file);
+		return -1;
+	}
+	if (!strchr(c->listen, ':')) {
+		config_setting_t *s = config_lookup(cfg, "listen");
+
+		snprintf(err, errlen, "%s:%d: listen '%s' must be HOST:PORT",
+			 file, s ? config_setting_source_line(s) : 0, c->listen);
+		return -1;
+	}
+	return 0;
+}
+
+int conf_load(const char *path, struct conf *c, char *err, size_t errlen)
+{
+	config_t cfg;
+	config_setting_t *s;
+	const char *file = path ? path : conf_default_path();
+	const char *v;
+	int iv, rc = -1;
+
+	config_init(&cfg);
+	if (conf_defaults(c) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (!path && access(file, F_OK) != 0) {
+		rc = 0; /* no installed file: built-in defaults */
+		goto env;
+	}
+	if (access(file, R_OK) != 0) {
+		snprintf(err, errlen,
+			 "%s: cannot read configuration file (%s); pass an "
+			 "existing file with --config",
+			 file, strerror(errno));
+		goto out;
+	}
+	if (config_read_file(&cfg, file) != CONFIG_TRUE) {
+		snprintf(err, errlen, "%s:%d: %s",
+			 config_error_file(&cfg) ? config_error_file(&cfg) : file,
+			 config_error_line(&cfg), config_error_text(&cfg));
+		goto out;
+	}
+	c->path = strdup(file);
+	if (check_group(config_root_setting(&cfg), "", file, err, errlen) < 0)
+		goto out;
+	if (config_lookup_string(&cfg, "database_url", &v))
+		set_str(&c->database_url, v);
+	if (config_lookup_string(&cfg, "broker_url", &v))
+		set_str(&c->broker_url, v);
+	if (config_lookup_string(&cfg, "listen", &v))
+		set_str(&c->listen, v);
+	if (config_lookup_string(&cfg, "key_file", &v))
+		set_str(&c->key_file, v);
+	if (config_lookup_string(&cfg, "log_level", &v))
+		set_str(&c->log_level, v);
+	if (config_lookup_string(&cfg, "jwt_key_file", &v))
+		set_str(&c->jwt_key_file, v);
+	if (config_lookup_string(&cfg, "http.ca_file", &v))
+		set_str(&c->http_ca_file, v);
+	if (config_lookup_string(&cfg, "http.user_agent", &v))
+		set_str(&c->http_user_agent, v);
+	if (config_lookup_int(&cfg, "http.timeout_seconds", &iv))
+		c->http_timeout_s = iv;
+	if (config_lookup_int(&cfg, "http.max_retries", &iv))
+		c->http_max_retries = iv;
+	if (config_lookup_int(&cfg, "jobs.max_attempts", &iv))
+		c->jobs_max_attempts = iv;
+	if (config_lookup_int(&cfg, "jobs.stale_seconds", &iv))
+		c->jobs_stale_s = iv;
+	if (config_lookup_int(&cfg, "jobs.max_running", &iv))
+		c->jobs_max_running = iv;
+	if (config_lookup_int(&cfg, "jobs.heartbeat_timeout_seconds", &iv))
+		c->jobs_heartbeat_timeout_s = iv;
+	if ((s = config_lookup(&cfg, "plugin_dirs")) != NULL) {
+		list_free(c->plugin_dirs);
+		c->plugin_dirs = read_list(s);
+	}
+	if ((s = config_lookup(&cfg, "worker_roles")) != NULL) {
+		list_free(c->worker_roles);
+		c->worker_roles = read_list(s);
+	}
+	if (check_values(c, &cfg, file, err, errlen) < 0)
+		goto out;
+	rc = 0;
+env:
+	/* Pinned names: deployment tooling sets these. */
+	if ((v = getenv("PULSE_HOST_DATABASE_URL")) != NULL && *v)
+		set_str(&c->database_url, v);
+	if ((v = getenv("PULSE_HOST_BROKER_URL")) != NULL)
+		set_str(&c->broker_url, v);
+out:
+	config_destroy(&cfg);
+	return rc;
+}
+
+int conf_add_plugin_dir(struct conf *c, const char *dir)
+{
+	size_t n = 0;
+	char **v;
+
+	while (c->plugin_dirs && c->plugin_dirs[n])
+		n++;
+	v = realloc(c->plugin_dirs, (n + 2) * sizeof(*v));
+	if (!v)
+		return -1;
+	v[n] = strdup(dir);
+	v[n + 1] = NULL;
+	c->plugin_dirs = v;
+	return v[n] ? 0 : -1;
+}
+
+int conf_has_role(const struct conf *c, const char *role)
+{
+	size_t i;
+
+	for (i = 0; c->worker_roles && c->worker_roles[i]; i++)
+		if (strcmp(c->worker_roles[i], role) == 0)
+			return 1;
+	return 0;
+}
+
+static void print_list(const char *name, char *const *v)
+{
+	size_t i;
+
+	printf("%s = [", name);
+	for (i = 0; v && v[i]; i++)
+		printf("%s\"%s\"", i ? ", " : "", v[i]);
+	printf("];\n");
+}
+
+/* user:password@ in a URL becomes user:***@ for printing. */
+static void print_url(const char *name, const char *url)
+{
+	const char *scheme = strstr(url, "://"), *at, *colon;
+
+	at = scheme ? strchr(scheme + 3, '@') : NULL;
+	colon = scheme ? strchr(scheme + 3, ':') : NULL;
+	if (at && colon && colon < at && !memchr(scheme + 3, '/', (size_t)(at - scheme - 3)))
+		printf("%s = \"%.*s***%s\";", name, (int)(colon + 1 - url), url, at);
+	else
+		printf("%s = \"%s\";", name, url);
+}
+
+void conf_print(const struct conf *c)
+{
+	printf("# effective configuration (file: %s)\n",
+	       c->path ? c->path : "none, built-in defaults");
+	print_url("database_url", c->database_url);
+	printf("\n");
+	print_url("broker_url", c->broker_url);
+	printf("%s\n", c->broker_url[0] ? "" : "  # in-process queue");
+	print_list("plugin_dirs", c->plugin_dirs);
+	printf("listen = \"%s\";\n", c->listen);
+	printf("key_file = \"%s\";\n", c->key_file);
+	printf("jwt_key_file = \"%s\";\n", c->jwt_key_file);
+	printf("log_level = \"%s\";\n", c->log_level);
+	print_list("worker_roles", c->worker_roles);
+	printf("http = { ca_file = \"%s\"; user_agent = \"%s\"; "
+	       "timeout_seconds = %d; max_retries = %d; };\n",
+	       c->http_ca_file, c->http_user_agent, c->http_timeout_s,
+	       c->http_max_retries);
+	printf("jobs = { max_attempts = %d; stale_seconds = %d; "
+	       "max_running = %d; heartbeat_timeout_seconds = %d; };\n",
+	       c->jobs_max_attempts, c->jobs_stale_s, c->jobs_max_running,
+	       c->jobs_heartbeat_timeout_s);
+}
+
+void conf_free(struct conf *c)
+{
+	free(c->path);
+	free(c->database_url);
+	free(c->broker_url);
+	list_free(c->plugin_dirs);
+	free(c->listen);
+	free(c->key_file);
+	free(c->jwt_key_file);
+	free(c->log_level);
+	list_free(c->worker_roles);
+	free(c->http_ca_file);
+	free(c->http_user_agent);
+	memset(c, 0, sizeof(*c));
+}

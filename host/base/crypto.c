@@ -1,0 +1,268 @@
+/* crypto: AES-256-GCM sealing of integration credentials (libgcrypt). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gcrypt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/crypto.h"
+
+#define BLOB_VERSION 1
+#define NONCE_LEN 12
+#define TAG_LEN 16
+#define HDR_LEN (1 + NONCE_LEN + TAG_LEN)
+
+static int initialised;
+
+int crypto_init(char *err, size_t errlen)
+{
+	if (initialised)
+		return 0;
+	if (!gcry_check_version(GCRYPT_VERSION)) {
+		if (err)
+			snprintf(err, errlen, "libgcrypt is older than %s, the "
+				 "version pulse-host was built with",
+				 GCRYPT_VERSION);
+		return -1;
+	}
+	/* No secure memory pool: keys live briefly and are wiped by us. */
+	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
+	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+	initialised = 1;
+	return 0;
+}
+
+void crypto_wipe(void *p, size_t n)
+{
+	if (p && n)
+		explicit_bzero(p, n);
+}
+
+void crypto_free_secret(char *s)
+{
+	if (!s)
+		return;
+	crypto_wipe(s, strlen(s));
+	free(s);
+}
+
+static int create_key(const char *path, struct crypto_key *key, char *err,
+		      size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ssize_t w;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create key file %s: %s; create "
+			 "its directory or set key_file in the configuration",
+			 path, strerror(errno));
+		return -1;
+	}
+	gcry_randomize(key->k, sizeof(key->k), GCRY_VERY_STRONG_RANDOM);
+	w = write(fd, key->k, sizeof(key->k));
+	if (w != (ssize_t)sizeof(key->k) || fsync(fd) < 0) {
+		snprintf(err, errlen, "cannot write key file %s: %s", path,
+			 w < 0 ? strerror(errno) : "short write");
+		close(fd);
+		unlink(path);
+		crypto_wipe(key, sizeof(*key));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int crypto_key_load(const char *path, int create, struct crypto_key *key,
+		    char *err, size_t errlen)
+{
+	struct stat st;
+	ssize_t n;
+	int fd = -1, rc = -1;
+
+	if (crypto_init(err, errlen) < 0)
+		return -1;
+	if (!path || !*path) {
+		snprintf(err, errlen, "key_file is not set in the configuration");
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (create_key(path, key, err, errlen) == 0)
+			return 0;
+		/* lost a race with another process creating it: read theirs */
+		if (errno != EEXIST)
+			return -1;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open key file %s: %s%s", path,
+			 strerror(errno), errno == ENOENT ?
+			 "; it is created on the first `pulse-host integration "
+			 "add`, or restore it from your backup" : "");
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "cannot stat key file %s: %s", path,
+			 strerror(errno));
+		goto out;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(err, errlen, "key file %s has mode %04o: group or "
+			 "others may read it; run `chmod 600 %s`", path,
+			 (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	if (st.st_size != CRYPTO_KEY_LEN) {
+		snprintf(err, errlen, "key file %s has %lld bytes, not %d: it "
+			 "is not a pulse-host key (restore it from backup)",
+			 path, (long long)st.st_size, CRYPTO_KEY_LEN);
+		goto out;
+	}
+	n = read(fd, key->k, sizeof(key->k));
+	if (n != (ssize_t)sizeof(key->k)) {
+		snprintf(err, errlen, "cannot read key file %s: %s", path,
+			 n < 0 ? strerror(errno) : "short read");
+		crypto_wipe(key, sizeof(*key));
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+/* Associated data: binds a blob to its tenant and integration. */
+static size_t make_aad(char *buf, size_t len, int64_t tenant, int64_t integ)
+{
+	int n = snprintf(buf, len, "pulse-host/v1/tenant=%" PRId64
+			 "/integration=%" PRId64, tenant, integ);
+
+	return n > 0 ? (size_t)n : 0;
+}
+
+static int open_cipher(const struct crypto_key *key, gcry_cipher_hd_t *h,
+		       char *err, size_t errlen)
+{
+	gcry_error_t e;
+
+	e = gcry_cipher_open(h, GCRY_CIPHER_AES256, GCRY_CIPHER_MODE_GCM, 0);
+	if (!e)
+		e = gcry_cipher_setkey(*h, key->k, sizeof(key->k));
+	if (e) {
+		snprintf(err, errlen, "AES-256-GCM unavailable: %s",
+			 gcry_strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+int crypto_seal(const struct crypto_key *key, int64_t tenant_id,
+		int64_t integration_id, const void *plain, size_t n,
+		unsigned char **out, size_t *outlen, char *err, size_t errlen)
+{
+	gcry_cipher_hd_t h = NULL;
+	unsigned char *blob = NULL;
+	char aad[96];
+	gcry_error_t e;
+	int rc = -1;
+
+	*out = NULL;
+	*outlen = 0;
+	if (crypto_init(err, errlen) < 0 || open_cipher(key, &h, err, errlen) < 0)
+		goto out;
+	blob = malloc(HDR_LEN + n + 1);
+	if (!blob) {
+		snprintf(err, errlen, "out of memory sealing credentials");
+		goto out;
+	}
+	blob[0] = BLOB_VERSION;
+	gcry_create_nonce(blob + 1, NONCE_LEN);
+	e = gcry_cipher_setiv(h, blob + 1, NONCE_LEN);
+	if (!e)
+		e = gcry_cipher_authenticate(h, aad,
+					     make_aad(aad, sizeof(aad), tenant_id,
+						      integration_id));
+	if (!e)
+		e = gcry_cipher_encrypt(h, blob + HDR_LEN, n, plain, n);
+	if (!e)
+		e = gcry_cipher_gettag(h, blob + 1 + NONCE_LEN, TAG_LEN);
+	if (e) {
+		snprintf(err, errlen, "encryption failed: %s", gcry_strerror(e));
+		goto out;
+	}
+	*out = blob;
+	*outlen = HDR_LEN + n;
+	blob = NULL;
+	rc = 0;
+out:
+	free(blob);
+	gcry_cipher_close(h);
+	return rc;
+}
+
+int crypto_open(const struct crypto_key *key, int64_t tenant_id,
+		int64_t integration_id, const unsigned char *blob, size_t len,
+		char **plain, size_t *n, char *err, size_t errlen)
+{
+	gcry_cipher_hd_t h = NULL;
+	char *buf = NULL, aad[96];
+	size_t clen;
+	gcry_error_t e;
+	int rc = -1;
+
+	*plain = NULL;
+	*n = 0;
+	if (len < HDR_LEN || blob[0] != BLOB_VERSION) {
+		snprintf(err, errlen, "credentials of integration %" PRId64
+			 " are not a pulse-host v%d blob (%zu bytes); set them "
+			 "again with `pulse-host integration set-secret %" PRId64
+			 " FIELD`", integration_id, BLOB_VERSION, len,
+			 integration_id);
+		return -1;
+	}
+	if (crypto_init(err, errlen) < 0 || open_cipher(key, &h, err, errlen) < 0)
+		goto out;
+	clen = len - HDR_LEN;
+	buf = malloc(clen + 1);
+	if (!buf) {
+		snprintf(err, errlen, "out of memory opening credentials");
+		goto out;
+	}
+	e = gcry_cipher_setiv(h, blob + 1, NONCE_LEN);
+	if (!e)
+		e = gcry_cipher_authenticate(h, aad,
+					     make_aad(aad, sizeof(aad), tenant_id,
+						      integration_id));
+	if (!e)
+		e = gcry_cipher_decrypt(h, buf, clen, blob + HDR_LEN, clen);
+	if (!e)
+		e = gcry_cipher_checktag(h, blob + 1 + NONCE_LEN, TAG_LEN);
+	if (e) {
+		snprintf(err, errlen, "cannot decrypt the credentials of "
+			 "integration %" PRId64 ": %s; the key file is not the "
+			 "one they were sealed with, or the blob belongs to "
+			 "another integration. Restore the right key_file, or "
+			 "set the secrets again with `pulse-host integration "
+			 "set-secret %" PRId64 " FIELD`", integration_id,
+			 gpg_err_code(e) == GPG_ERR_CHECKSUM ?
+			 "authentication failed" : gcry_strerror(e),
+			 integration_id);
+		crypto_wipe(buf, clen);
+		goto out;
+	}
+	buf[clen] = '\0';
+	*plain = buf;
+	*n = clen;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	gcry_cipher_close(h);
+	return rc;
+}

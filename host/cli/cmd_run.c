@@ -1,0 +1,289 @@
+/* `pulse-host run`: the daemon (server, orchestrator, queue workers). */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "server/api.h"
+#include "cli/cli.h"
+#include "base/crypto.h"
+#include "base/log.h"
+#include "jobs/orchestrator.h"
+#include "server/progress.h"
+#include "server/server.h"
+#include "queue/worker.h"
+
+#define SHUTDOWN_GRACE_S 30
+
+struct daemon {
+	struct cli *cli;
+	struct server *srv;
+	struct orch *orch;
+	pid_t worker;
+	int stopping;
+};
+
+static PGconn *hook_db(void *ctx, char *err, size_t errlen)
+{
+	struct daemon *d = ctx;
+
+	return orch_db(d->orch, err, errlen);
+}
+
+static void hook_kick(void *ctx)
+{
+	orch_kick(((struct daemon *)ctx)->orch);
+}
+
+static int hook_running(void *ctx)
+{
+	return orch_running(((struct daemon *)ctx)->orch);
+}
+
+static void drained(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	log_info("ORCH", "event=drained");
+	server_stop(d->srv);
+}
+
+/* SIGHUP: re-read the file; what can change without a restart does. */
+static void reload(struct daemon *d)
+{
+	struct conf fresh;
+	char err[1024];
+
+	if (conf_load(d->cli->conf_path, &fresh, err, sizeof(err)) < 0) {
+		log_error("MAIN", "event=reload_failed error=\"%s\" (keeping the "
+			  "running configuration)", err);
+		conf_free(&fresh);
+		return;
+	}
+	log_set_level(log_parse_level(fresh.log_level));
+	d->cli->conf.jobs_max_running = fresh.jobs_max_running;
+	d->cli->conf.jobs_heartbeat_timeout_s = fresh.jobs_heartbeat_timeout_s;
+	d->cli->conf.jobs_max_attempts = fresh.jobs_max_attempts;
+	d->cli->conf.jobs_stale_s = fresh.jobs_stale_s;
+	if (strcmp(fresh.listen, d->cli->conf.listen) != 0 ||
+	    strcmp(fresh.database_url, d->cli->conf.database_url) != 0)
+		log_warn("MAIN", "event=reload note=\"listen and database_url "
+			 "changes take effect at the next restart\"");
+	log_info("MAIN", "event=reloaded log_level=%s max_running=%d",
+		 fresh.log_level, fresh.jobs_max_running);
+	conf_free(&fresh);
+	orch_kick(d->orch);
+}
+
+static void stop(struct daemon *d, int sig)
+{
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	log_info("MAIN", "event=shutdown signal=%d grace_s=%d", sig,
+		 SHUTDOWN_GRACE_S);
+	if (d->worker > 0)
+		kill(d->worker, SIGTERM);
+	orch_shutdown(d->orch, SHUTDOWN_GRACE_S, drained, d);
+}
+
+static int on_signal(void *ctx, int fd)
+{
+	struct daemon *d = ctx;
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			stop(d, (int)si.ssi_signo);
+			break;
+		case SIGHUP:
+			reload(d);
+			break;
+		case SIGCHLD:
+			if (d->worker > 0) {
+				int st;
+
+				if (waitpid(d->worker, &st, WNOHANG) == d->worker) {
+					log_warn("MAIN", "event=worker_exited status=%d", st);
+					d->worker = 0;
+				}
+			}
+			orch_reap(d->orch);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* The queue consumers of this machine, as one child process. */
+static pid_t start_worker(struct cli *cli, pid_t self)
+{
+	struct worker_opts wo;
+	char err[1024];
+	sigset_t none;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid != 0)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != self)
+		_exit(0);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	log_set_process("worker");
+	memset(&wo, 0, sizeof(wo));
+	wo.concurrency = 1;
+	if (worker_run(&cli->conf, &cli->ld, &wo, err, sizeof(err)) != 0) {
+		log_error("QUEUE", "event=worker_failed error=\"%s\"", err);
+		_exit(1);
+	}
+	_exit(0);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pulse-host run [--listen HOST:PORT] [--max-running N]\n"
+		"\n"
+		"Run the daemon: the HTTP/WebSocket server (REST API under /api/v1/,\n"
+		"progress stream /ws/progress, viewer page /), the job orchestrator,\n"
+		"and queue workers, as worker_roles in the configuration says.\n"
+		"SIGTERM/SIGINT: clean shutdown (running jobs checkpoint and pause,\n"
+		"and resume at the next start). SIGHUP: reload the configuration.\n"
+		"See docs/operations.md.\n");
+}
+
+int cmd_run(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"listen", required_argument, NULL, 'L'},
+		{"max-running", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct daemon d;
+	struct api_hooks hooks;
+	struct progress_bus *bus = NULL;
+	struct api *api = NULL;
+	struct rlimit rl;
+	sigset_t mask, old;
+	char err[1024];
+	int c, sfd = -1, rc = 1, serve, orchestrate;
+
+	memset(&d, 0, sizeof(d));
+	d.cli = cli;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'L':
+			free(cli->conf.listen);
+			cli->conf.listen = strdup(optarg);
+			break;
+		case 'm':
+			cli->conf.jobs_max_running = atoi(optarg);
+			if (cli->conf.jobs_max_running <= 0) {
+				fprintf(stderr, "run: --max-running must be a positive number\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	serve = conf_has_role(&cli->conf, "server");
+	orchestrate = conf_has_role(&cli->conf, "orchestrator") ||
+		      conf_has_role(&cli->conf, "extract");
+	if (crypto_init(err, sizeof(err)) < 0) {
+		fprintf(stderr, "run: %s\n", err);
+		return 1;
+	}
+	cli_load_plugins(cli);
+	/* One descriptor per viewer: allow as many as the hard limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	/* Signals arrive as events of the loop (signalfd); job processes
+	 * unblock them again. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	signal(SIGPIPE, SIG_IGN);
+	bus = progress_bus_new(server_headroom());
+	memset(&hooks, 0, sizeof(hooks));
+	hooks.db = hook_db;
+	hooks.kick = hook_kick;
+	hooks.running = hook_running;
+	hooks.ctx = &d;
+	api = bus ? api_new(&cli->conf, &cli->ld, &hooks, err, sizeof(err)) : NULL;
+	if (!api) {
+		fprintf(stderr, "run: %s\n", bus ? err : "out of memory");
+		goto out;
+	}
+	d.srv = server_new(serve ? cli->conf.listen : NULL, api, bus, err,
+			   sizeof(err));
+	if (!d.srv) {
+		fprintf(stderr, "run: %s\n", err);
+		goto out;
+	}
+	d.orch = orch_new(&cli->conf, &cli->ld, bus, d.srv, err, sizeof(err));
+	if (!d.orch) {
+		fprintf(stderr, "run: %s\n", err);
+		goto out;
+	}
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0 || server_watch_fd(d.srv, sfd, on_signal, NULL, &d) < 0) {
+		fprintf(stderr, "run: signalfd: %s\n", strerror(errno));
+		goto out;
+	}
+	if (orch_start(d.orch, orchestrate) < 0) {
+		fprintf(stderr, "run: cannot start the orchestrator timer\n");
+		goto out;
+	}
+	if (cli->conf.broker_url[0] && (conf_has_role(&cli->conf, "transform") ||
+					 conf_has_role(&cli->conf, "load"))) {
+		d.worker = start_worker(cli, getpid());
+		if (d.worker < 0)
+			log_error("MAIN", "event=worker_fork_failed error=\"%s\"",
+				  strerror(errno));
+	}
+	log_info("MAIN", "event=ready listen=%s server=%s orchestrator=%s "
+		 "worker=%s max_running=%d pid=%ld",
+		 serve ? cli->conf.listen : "-", serve ? "yes" : "no",
+		 orchestrate ? "yes" : "no", d.worker > 0 ? "yes" : "no",
+		 cli->conf.jobs_max_running, (long)getpid());
+	server_run(d.srv);
+	if (d.worker > 0) {
+		kill(d.worker, SIGTERM);
+		waitpid(d.worker, NULL, 0);
+	}
+	log_info("MAIN", "event=stopped");
+	rc = 0;
+out:
+	server_free(d.srv); /* closes the watched fds, sfd included */
+	orch_free(d.orch);
+	api_free(api);
+	progress_bus_free(bus);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}

@@ -1,0 +1,935 @@
+/* runner: `job run`: extract, then transform + load, with progress. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/conf.h"
+#include "base/crypto.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "model/integration.h"
+#include "plugin/loader.h"
+#include "base/log.h"
+#include "pipeline/pipeline.h"
+#include "jobs/runner.h"
+#include "plugin/settings.h"
+#include "pipeline/store.h"
+
+#define TRANSFORM_BATCH 64  /* raw rows per load transaction */
+
+static volatile sig_atomic_t cancel_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	cancel_flag = 1;
+}
+
+void runner_install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	/* a second signal ends the process the default way */
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int runner_cancel_requested(void)
+{
+	return cancel_flag != 0;
+}
+
+struct run {
+	const struct conf *conf;
+	const struct runner_opts *o;
+	PGconn *conn;
+	struct integration in;
+	struct plugin *plugin;
+	struct json_object *settings, *secrets;
+	int64_t job_id, run_id;
+	struct store store;
+	struct pulse_job job;
+	struct job_backend be;
+	struct pipeline *pipe;
+	const struct pipeline_broker *broker;
+	void *bctx;
+	int64_t *q;              /* in-process: ids waiting for transform */
+	size_t nq, capq;
+	uint64_t rows_done, rows_failed, rows_total;
+	char first_failure[1024];
+	/* progress */
+	char step[64];
+	uint64_t done, total;
+	double last_db, last_print;
+	int last_decile;
+	int line_open;           /* TTY: an updating line is on screen */
+	double t0;
+	char label[160];         /* "integration 3 (sandbox)" */
+	struct http_stats http;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void observe(struct run *r, int kind, int32_t klass, const char *err)
+{
+	struct runner_event ev;
+
+	if (!r->o->observe)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.run_id = r->run_id;
+	ev.step = r->step;
+	ev.done = r->done;
+	ev.total = r->total;
+	ev.err_class = klass;
+	ev.err = err;
+	r->o->observe(r->o->observe_ctx, &ev);
+}
+
+/* ---- progress ------------------------------------------------------- */
+
+static void progress_db(struct run *r, int force)
+{
+	char rid[24], jid[24], done[24], total[24], err[512];
+	const char *p1[4], *p2[1];
+	PGresult *x;
+	double t = now_s();
+
+	if (!force && t - r->last_db < 1.0)
+		return;
+	r->last_db = t;
+	p1[0] = db_i64(rid, r->run_id);
+	p1[1] = r->step;
+	p1[2] = db_i64(done, (int64_t)r->done);
+	p1[3] = db_i64(total, (int64_t)r->total);
+	p2[0] = db_i64(jid, r->job_id);
+	if (db_tenant_begin(r->conn, r->in.tenant_id, err, sizeof(err)) < 0)
+		return;
+	x = db_query(r->conn, err, sizeof(err), "UPDATE job_runs SET step = $2,"
+		     " processed = $3, total = $4 WHERE id = $1", 4, p1);
+	PQclear(x);
+	x = x ? db_query(r->conn, err, sizeof(err), "UPDATE etl_jobs SET "
+			 "heartbeat_at = now() WHERE id = $1", 1, p2) : NULL;
+	PQclear(x);
+	if (x)
+		db_commit(r->conn, err, sizeof(err));
+	else
+		db_rollback(r->conn);
+}
+
+static void progress_print(struct run *r, int force)
+{
+	FILE *f = r->o->out;
+	double t = now_s();
+	int decile = r->total ? (int)(r->done * 10 / r->total) : -1;
+	char line[256];
+
+	if (r->o->quiet || !f)
+		return;
+	if (r->total)
+		snprintf(line, sizeof(line), "%s: %" PRIu64 "/%" PRIu64 " (%d%%)",
+			 r->step, r->done, r->total,
+			 (int)(r->done * 100 / r->total));
+	else if (r->done)
+		snprintf(line, sizeof(line), "%s: %" PRIu64, r->step, r->done);
+	else
+		snprintf(line, sizeof(line), "%s ...", r->step);
+	if (r->o->tty) {
+		if (!force && t - r->last_print < 0.1)
+			return;
+		fprintf(f, "\r\033[K%s", line);
+		r->line_open = 1;
+	} else {
+		/* a line per step and per 10%, or every 5 s when the total is
+		 * unknown */
+		if (!force && decile == r->last_decile &&
+		    (r->total || t - r->last_print < 5.0))
+			return;
+		fprintf(f, "%s\n", line);
+	}
+	fflush(f);
+	r->last_print = t;
+	r->last_decile = decile;
+}
+
+static void end_line(struct run *r)
+{
+	if (r->line_open && r->o->out) {
+		fprintf(r->o->out, "\n");
+		r->line_open = 0;
+	}
+}
+
+static void set_progress(struct run *r, const char *step, uint64_t done,
+			 uint64_t total)
+{
+	int changed = strcmp(step, r->step) != 0;
+
+	if (changed) {
+		snprintf(r->step, sizeof(r->step), "%s", step);
+		r->last_decile = -2;
+	}
+	r->done = done;
+	r->total = total;
+	progress_print(r, changed);
+	progress_db(r, changed);
+	observe(r, RUNNER_EV_PROGRESS, 0, NULL);
+}
+
+static void cb_progress(struct pulse_job *job, const char *step, uint64_t done,
+			uint64_t total)
+{
+	struct run *r = ((struct store *)job->owner)->runner;
+	char s[64];
+
+	snprintf(s, sizeof(s), "extract %s", step && *step ? step : "");
+	set_progress(r, s, done, total);
+}
+
+static int32_t cb_cancelled(struct pulse_job *job)
+{
+	(void)job;
+	return runner_cancel_requested();
+}
+
+/* ---- transform + load (in-process) ---------------------------------- */
+
+static void tally(struct run *r, const struct pipeline_result *res, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (res[i].outcome == PIPE_DONE || res[i].outcome == PIPE_NOOP) {
+			r->rows_done++;
+			continue;
+		}
+		r->rows_failed++;
+		if (!r->first_failure[0])
+			snprintf(r->first_failure, sizeof(r->first_failure), "%s",
+				 res[i].err);
+		if (r->o->out && !r->o->quiet) {
+			end_line(r);
+			fprintf(r->o->out, "raw row %" PRId64 " failed (attempt %d): %s\n",
+				res[i].raw_id, res[i].attempts, res[i].err);
+		}
+	}
+}
+
+static void flush_queue(struct run *r)
+{
+	struct pipeline_result *res;
+
+	if (r->nq == 0)
+		return;
+	res = calloc(r->nq, sizeof(*res));
+	if (!res)
+		return;
+	pipeline_process_many(r->pipe, r->in.tenant_id, r->q, r->nq, res);
+	tally(r, res, r->nq);
+	free(res);
+	r->nq = 0;
+}
+
+static int queue_id(struct run *r, int64_t id)
+{
+	if (r->nq == r->capq) {
+		size_t cap = r->capq ? r->capq * 2 : TRANSFORM_BATCH;
+		int64_t *q = realloc(r->q, cap * sizeof(*q));
+
+		if (!q)
+			return -1;
+		r->q = q;
+		r->capq = cap;
+	}
+	r->q[r->nq++] = id;
+	return 0;
+}
+
+/* In-process dispatch: transform as pages arrive, a batch at a time. */
+static int dispatch_local(void *ctx, int64_t tenant, int64_t id, char *err,
+			  size_t errlen)
+{
+	struct run *r = ctx;
+
+	(void)tenant;
+	if (queue_id(r, id) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r->rows_total++;
+	if (r->nq >= TRANSFORM_BATCH)
+		flush_queue(r);
+	return 0;
+}
+
+/* Sweep at start: stale rows of any tenant, collected, then processed a
+ * tenant's batch at a time. */
+struct swept {
+	int64_t tenant, id;
+};
+struct sweep_list {
+	struct swept *v;
+	size_t n, cap;
+};
+
+static int dispatch_sweep(void *ctx, int64_t tenant, int64_t id, char *err,
+			  size_t errlen)
+{
+	struct sweep_list *l = ctx;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct swept *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n].tenant = tenant;
+	l->v[l->n].id = id;
+	l->n++;
+	return 0;
+}
+
+static int cmp_swept(const void *a, const void *b)
+{
+	const struct swept *x = a, *y = b;
+
+	if (x->tenant != y->tenant)
+		return x->tenant < y->tenant ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void recover(struct run *r)
+{
+	struct sweep_list l = {NULL, 0, 0};
+	struct pipeline_result res[TRANSFORM_BATCH];
+	int64_t ids[TRANSFORM_BATCH];
+	char err[512];
+	long found;
+	size_t i = 0, k;
+
+	found = pipeline_sweep(r->pipe, r->conf->jobs_stale_s,
+			       r->conf->jobs_max_attempts, dispatch_sweep, &l,
+			       err, sizeof(err));
+	if (found < 0)
+		log_warn("RUNNER", "event=sweep_failed error=\"%s\"", err);
+	if (l.n == 0)
+		goto out;
+	qsort(l.v, l.n, sizeof(*l.v), cmp_swept);
+	set_progress(r, "recover stale raw rows", 0, l.n);
+	while (i < l.n && !runner_cancel_requested()) {
+		for (k = 0; k < TRANSFORM_BATCH && i + k < l.n &&
+		     l.v[i + k].tenant == l.v[i].tenant; k++)
+			ids[k] = l.v[i + k].id;
+		pipeline_process_many(r->pipe, l.v[i].tenant, ids, k, res);
+		i += k;
+		set_progress(r, "recover stale raw rows", i, l.n);
+	}
+	log_info("RUNNER", "event=recovered rows=%zu", i);
+out:
+	free(l.v);
+}
+
+/* Rows of this integration still open (an earlier run was killed, or
+ * failed rows with attempts left): process them too. */
+static int leftovers(struct run *r, char *err, size_t errlen)
+{
+	char ten[24], integ[24], mx[16];
+	const char *params[3] = {db_i64(ten, r->in.tenant_id),
+				 db_i64(integ, r->in.id), mx};
+	PGresult *x;
+	int i, n;
+
+	snprintf(mx, sizeof(mx), "%d", r->conf->jobs_max_attempts);
+	if (db_tenant_begin(r->conn, r->in.tenant_id, err, errlen) < 0)
+		return -1;
+	x = db_query(r->conn, err, errlen,
+		     "SELECT id, status, owner FROM raw_extraction_data"
+		     " WHERE tenant_id = $1 AND integration_id = $2"
+		     " AND status IN ('pending', 'processing', 'failed')"
+		     " AND NOT dead_lettered AND attempts < $3::int ORDER BY id",
+		     3, params);
+	if (!x) {
+		db_rollback(r->conn);
+		return -1;
+	}
+	n = PQntuples(x);
+	for (i = 0; i < n; i++) {
+		const char *owner = PQgetisnull(x, i, 2) ? NULL : PQgetvalue(x, i, 2);
+
+		if (strcmp(PQgetvalue(x, i, 1), "processing") == 0) {
+			char ids[24];
+			const char *up[1] = {db_i64(ids, db_int64(x, i, 0))};
+			PGresult *u;
+
+			if (owner && db_owner_alive(owner) &&
+			    strcmp(owner, db_owner_id()) != 0)
+				continue; /* someone is working on it */
+			u = db_query(r->conn, err, errlen, "UPDATE raw_extraction_data"
+				     " SET status = 'pending', owner = NULL WHERE id = $1",
+				     1, up);
+			PQclear(u);
+		}
+		if (queue_id(r, db_int64(x, i, 0)) < 0)
+			break;
+	}
+	PQclear(x);
+	return db_commit(r->conn, err, errlen);
+}
+
+static void transform_all(struct run *r)
+{
+	int64_t *all = r->q;
+	size_t n = r->nq, i, chunk;
+
+	r->q = NULL;
+	r->nq = r->capq = 0;
+	set_progress(r, "transform+load raw rows", 0, n);
+	for (i = 0; i < n && !runner_cancel_requested(); i += chunk) {
+		struct pipeline_result *res;
+
+		chunk = n - i < TRANSFORM_BATCH ? n - i : TRANSFORM_BATCH;
+		res = calloc(chunk, sizeof(*res));
+		if (!res)
+			break;
+		pipeline_process_many(r->pipe, r->in.tenant_id, all + i, chunk, res);
+		tally(r, res, chunk);
+		free(res);
+		set_progress(r, "transform+load raw rows", i + chunk, n);
+	}
+	free(all);
+}
+
+/* ---- broker mode ------------------------------------------------------ */
+
+/* The error of the run's first failed row, for the summary. */
+static void first_failure(struct run *r)
+{
+	char ten[24], rid[24], err[256];
+	const char *params[2] = {db_i64(ten, r->in.tenant_id),
+				 db_i64(rid, r->run_id)};
+	PGresult *x;
+
+	if (db_tenant_begin(r->conn, r->in.tenant_id, err, sizeof(err)) < 0)
+		return;
+	x = db_query(r->conn, err, sizeof(err),
+		     "SELECT 'raw row ' || id || ': ' || coalesce(error, '?')"
+		     " FROM raw_extraction_data WHERE tenant_id = $1"
+		     " AND job_run_id = $2 AND status = 'failed' ORDER BY id LIMIT 1",
+		     2, params);
+	if (x && PQntuples(x) > 0)
+		snprintf(r->first_failure, sizeof(r->first_failure), "%s",
+			 PQgetvalue(x, 0, 0));
+	PQclear(x);
+	db_commit(r->conn, err, sizeof(err));
+}
+
+static int wait_for_workers(struct run *r, char *err, size_t errlen)
+{
+	char ten[24], rid[24];
+	const char *params[2] = {db_i64(ten, r->in.tenant_id),
+				 db_i64(rid, r->run_id)};
+	double start = now_s();
+
+	for (;;) {
+		PGresult *x;
+		uint64_t done, failed, open;
+
+		if (db_tenant_begin(r->conn, r->in.tenant_id, err, errlen) < 0)
+			return -1;
+		x = db_query(r->conn, err, errlen,
+			     "SELECT count(*) FILTER (WHERE status = 'completed'),"
+			     " count(*) FILTER (WHERE status = 'failed'),"
+			     " count(*) FILTER (WHERE status IN ('pending', 'processing'))"
+			     " FROM raw_extraction_data WHERE tenant_id = $1"
+			     " AND job_run_id = $2", 2, params);
+		db_commit(r->conn, err, errlen);
+		if (!x)
+			return -1;
+		done = (uint64_t)db_int64(x, 0, 0);
+		failed = (uint64_t)db_int64(x, 0, 1);
+		open = (uint64_t)db_int64(x, 0, 2);
+		PQclear(x);
+		set_progress(r, "waiting for workers", done + failed,
+			     done + failed + open);
+		if (open == 0) {
+			r->rows_done = done;
+			r->rows_failed = failed;
+			if (failed)
+				first_failure(r);
+			return 0;
+		}
+		if (runner_cancel_requested()) {
+			snprintf(err, errlen, "cancelled while waiting for workers "
+				 "(%" PRIu64 " raw rows still open; they will be "
+				 "processed by the workers)", open);
+			return -1;
+		}
+		if (r->o->wait_timeout_s > 0 &&
+		    now_s() - start > r->o->wait_timeout_s) {
+			snprintf(err, errlen, "%" PRIu64 " raw rows still open "
+				 "after %d s; are `pulse-host worker` processes "
+				 "running against this broker?", open,
+				 r->o->wait_timeout_s);
+			return -1;
+		}
+		usleep(250 * 1000);
+	}
+}
+
+/* ---- job bookkeeping -------------------------------------------------- */
+
+static int lock_job(struct run *r, char *err, size_t errlen)
+{
+	char integ[24], jid[24], ten[24], stale[16], rid[24], reason[400];
+	const char *p1[2] = {db_i64(integ, r->in.id), stale};
+	PGresult *x = NULL;
+	const char *state, *owner;
+	int fresh, rc = -1;
+
+	snprintf(stale, sizeof(stale), "%d", r->conf->jobs_stale_s);
+	if (db_tenant_begin(r->conn, r->in.tenant_id, err, errlen) < 0)
+		return -1;
+	x = db_query(r->conn, err, errlen,
+		     "SELECT id, state, owner, coalesce(heartbeat_at >"
+		     " now() - make_interval(secs => $2::int), false)"
+		     " FROM etl_jobs WHERE integration_id = $1 FOR UPDATE", 2, p1);
+	if (!x)
+		goto out;
+	if (PQntuples(x) == 0) {
+		snprintf(err, errlen, "it has no job (type %s); only Data "
+			 "integrations run jobs", r->in.type);
+		goto out;
+	}
+	r->job_id = db_int64(x, 0, 0);
+	state = PQgetvalue(x, 0, 1);
+	owner = PQgetisnull(x, 0, 2) ? NULL : PQgetvalue(x, 0, 2);
+	fresh = PQgetvalue(x, 0, 3)[0] == 't';
+	/* Held by a live process here, or recently heartbeating elsewhere
+	 * (the orchestrator's own claim is the caller's business). */
+	if (!r->o->orchestrated && strcmp(state, "RUNNING") == 0 && owner &&
+	    strcmp(owner, db_owner_id()) != 0 &&
+	    (db_owner_same_host(owner) ? db_owner_alive(owner) : fresh)) {
+		snprintf(err, errlen, "it is already running (owner %s); wait "
+			 "for it to finish or stop that process", owner);
+		goto out;
+	}
+	snprintf(reason, sizeof(reason), "job run by %s%s%s", db_owner_id(),
+		 owner && strcmp(state, "RUNNING") == 0 ? "; took over from " : "",
+		 owner && strcmp(state, "RUNNING") == 0 ? owner : "");
+	{
+		const char *p2[4] = {db_i64(jid, r->job_id), db_owner_id(),
+				     db_i64(ten, r->in.tenant_id), state};
+		const char *p3[4] = {jid, ten, integ, db_owner_id()};
+		const char *p4[5] = {ten, jid, rid, state, reason};
+		PGresult *y;
+
+		y = db_query(r->conn, err, errlen,
+			     "UPDATE job_runs SET state = 'ERROR', finished_at = now(),"
+			     " error = 'abandoned: the process running it (' ||"
+			     " coalesce(owner, '?') || ') is gone', error_class = 'transient'"
+			     " WHERE job_id = $1 AND state = 'RUNNING'", 1, p2);
+		if (!y)
+			goto out;
+		PQclear(y);
+		if (!r->o->orchestrated) {
+			y = db_query(r->conn, err, errlen,
+				     "UPDATE etl_jobs SET state = 'RUNNING', owner = $2,"
+				     " heartbeat_at = now(), last_started_at = now()"
+				     " WHERE id = $1", 2, p2);
+			if (!y)
+				goto out;
+			PQclear(y);
+		}
+		y = db_query(r->conn, err, errlen,
+			     "INSERT INTO job_runs (tenant_id, job_id, integration_id,"
+			     " owner, step) VALUES ($2, $1, $3, $4, 'starting')"
+			     " RETURNING id", 4, p3);
+		if (!y)
+			goto out;
+		r->run_id = db_int64(y, 0, 0);
+		PQclear(y);
+		db_i64(rid, r->run_id);
+		if (!r->o->orchestrated) {
+			y = db_query(r->conn, err, errlen,
+				     "INSERT INTO job_transitions (tenant_id, job_id,"
+				     " run_id, from_state, to_state, reason)"
+				     " VALUES ($1, $2, $3, $4, 'RUNNING', $5)", 5, p4);
+			if (!y)
+				goto out;
+			PQclear(y);
+		}
+	}
+	rc = db_commit(r->conn, err, errlen);
+out:
+	PQclear(x);
+	if (rc < 0)
+		db_rollback(r->conn);
+	return rc;
+}
+
+static struct json_object *stats_json(struct run *r, double secs)
+{
+	struct json_object *o = json_object_new_object(), *recs;
+	size_t n = 0, i;
+	const struct pipeline_count *c = r->pipe ? pipeline_counts(r->pipe, &n) : NULL;
+
+	json_object_object_add(o, "pages", json_object_new_int64((int64_t)r->store.pages));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)r->store.bytes));
+	json_object_object_add(o, "raw_completed", json_object_new_int64((int64_t)r->rows_done));
+	json_object_object_add(o, "raw_failed", json_object_new_int64((int64_t)r->rows_failed));
+	json_object_object_add(o, "duration_s", json_object_new_double(secs));
+	recs = json_object_new_object();
+	for (i = 0; c && i < n; i++) {
+		struct json_object *e;
+
+		if (!c[i].records)
+			continue;
+		e = json_object_new_object();
+		json_object_object_add(e, "records", json_object_new_int64((int64_t)c[i].records));
+		json_object_object_add(e, "inserted", json_object_new_int64((int64_t)c[i].inserted));
+		json_object_object_add(e, "updated", json_object_new_int64((int64_t)c[i].updated));
+		json_object_object_add(e, "unchanged", json_object_new_int64((int64_t)c[i].unchanged));
+		json_object_object_add(e, "deleted", json_object_new_int64((int64_t)c[i].deleted));
+		json_object_object_add(recs, c[i].entity, e);
+	}
+	json_object_object_add(o, "records", recs);
+	recs = json_object_new_object();
+	json_object_object_add(recs, "requests", json_object_new_int64((int64_t)r->http.requests));
+	json_object_object_add(recs, "retries", json_object_new_int64((int64_t)r->http.retries));
+	json_object_object_add(recs, "not_modified", json_object_new_int64((int64_t)r->http.not_modified));
+	json_object_object_add(recs, "waits", json_object_new_int64((int64_t)r->http.waits));
+	json_object_object_add(recs, "wait_ms", json_object_new_int64((int64_t)r->http.wait_ms));
+	json_object_object_add(recs, "bytes", json_object_new_int64((int64_t)r->http.bytes));
+	json_object_object_add(o, "http", recs);
+	return o;
+}
+
+static void finish_job(struct run *r, const char *run_state, const char *job_state,
+		       const char *error, int32_t klass, struct json_object *stats)
+{
+	char rid[24], jid[24], ten[24], err[512];
+	char done[24], total[24];
+	const char *p1[7] = {db_i64(rid, r->run_id), run_state, error,
+			     !error ? NULL : klass == PULSE_ERR_TRANSIENT ?
+			     "transient" : "permanent",
+			     json_object_to_json_string_ext(stats, JSON_C_TO_STRING_PLAIN),
+			     db_i64(done, (int64_t)r->done),
+			     db_i64(total, (int64_t)r->total)};
+	const char *p2[3] = {db_i64(jid, r->job_id), job_state, error};
+	const char *p3[4] = {db_i64(ten, r->in.tenant_id), jid, rid, job_state};
+	PGresult *x;
+
+	if (!r->run_id || db_tenant_begin(r->conn, r->in.tenant_id, err, sizeof(err)) < 0)
+		goto fail;
+	x = db_query(r->conn, err, sizeof(err),
+		     "UPDATE job_runs SET state = $2, finished_at = now(),"
+		     " error = $3, error_class = $4, stats = $5::jsonb, step = 'done',"
+		     " processed = $6, total = $7 WHERE id = $1", 7, p1);
+	if (!x)
+		goto fail;
+	PQclear(x);
+	if (r->o->orchestrated)
+		goto commit; /* etl_jobs and its transitions are the caller's */
+	x = db_query(r->conn, err, sizeof(err),
+		     "UPDATE etl_jobs SET state = $2, owner = NULL,"
+		     " last_finished_at = now(), last_error = $3::text,"
+		     " retry_count = CASE WHEN $3::text IS NULL THEN 0 ELSE retry_count + 1 END,"
+		     " next_run_at = now() + make_interval(secs => CASE WHEN $3::text IS NULL"
+		     " THEN interval_seconds ELSE fast_retry_seconds END)"
+		     " WHERE id = $1", 3, p2);
+	if (!x)
+		goto fail;
+	PQclear(x);
+	x = db_query(r->conn, err, sizeof(err),
+		     "INSERT INTO job_transitions (tenant_id, job_id, run_id,"
+		     " from_state, to_state, reason) VALUES ($1, $2, $3, 'RUNNING',"
+		     " $4, 'job run ended')", 4, p3);
+	if (!x)
+		goto fail;
+	PQclear(x);
+commit:
+	if (db_commit(r->conn, err, sizeof(err)) == 0)
+		return;
+fail:
+	db_rollback(r->conn);
+	log_error("RUNNER", "event=finish_failed run=%" PRId64 " error=\"%s\"",
+		  r->run_id, err);
+}
+
+static void print_summary(struct run *r, double secs, const char *error,
+			  int cancelled)
+{
+	FILE *f = r->o->out;
+	size_t n = 0, i;
+	const struct pipeline_count *c = r->pipe ? pipeline_counts(r->pipe, &n) : NULL;
+
+	if (!f)
+		return;
+	end_line(r);
+	fprintf(f, "job run: %s %s in %.1f s (run %" PRId64 ")\n", r->label,
+		cancelled ? "was cancelled" : error ? "failed" :
+		r->rows_failed ? "finished with failures" :
+		"finished", secs, r->run_id);
+	fprintf(f, "  pages stored:  %" PRIu64 " (%.1f MB)\n", r->store.pages,
+		(double)r->store.bytes / 1e6);
+	fprintf(f, "  raw rows:      %" PRIu64 " completed, %" PRIu64 " failed\n",
+		r->rows_done, r->rows_failed);
+	for (i = 0; c && i < n; i++) {
+		uint64_t kept = c[i].inserted + c[i].updated + c[i].unchanged +
+				c[i].deleted;
+
+		if (!c[i].records && !c[i].deleted)
+			continue;
+		fprintf(f, "  %-14s %" PRIu64 " records: %" PRIu64 " inserted, %"
+			PRIu64 " updated, %" PRIu64 " unchanged, %" PRIu64
+			" deleted", c[i].entity, c[i].records, c[i].inserted,
+			c[i].updated, c[i].unchanged, c[i].deleted);
+		/* A record emitted twice in one load batch (say, a history in
+		 * both the search page and the bulk changelog) is merged. */
+		if (c[i].records > kept)
+			fprintf(f, " (%" PRIu64 " repeats merged)",
+				c[i].records - kept);
+		fputc('\n', f);
+	}
+	if (r->rows_failed)
+		fprintf(f, "  first failure: %s\n", r->first_failure);
+	fflush(f);
+}
+
+/* ---- the run ----------------------------------------------------------- */
+
+static int check_required(struct run *r, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < r->plugin->nfields; i++) {
+		const pulse_config_field *f = &r->plugin->fields[i];
+		int secret = f->type == PULSE_CFG_SECRET ||
+			     f->type == PULSE_CFG_SECRET_LIST;
+
+		if (!f->required ||
+		    json_object_object_get_ex(secret ? r->secrets : r->settings,
+					      f->name, NULL))
+			continue;
+		snprintf(err, errlen, "required field '%s' is not set; %s",
+			 f->name, secret ? "set it with `pulse-host integration "
+			 "set-secret ID FIELD`" : "re-add the integration with it");
+		return -1;
+	}
+	return 0;
+}
+
+int runner_run(const struct conf *conf, struct loader *ld, int64_t id,
+	       const struct runner_opts *o, char *err, size_t errlen)
+{
+	struct run r;
+	struct crypto_key key;
+	struct json_object *stats = NULL;
+	struct http_client *hc = NULL;
+	char why[1024] = "", e2[1024];
+	int rc = RUNNER_FAILED, locked = 0, cancelled = 0;
+	int32_t xrc = PULSE_OK, klass = 0;
+	double secs;
+
+	memset(&r, 0, sizeof(r));
+	memset(&key, 0, sizeof(key));
+	r.conf = conf;
+	r.o = o;
+	r.t0 = now_s();
+	r.last_decile = -2;
+	snprintf(r.label, sizeof(r.label), "integration %" PRId64, id);
+	if (!(r.conn = db_connect(conf->database_url, why, sizeof(why))))
+		goto out;
+	if (integration_get(r.conn, id, &r.in, why, sizeof(why)) != 0)
+		goto out;
+	snprintf(r.label, sizeof(r.label), "integration %" PRId64 " (%s)", id,
+		 r.in.plugin);
+	if (!r.in.enabled) {
+		snprintf(why, sizeof(why), "it is disabled");
+		goto out;
+	}
+	r.plugin = loader_find(ld, r.in.plugin);
+	if (!r.plugin || r.plugin->status != PLUGIN_LOADED ||
+	    r.plugin->info.kind != PULSE_KIND_SOURCE || !r.plugin->source.extract) {
+		snprintf(why, sizeof(why), "plugin '%s' is not loaded as a source "
+			 "plugin%s%s; see `pulse-host plugins`", r.in.plugin,
+			 r.plugin && r.plugin->reason ? ": " : "",
+			 r.plugin && r.plugin->reason ? r.plugin->reason : "");
+		goto out;
+	}
+	if (!(r.settings = settings_with_defaults(r.plugin, r.in.settings, why,
+						  sizeof(why))))
+		goto out;
+	if (r.in.credentials &&
+	    (crypto_key_load(conf->key_file, 0, &key, why, sizeof(why)) < 0 ||
+	     integration_secrets(&r.in, &key, &r.secrets, why, sizeof(why)) < 0))
+		goto out;
+	crypto_wipe(&key, sizeof(key));
+	if (!r.secrets && !(r.secrets = json_object_new_object()))
+		goto out;
+	if (check_required(&r, why, sizeof(why)) < 0 ||
+	    lock_job(&r, why, sizeof(why)) < 0)
+		goto out;
+	locked = 1;
+	observe(&r, RUNNER_EV_STARTED, 0, NULL);
+	log_info("RUNNER", "event=run_started integration=%" PRId64 " plugin=%s"
+		 " run=%" PRId64, id, r.in.plugin, r.run_id);
+
+	r.store.conn = r.conn;
+	r.store.tenant_id = r.in.tenant_id;
+	r.store.integration_id = r.in.id;
+	r.store.run_id = r.run_id;
+	r.store.secrets = r.secrets;
+	r.store.runner = &r;
+	if (o->extract_only) {
+		/* pages stay pending for the next run or the workers */
+	} else if (conf->broker_url && conf->broker_url[0] && !o->in_process) {
+		r.broker = pipeline_get_broker();
+		if (!r.broker) {
+			snprintf(why, sizeof(why), "broker_url is set but this "
+				 "build has no queue support; run with "
+				 "--in-process or unset broker_url");
+			goto done;
+		}
+		if (r.broker->open(conf, &r.bctx, why, sizeof(why)) < 0)
+			goto done;
+		r.store.dispatch = r.broker->publish;
+		r.store.dispatch_ctx = r.bctx;
+	} else {
+		if (!(r.pipe = pipeline_new(conf, ld, why, sizeof(why))))
+			goto done;
+		recover(&r);
+		r.store.dispatch = dispatch_local;
+		r.store.dispatch_ctx = &r;
+	}
+
+	http_backend_install(&r.be);
+	r.be.raw_store = store_raw_store;
+	r.be.state_get = store_state_get;
+	r.be.state_set = store_state_set;
+	r.be.secret_get = store_secret_get;
+	r.be.progress = cb_progress;
+	r.be.cancelled = cb_cancelled;
+	r.job.plugin = r.plugin;
+	r.job.mode = JOB_EXTRACT;
+	r.job.tenant_id = r.in.tenant_id;
+	r.job.integration_id = r.in.id;
+	r.job.run_id = r.run_id;
+	r.job.settings = r.settings;
+	r.job.be = &r.be;
+	r.job.owner = &r.store;
+
+	if (!(hc = http_client_new(conf, &r.job))) {
+		snprintf(why, sizeof(why), "cannot start the HTTP client (out of "
+			 "memory, or libcurl failed to initialise)");
+		goto done;
+	}
+	set_progress(&r, "extract", 0, 0);
+	xrc = r.plugin->source.extract(r.plugin->state, &r.job);
+	/* ETags are kept only for an extract that got everything */
+	if (xrc == PULSE_OK && !r.job.err_class)
+		http_client_commit(hc);
+	http_client_stats(hc, &r.http);
+	http_client_free(hc);
+	hc = NULL;
+	if (xrc == PULSE_OK && r.job.err_class)
+		xrc = r.job.err_class; /* a failure the plugin ignored */
+	if (runner_cancel_requested() && xrc == PULSE_OK)
+		xrc = PULSE_ERR_CANCELLED;
+	if (xrc != PULSE_OK) {
+		klass = r.job.err_class ? r.job.err_class :
+			xrc == PULSE_ERR_CANCELLED ? PULSE_ERR_CANCELLED :
+			PULSE_ERR_PERMANENT;
+		snprintf(why, sizeof(why), "%s", r.job.err[0] ? r.job.err :
+			 klass == PULSE_ERR_CANCELLED ? "cancelled" :
+			 "extract failed without a reason (plugin bug)");
+	}
+	/* Stored pages are good data even if the extract failed later. */
+	if (r.pipe && !runner_cancel_requested()) {
+		r.nq = 0; /* the batches already flushed are done; redo the rest */
+		if (leftovers(&r, e2, sizeof(e2)) < 0 && !why[0])
+			snprintf(why, sizeof(why), "%s", e2);
+		transform_all(&r);
+	} else if (r.broker && xrc == PULSE_OK) {
+		if (wait_for_workers(&r, e2, sizeof(e2)) < 0) {
+			snprintf(why, sizeof(why), "%s", e2);
+			klass = PULSE_ERR_TRANSIENT;
+		}
+	}
+done:
+	secs = now_s() - r.t0;
+	cancelled = klass == PULSE_ERR_CANCELLED || runner_cancel_requested();
+	stats = stats_json(&r, secs);
+	if (locked) {
+		if (cancelled)
+			finish_job(&r, "CANCELLED", "PENDING", why[0] ? why : "cancelled",
+				   PULSE_ERR_TRANSIENT, stats);
+		else
+			finish_job(&r, why[0] ? "ERROR" : "FINISHED",
+				   why[0] ? "ERROR" : "FINISHED", why[0] ? why : NULL,
+				   klass, stats);
+	}
+	print_summary(&r, secs, why[0] ? why : NULL, cancelled);
+	if (!why[0] && runner_cancel_requested())
+		snprintf(why, sizeof(why), "cancelled");
+	if (why[0]) {
+		rc = RUNNER_FAILED;
+	} else if (r.rows_failed) {
+		snprintf(why, sizeof(why), "%" PRIu64 " raw row%s failed; first: %.900s",
+			 r.rows_failed, r.rows_failed == 1 ? "" : "s", r.first_failure);
+		rc = RUNNER_PARTIAL;
+	} else {
+		rc = RUNNER_OK;
+	}
+	log_info("RUNNER", "event=run_finished integration=%" PRId64 " run=%" PRId64
+		 " state=%s pages=%" PRIu64 " completed=%" PRIu64 " failed=%" PRIu64
+		 " seconds=%.1f", id, r.run_id, rc == RUNNER_OK ? "finished" :
+		 rc == RUNNER_PARTIAL ? "partial" : "error", r.store.pages,
+		 r.rows_done, r.rows_failed, secs);
+out:
+	if (rc != RUNNER_OK)
+		snprintf(err, errlen, "%s %s: %s%s", r.label,
+			 rc == RUNNER_PARTIAL ? "finished with failures" :
+			 cancelled ? "was cancelled" : "failed",
+			 why[0] ? why : "unknown error", cancelled ?
+			 "; the next run resumes from the last checkpoint" : "");
+	if (r.run_id)
+		observe(&r, RUNNER_EV_DONE, rc == RUNNER_OK ? 0 : cancelled ?
+			PULSE_ERR_CANCELLED : klass ? klass : rc == RUNNER_PARTIAL ?
+			PULSE_ERR_TRANSIENT : PULSE_ERR_PERMANENT,
+			rc == RUNNER_OK ? NULL : err);
+	json_object_put(stats);
+	if (r.broker && r.bctx)
+		r.broker->close(r.bctx);
+	pipeline_free(r.pipe);
+	integration_secrets_free(r.secrets);
+	json_object_put(r.settings);
+	integration_free(&r.in);
+	free(r.q);
+	PQfinish(r.conn);
+	crypto_wipe(&key, sizeof(key));
+	return rc;
+}

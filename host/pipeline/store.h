@@ -1,0 +1,48 @@
+/*
+ * store: the extract side of a job's backend: raw pages, per-integration
+ * state (checkpoints) and decrypted secrets.
+ *
+ * For a JOB_EXTRACT job built by the runner, job->owner is a struct store *.
+ */
+#ifndef PULSE_STORE_H
+#define PULSE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "plugin/job.h"
+#include "pipeline/pipeline.h"
+
+struct json_object;
+
+struct store {
+	PGconn *conn;                /* borrowed; used only by the job */
+	int64_t tenant_id;
+	int64_t integration_id;
+	int64_t run_id;
+	struct json_object *secrets; /* borrowed: decrypted credentials */
+	pipeline_dispatch_fn dispatch; /* may be NULL */
+	void *dispatch_ctx;
+	uint64_t pages;              /* pages stored by this job */
+	uint64_t bytes;
+	void *runner;                /* the runner's context (progress etc.) */
+	void *http;                  /* free for host/http/http.c's per-job state */
+};
+
+/* job_backend callbacks; job->owner must be a struct store *. */
+int32_t store_raw_store(struct pulse_job *job, const pulse_raw_page *page);
+char *store_state_get(struct pulse_job *job, const char *key);
+int32_t store_state_set(struct pulse_job *job, const char *key,
+			const char *value);
+/* A copy of secret `key` (item index of a SECRET_LIST; 0 for SECRET);
+ * caller frees with api->free (wipe first: crypto_free_secret). */
+char *store_secret_get(struct pulse_job *job, const char *key,
+		       uint32_t index);
+
+/* State outside a job (tests, CLI): value or NULL (caller frees). */
+char *store_state_read(PGconn *c, int64_t tenant_id, int64_t integration_id,
+		       const char *key, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,55 @@
+# tests/connectors/sandbox-lib.sh: what the sandbox-driven plugin test
+# libraries (github-lib.sh, jira-lib.sh) share; sourced by them.
+#
+#   sb_cleanup P LOGFN  stop the sandbox, drop the database and role, remove
+#                       the temp dir (or keep it when P_KEEP is set), then
+#                       run P_ON_EXIT; reads P_SANDBOX_PID P_DB P_ROLE P_DIR
+#   sb_api URL METHOD PATH [JSON]   call a sandbox's API, print the body
+#   jqv EXPR [FILE]     node-based JSON query helper (no jq needed)
+. "$abs_top_srcdir/tests/harness/lib.sh"
+
+sb_cleanup() {
+	local p=$1 logfn=$2 pid db role dir keep on_exit
+	pid=${p}_SANDBOX_PID db=${p}_DB role=${p}_ROLE dir=${p}_DIR
+	keep=${p}_KEEP on_exit=${p}_ON_EXIT
+	if [ -n "${!pid:-}" ]; then
+		kill -TERM "${!pid}" 2>/dev/null || true
+		harness_wait_exit "${!pid}" 10 || kill -KILL "${!pid}" 2>/dev/null || true
+	fi
+	if [ -n "${!db:-}" ]; then
+		psql -X -q "$PULSE_TEST_PG_ADMIN_URL" \
+			-c "DROP DATABASE IF EXISTS \"${!db}\" WITH (FORCE)" \
+			-c "DROP ROLE IF EXISTS \"${!role}\"" >/dev/null 2>&1 || true
+	fi
+	if [ -n "${!dir:-}" ]; then
+		if [ -n "${!keep:-}" ]; then
+			"$logfn" "kept ${!dir}"
+		else
+			harness_destroy "${!dir}"
+		fi
+	fi
+	if [ -n "${!on_exit:-}" ]; then
+		"${!on_exit}"
+	fi
+}
+
+sb_api() {
+	local url=$1 method=$2 path=$3 body=${4:-}
+	if [ -n "$body" ]; then
+		curl -sS --fail-with-body -X "$method" -H 'Content-Type: application/json' \
+			--data "$body" "$url$path"
+	else
+		curl -sS --fail-with-body -X "$method" "$url$path"
+	fi
+}
+
+# jqv EXPR [FILE]: evaluate a JavaScript expression over the JSON document
+# `d` read from FILE (or stdin); strings print raw, the rest as JSON.
+jqv() {
+	node -e '
+		const fs = require("fs");
+		const d = JSON.parse(fs.readFileSync(process.argv[2] || 0, "utf8"));
+		const v = (0, eval)("(d) => (" + process.argv[1] + ")")(d);
+		process.stdout.write((typeof v === "string" ? v : JSON.stringify(v)) + "\n");
+	' "$1" "${2:-}"
+}

@@ -1,0 +1,41 @@
+#!/bin/bash
+# loader-cli: the installed-style CLI facing a directory of good and broken
+# plugins: every refusal is one clear log line naming the file and reason,
+# the listing shows each with its status, and the host goes on (exit 0).
+set -euo pipefail
+bin=${PULSE_HOST_BIN:?}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cp "$abs_top_builddir"/tests/fixtures/plugins/fake/.libs/fake-*.so "$dir/"
+cp "$abs_top_builddir"/plugins/example/.libs/example.so "$dir/"
+fail=0
+check() { # check DESCRIPTION COMMAND...
+	if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fail=1; fi
+}
+
+"$bin" --plugin-dir "$dir" plugins >"$dir/out" 2>"$dir/err"
+check "plugins exits 0 despite refusals" true
+check "example listed as loaded" grep -Eq '^example +source +1\.0\.0 +1\.0 +loaded' "$dir/out"
+check "fake-good loaded" grep -Eq '^fake-good .* loaded ' "$dir/out"
+check "older minor loaded" grep -Eq '^fake-old .* loaded ' "$dir/out"
+for f in newer-tail-set major-field major-symbol no-entry dup-b init-fails ops-major; do
+	check "$f refused in listing" grep -Eq "refused +$dir/fake-$f.so" "$dir/out"
+	check "$f refused in log with file and reason" \
+		grep -Eq "\[LOADER\] level=error refused file=$dir/fake-$f.so reason=\"..+\"" "$dir/err"
+done
+check "exactly 7 refusal log lines" test "$(grep -c 'refused file=' "$dir/err")" -eq 7
+check "init failure shows the plugin's text" grep -q 'init failed: cannot open license file' "$dir/out"
+
+"$bin" --plugin-dir "$dir" plugins --json >"$dir/json" 2>/dev/null
+check "json lists 12 plugin files" test "$(grep -c '"path"' "$dir/json")" -eq 12
+check "json has reason for refused" grep -q '"reason":"built for ABI major 2' "$dir/json"
+
+"$bin" --plugin-dir "$dir" plugins show fake-good >"$dir/show" 2>/dev/null
+check "show prints field table" grep -Eq '^  endpoint +url +yes' "$dir/show"
+check "show prints default" grep -Eq '^  retries +int +no +3' "$dir/show"
+if "$bin" --plugin-dir "$dir" plugins show fake-init-fails >"$dir/show2" 2>&1; then
+	echo "not ok - show of a refused plugin must fail"; fail=1
+else
+	check "show of refused plugin explains" grep -q "no loaded plugin named 'fake-init-fails'" "$dir/show2"
+fi
+exit $fail
