@@ -9,6 +9,7 @@
 
 #include "base/crypto.h"
 #include "db/db.h"
+#include "jobs/jobstate.h"
 #include "model/integration.h"
 
 void integration_free(struct integration *in)
@@ -237,13 +238,8 @@ int integration_add(PGconn *c, const struct crypto_key *key,
 		r = NULL;
 	}
 	if (strcmp(type, "Data") == 0) {
-		const char *p2[2] = {ten, db_i64(ids, *id)};
-
-		if (!(r = db_query(c, err, errlen, "INSERT INTO etl_jobs (tenant_id,"
-				   " integration_id) VALUES ($1, $2)", 2, p2)))
+		if (jobstate_create(c, tenant_id, *id, NULL, err, errlen) < 0)
 			goto out;
-		PQclear(r);
-		r = NULL;
 	}
 	rc = db_commit(c, err, errlen);
 out:

@@ -336,78 +336,32 @@ static void jobs_get(struct call *c)
 }
 
 /*
- * start/stop/pause/resume. Moves that need no process happen here;
- * those that do (RUNNING) are left to the orchestrator: a stop/pause of
- * a RUNNING job is written to etl_jobs.control for the daemon running
- * it, a resume sets auto_resume for the next daemon tick.
+ * start/stop/pause/resume (see jobstate_control): 200 when the job moved
+ * here, 202 when the orchestrator acts on it.
  */
 static void jobs_control(struct call *c)
 {
 	const char *act = c->action;
-	char ids[24], err[1024], reason[256];
-	const char *p[2];
-	PGresult *r = NULL;
-	const char *sql = NULL;
+	char err[1024], reason[256];
 	json_object *o;
-	int cur, rc, to = -1, status = 202;
+	int rc, moved = 0;
 
 	snprintf(reason, sizeof(reason), "%s requested by %s (role %s) via API",
 		 act, c->who.sub[0] ? c->who.sub : "token",
 		 auth_role_name(c->who.role));
-	p[0] = db_i64(ids, c->id);
 	if (db_tenant_begin(c->db, c->who.tenant, err, sizeof(err)) < 0)
 		goto dberr;
-	r = db_query(c->db, err, sizeof(err),
-		     "SELECT state FROM etl_jobs WHERE id = $1 FOR UPDATE", 1, p);
-	if (!r)
-		goto dberr;
-	if (PQntuples(r) != 1) {
+	rc = jobstate_control(c->db, c->id, act, reason, &moved, err,
+			      sizeof(err));
+	if (rc == JOBSTATE_NOTFOUND) {
 		reply_error(c->rs, 404, "not_found", "job %" PRId64 " not found", c->id);
 		goto out;
 	}
-	cur = jobstate_parse(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	r = NULL;
-	if (strcmp(act, "start") == 0) {
-		if (cur == JS_NOT_STARTED || cur == JS_FINISHED)
-			to = JS_PENDING;
-		else if (cur == JS_ERROR) /* the orchestrator retries it now */
-			sql = "UPDATE etl_jobs SET next_run_at = now(),"
-			      " retry_count = 0 WHERE id = $1";
-		else if (cur == JS_PAUSED)
-			sql = "UPDATE etl_jobs SET auto_resume = true WHERE id = $1";
-		else
-			goto conflict;
-	} else if (strcmp(act, "stop") == 0 || strcmp(act, "pause") == 0) {
-		if (cur == JS_RUNNING)
-			sql = "UPDATE etl_jobs SET control = $2 WHERE id = $1";
-		else if (cur == JS_PENDING || cur == JS_ERROR)
-			to = JS_PAUSED;
-		else
-			goto conflict;
-	} else { /* resume */
-		if (cur != JS_PAUSED)
-			goto conflict;
-		sql = "UPDATE etl_jobs SET auto_resume = true WHERE id = $1";
+	if (rc == JOBSTATE_ILLEGAL || rc == JOBSTATE_CHANGED) {
+		reply_error(c->rs, 409, "illegal_transition", "%s", err);
+		goto out;
 	}
-	if (sql) {
-		p[1] = act;
-		r = db_query(c->db, err, sizeof(err), sql,
-			     strstr(sql, "$2") ? 2 : 1, p);
-		if (!r)
-			goto dberr;
-	} else {
-		rc = jobstate_move(c->db, c->id, cur, to, reason, NULL, NULL,
-				   err, sizeof(err));
-		if (rc == JOBSTATE_ILLEGAL || rc == JOBSTATE_CHANGED) {
-			reply_error(c->rs, 409, "illegal_transition", "%s", err);
-			goto out;
-		}
-		if (rc < 0)
-			goto dberr;
-		status = 200;
-	}
-	if (db_commit(c->db, err, sizeof(err)) < 0)
+	if (rc < 0 || db_commit(c->db, err, sizeof(err)) < 0)
 		goto dberr;
 	log_info("API", "job=%" PRId64 " action=%s sub=%s role=%s", c->id, act,
 		 c->who.sub, auth_role_name(c->who.role));
@@ -419,29 +373,13 @@ static void jobs_control(struct call *c)
 
 		json_object_object_add(w, "accepted", json_object_new_string(act));
 		json_object_object_add(w, "job", o);
-		reply_json(c->rs, status, w);
+		reply_json(c->rs, moved ? 200 : 202, w);
 		json_object_put(w);
-	}
-	goto out;
-conflict:
-	{
-		static const int target[] = {JS_PENDING, JS_PAUSED, JS_PAUSED,
-					     JS_RUNNING};
-		char allowed[80];
-		int t = act[0] == 's' ? (act[2] == 'a' ? 0 : 1) :
-			act[0] == 'p' ? 2 : 3;
-
-		reply_error(c->rs, 409, "illegal_transition",
-			    "job %" PRId64 " is %s: cannot %s it (would move to "
-			    "%s; allowed from %s: %s)", c->id, jobstate_name(cur),
-			    act, jobstate_name(target[t]), jobstate_name(cur),
-			    jobstate_allowed(cur, allowed, sizeof(allowed)));
 	}
 	goto out;
 dberr:
 	reply_db_error(c, err);
 out:
-	PQclear(r);
 	db_rollback(c->db);
 }
 
