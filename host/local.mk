@@ -23,6 +23,7 @@ host_libpulsehost_la_SOURCES = \
 	host/queue/worker.c host/queue/worker.h \
 	host/jobs/jobstate.c host/jobs/jobstate.h \
 	host/jobs/jobpolicy.c host/jobs/jobpolicy.h \
+	host/jobs/jobproc.c host/jobs/jobproc.h \
 	host/jobs/runner.c host/jobs/runner.h \
 	host/jobs/orchestrator.c host/jobs/orchestrator.h \
 	host/server/auth.c host/server/auth.h \

@@ -2,22 +2,20 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
 
 #include "base/conf.h"
 #include "db/db.h"
 #include "jobs/jobpolicy.h"
+#include "jobs/jobproc.h"
 #include "jobs/jobstate.h"
 #include "plugin/loader.h"
 #include "base/log.h"
@@ -28,11 +26,6 @@
 #include "base/strbuf.h"
 
 #define MAX_SLOTS 64
-/* Job process side of its two pipes after the fd shuffle in the child. */
-#define CHILD_GO_FD 3
-#define CHILD_EV_FD 4
-/* Progress lines a job process sends at most this often (ms). */
-#define CHILD_PROGRESS_MS 50
 
 struct slot {
 	int used;
@@ -61,7 +54,6 @@ struct orch {
 	struct progress_bus *bus;
 	struct server *srv;
 	PGconn *db;
-	pid_t self;
 	int pick;
 	int draining;
 	time_t drain_deadline;
@@ -85,113 +77,6 @@ PGconn *orch_db(struct orch *o, char *err, size_t errlen)
 	}
 	o->db = db_connect(o->conf->database_url, err, errlen);
 	return o->db;
-}
-
-/* ------------------------------------------------------------ job process */
-
-/* The job process's end of things: write one JSON line to the daemon. */
-static void child_send(const char *line, int must)
-{
-	size_t len = strlen(line), off = 0;
-
-	while (off < len) {
-		ssize_t n = write(CHILD_EV_FD, line + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN && must) {
-			struct timespec ts = {0, 1000000};
-
-			nanosleep(&ts, NULL);
-			continue;
-		}
-		if (n <= 0)
-			return; /* a full pipe drops progress, never the end */
-		off += (size_t)n;
-	}
-}
-
-static void child_progress(const char *step, uint64_t done, uint64_t total)
-{
-	static int64_t last_us;
-	static char last_step[128];
-	struct strbuf sb = STRBUF_INIT;
-	int64_t now = progress_now_us();
-
-	if (!step)
-		step = "";
-	/* Throttle, but never drop a step change or the last item. */
-	if (now - last_us < CHILD_PROGRESS_MS * 1000 && done != total &&
-	    strcmp(step, last_step) == 0)
-		return;
-	last_us = now;
-	snprintf(last_step, sizeof(last_step), "%s", step);
-	sb_adds(&sb, "{\"t\":\"progress\",\"step\":\"");
-	sb_add_json_str(&sb, step);
-	sb_addf(&sb, "\",\"done\":%" PRIu64 ",\"total\":%" PRIu64 ",\"ts\":%" PRId64
-		"}\n", done, total, now);
-	if (sb.buf)
-		child_send(sb.buf, 0);
-	sb_free(&sb);
-}
-
-static void child_observe(void *ctx, const struct runner_event *ev)
-{
-	char line[96];
-
-	(void)ctx;
-	if (ev->kind == RUNNER_EV_STARTED) {
-		snprintf(line, sizeof(line), "{\"t\":\"started\",\"run\":%" PRId64
-			 ",\"ts\":%" PRId64 "}\n", ev->run_id, progress_now_us());
-		child_send(line, 1);
-	} else if (ev->kind == RUNNER_EV_PROGRESS) {
-		child_progress(ev->step, ev->done, ev->total);
-	}
-}
-
-/* Runs in the forked job process; never returns. */
-static void child_main(struct orch *o, struct slot *s, int gofd, int evfd)
-{
-	struct runner_opts opts;
-	struct strbuf sb = STRBUF_INIT;
-	sigset_t none;
-	char err[1024], go = 0, name[48];
-	int rc;
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != o->self)
-		_exit(99); /* the daemon died before we got here */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	/* Keep stdio and the two pipes, nothing of the daemon's (listen
-	 * socket, database, other jobs' pipes). */
-	if (dup2(gofd, CHILD_GO_FD) < 0 || dup2(evfd, CHILD_EV_FD) < 0)
-		_exit(98);
-	closefrom(CHILD_EV_FD + 1);
-	while (read(CHILD_GO_FD, &go, 1) < 0 && errno == EINTR)
-		;
-	close(CHILD_GO_FD);
-	if (go != 'g')
-		_exit(0);
-	snprintf(name, sizeof(name), "job-%" PRId64, s->job);
-	log_set_process(name);
-	runner_install_signals();
-	fcntl(CHILD_EV_FD, F_SETFL, O_NONBLOCK);
-	memset(&opts, 0, sizeof(opts));
-	opts.quiet = 1;
-	opts.orchestrated = 1;
-	opts.observe = child_observe;
-	err[0] = '\0';
-	rc = runner_run(o->conf, o->ld, s->integration, &opts, err, sizeof(err));
-	sb_addf(&sb, "{\"t\":\"done\",\"rc\":%d,\"cancelled\":%s,\"error\":\"",
-		rc, runner_cancel_requested() ? "true" : "false");
-	sb_add_json_str(&sb, rc ? err : "");
-	sb_adds(&sb, "\"}\n");
-	if (sb.buf)
-		child_send(sb.buf, 1);
-	sb_free(&sb);
-	_exit(rc == RUNNER_OK ? 0 : rc);
 }
 
 /* ------------------------------------------------------------ events */
@@ -225,31 +110,26 @@ static void send_started(struct orch *o, struct slot *s)
 	publish(o, s, PROG_STARTED, "RUNNING", NULL);
 }
 
-/* One line from a job process. */
+/* One line from a job process (see jobproc.h). */
 static void handle_line(struct orch *o, struct slot *s, const char *line)
 {
-	json_object *m = json_tokener_parse(line), *v;
-	const char *t;
+	struct jobproc_msg m;
+	struct progress_event ev;
 
-	if (!m)
+	if (jobproc_parse(line, &m) < 0)
 		return;
-	t = json_object_object_get_ex(m, "t", &v) ? json_object_get_string(v) : "";
-	if (strcmp(t, "started") == 0) {
-		if (json_object_object_get_ex(m, "run", &v))
-			s->run_id = json_object_get_int64(v);
+	switch (m.kind) {
+	case JOBPROC_STARTED:
+		if (m.run_id)
+			s->run_id = m.run_id;
 		send_started(o, s);
-	} else if (strcmp(t, "progress") == 0) {
-		struct progress_event ev;
-
+		break;
+	case JOBPROC_PROGRESS:
 		s->pipe_progress = 1;
 		send_started(o, s);
-		snprintf(s->step, sizeof(s->step), "%s",
-			 json_object_object_get_ex(m, "step", &v) ?
-			 json_object_get_string(v) : "");
-		s->done = json_object_object_get_ex(m, "done", &v) ?
-			  (uint64_t)json_object_get_int64(v) : 0;
-		s->total = json_object_object_get_ex(m, "total", &v) ?
-			   (uint64_t)json_object_get_int64(v) : 0;
+		snprintf(s->step, sizeof(s->step), "%s", m.step);
+		s->done = m.done;
+		s->total = m.total;
 		memset(&ev, 0, sizeof(ev));
 		ev.kind = PROG_PROGRESS;
 		ev.tenant_id = s->tenant;
@@ -261,20 +141,16 @@ static void handle_line(struct orch *o, struct slot *s, const char *line)
 		ev.done = s->done;
 		ev.total = s->total;
 		ev.run_started_us = s->run_started_us;
-		ev.ts_us = json_object_object_get_ex(m, "ts", &v) ?
-			   json_object_get_int64(v) : 0;
+		ev.ts_us = m.ts_us;
 		progress_publish(o->bus, &ev);
-	} else if (strcmp(t, "done") == 0) {
+		break;
+	case JOBPROC_DONE:
 		s->have_done = 1;
-		s->done_rc = json_object_object_get_ex(m, "rc", &v) ?
-			     json_object_get_int(v) : 1;
-		s->done_cancelled = json_object_object_get_ex(m, "cancelled", &v) &&
-				    json_object_get_boolean(v);
-		snprintf(s->done_err, sizeof(s->done_err), "%s",
-			 json_object_object_get_ex(m, "error", &v) ?
-			 json_object_get_string(v) : "");
+		s->done_rc = m.rc;
+		s->done_cancelled = m.cancelled;
+		snprintf(s->done_err, sizeof(s->done_err), "%s", m.error);
+		break;
 	}
-	json_object_put(m);
 }
 
 static void maybe_finish(struct orch *o, struct slot *s);
@@ -556,16 +432,18 @@ static void start_job(struct orch *o, int64_t tenant, int64_t job,
 		      int64_t integration)
 {
 	struct slot *s = slot_new(o);
-	int go[2] = {-1, -1}, ev[2] = {-1, -1}, rc;
+	int gofd = -1, evfd = -1, rc;
 	char err[1024], host[256];
 	pid_t pid;
 
 	if (!s)
 		return;
-	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ev, O_CLOEXEC) < 0) {
-		log_error("ORCH", "job=%" PRId64 " event=pipe_failed error=\"%s\"",
-			  job, strerror(errno));
-		goto fail;
+	pid = jobproc_spawn(o->conf, o->ld, job, integration, &gofd, &evfd,
+			    err, sizeof(err));
+	if (pid < 0) {
+		log_error("ORCH", "job=%" PRId64 " event=spawn_failed error=\"%s\"",
+			  job, err);
+		return;
 	}
 	memset(s, 0, sizeof(*s));
 	s->used = 1;
@@ -573,22 +451,6 @@ static void start_job(struct orch *o, int64_t tenant, int64_t job,
 	s->tenant = tenant;
 	s->job = job;
 	s->integration = integration;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		log_error("ORCH", "job=%" PRId64 " event=fork_failed error=\"%s\"",
-			  job, strerror(errno));
-		slot_free(s);
-		goto fail;
-	}
-	if (pid == 0) {
-		close(go[1]);
-		close(ev[0]);
-		child_main(o, s, go[0], ev[1]);
-	}
-	close(go[0]);
-	close(ev[1]);
-	go[0] = ev[1] = -1;
 	s->pid = pid;
 	if (gethostname(host, sizeof(host)) < 0)
 		snprintf(host, sizeof(host), "localhost");
@@ -600,25 +462,15 @@ static void start_job(struct orch *o, int64_t tenant, int64_t job,
 		log_error("ORCH", "job=%" PRId64 " event=claim_failed error=\"%s\"",
 			  job, err);
 	s->aborted = rc != 1;
-	if (write(go[1], s->aborted ? "x" : "g", 1) != 1)
+	if (jobproc_release(gofd, !s->aborted) < 0)
 		s->aborted = 1;
-	close(go[1]);
-	go[1] = -1;
-	fcntl(ev[0], F_SETFL, O_NONBLOCK);
 	s->pipe_open = 1;
-	if (server_watch_fd(o->srv, ev[0], pipe_read, pipe_closed, s) < 0)
+	if (server_watch_fd(o->srv, evfd, pipe_read, pipe_closed, s) < 0)
 		s->pipe_open = 0;
-	ev[0] = -1;
 	if (!s->aborted)
 		log_info("ORCH", "job=%" PRId64 " integration=%" PRId64 " tenant=%"
 			 PRId64 " event=started pid=%ld", job, integration, tenant,
 			 (long)pid);
-	return;
-fail:
-	if (go[0] >= 0) close(go[0]);
-	if (go[1] >= 0) close(go[1]);
-	if (ev[0] >= 0) close(ev[0]);
-	if (ev[1] >= 0) close(ev[1]);
 }
 
 /* ------------------------------------------------------------ tick */
@@ -825,7 +677,6 @@ struct orch *orch_new(const struct conf *conf, struct loader *ld,
 	o->ld = ld;
 	o->bus = bus;
 	o->srv = srv;
-	o->self = getpid();
 	o->seed = (unsigned)time(NULL) ^ (unsigned)getpid();
 	o->db = db_connect(conf->database_url, err, errlen);
 	if (!o->db) {
