@@ -36,6 +36,7 @@ host_libpulsehost_la_SOURCES = \
 	host/analytics/dora.c host/analytics/dora.h \
 	host/cli/cli.c host/cli/cli.h \
 	host/cli/follow.c host/cli/follow.h \
+	host/cli/termprogress.c host/cli/termprogress.h \
 	host/cli/cmd_config.c host/cli/cmd_plugins.c \
 	host/cli/cmd_migrate.c host/cli/cmd_tenant.c \
 	host/cli/cmd_integration.c host/cli/cmd_mapping.c \

@@ -12,6 +12,7 @@
 
 #include "base/conf.h"
 #include "base/crypto.h"
+#include "cli/termprogress.h"
 #include "db/db.h"
 #include "http/http.h"
 #include "jobs/jobstate.h"
@@ -72,9 +73,9 @@ struct run {
 	/* progress */
 	char step[64];
 	uint64_t done, total;
-	double last_db, last_print;
+	double last_db;
 	int last_decile;
-	int line_open;           /* TTY: an updating line is on screen */
+	struct termprogress tp;  /* progress on o->out */
 	double t0;
 	char label[160];         /* "integration 3 (sandbox)" */
 	struct http_stats http;
@@ -82,10 +83,7 @@ struct run {
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return termprogress_now();
 }
 
 static void observe(struct run *r, int kind, int32_t klass, const char *err)
@@ -132,47 +130,28 @@ static void progress_db(struct run *r, int force)
 		db_rollback(r->conn);
 }
 
+/* A TTY redraws at most 10 times a second; otherwise a line per step and
+ * per 10 %, or every 5 s when the total is unknown. */
 static void progress_print(struct run *r, int force)
 {
-	FILE *f = r->o->out;
 	double t = now_s();
 	int decile = r->total ? (int)(r->done * 10 / r->total) : -1;
 	char line[256];
 
-	if (r->o->quiet || !f)
+	if (r->o->quiet || !r->o->out)
 		return;
-	if (r->total)
-		snprintf(line, sizeof(line), "%s: %" PRIu64 "/%" PRIu64 " (%d%%)",
-			 r->step, r->done, r->total,
-			 (int)(r->done * 100 / r->total));
-	else if (r->done)
-		snprintf(line, sizeof(line), "%s: %" PRIu64, r->step, r->done);
-	else
-		snprintf(line, sizeof(line), "%s ...", r->step);
-	if (r->o->tty) {
-		if (!force && t - r->last_print < 0.1)
-			return;
-		fprintf(f, "\r\033[K%s", line);
-		r->line_open = 1;
-	} else {
-		/* a line per step and per 10%, or every 5 s when the total is
-		 * unknown */
-		if (!force && decile == r->last_decile &&
-		    (r->total || t - r->last_print < 5.0))
-			return;
-		fprintf(f, "%s\n", line);
-	}
-	fflush(f);
-	r->last_print = t;
+	if (r->o->tty ? !force && t - r->tp.last_shown < 0.1 :
+	    !force && decile == r->last_decile &&
+	    (r->total || t - r->tp.last_shown < 5.0))
+		return;
+	termprogress_line(line, sizeof(line), r->step, r->done, r->total, -1, -1);
+	termprogress_show(&r->tp, line);
 	r->last_decile = decile;
 }
 
 static void end_line(struct run *r)
 {
-	if (r->line_open && r->o->out) {
-		fprintf(r->o->out, "\n");
-		r->line_open = 0;
-	}
+	termprogress_end_line(&r->tp);
 }
 
 static void set_progress(struct run *r, const char *step, uint64_t done,
@@ -716,6 +695,7 @@ int runner_run(const struct conf *conf, struct loader *ld, int64_t id,
 	r.o = o;
 	r.t0 = now_s();
 	r.last_decile = -2;
+	termprogress_init(&r.tp, o->out, o->tty);
 	snprintf(r.label, sizeof(r.label), "integration %" PRId64, id);
 	if (!(r.conn = db_connect(conf->database_url, why, sizeof(why))))
 		goto out;
