@@ -22,18 +22,26 @@ host_libpulsehost_la_SOURCES = \
 	host/queue/queue.c host/queue/queue.h \
 	host/queue/worker.c host/queue/worker.h \
 	host/jobs/jobstate.c host/jobs/jobstate.h \
+	host/jobs/jobpolicy.c host/jobs/jobpolicy.h \
+	host/jobs/jobproc.c host/jobs/jobproc.h \
 	host/jobs/runner.c host/jobs/runner.h \
 	host/jobs/orchestrator.c host/jobs/orchestrator.h \
 	host/server/auth.c host/server/auth.h \
 	host/server/progress.c host/server/progress.h \
-	host/server/api.c host/server/api.h \
+	host/server/api.c host/server/api.h host/server/api_call.h \
+	host/server/api_io.c host/server/api_jobs.c \
+	host/server/api_integrations.c host/server/api_raw.c \
+	host/server/api_meta.c host/server/api_dora.c \
 	host/server/server.c host/server/server.h \
 	host/model/tenant.c host/model/tenant.h \
 	host/model/integration.c host/model/integration.h \
 	host/model/mapping.c host/model/mapping.h \
+	host/model/job.c host/model/job.h \
+	host/model/raw.c host/model/raw.h \
 	host/analytics/dora.c host/analytics/dora.h \
 	host/cli/cli.c host/cli/cli.h \
 	host/cli/follow.c host/cli/follow.h \
+	host/cli/termprogress.c host/cli/termprogress.h \
 	host/cli/cmd_config.c host/cli/cmd_plugins.c \
 	host/cli/cmd_migrate.c host/cli/cmd_tenant.c \
 	host/cli/cmd_integration.c host/cli/cmd_mapping.c \

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +17,7 @@
 #include "base/crypto.h"
 #include "db/db.h"
 #include "cli/follow.h"
+#include "cli/termprogress.h"
 #include "http/http.h"
 #include "model/integration.h"
 #include "base/strbuf.h"
@@ -27,7 +27,6 @@
 #define REST_TIMEOUT_MS 30000L
 #define CONNECT_TIMEOUT_S 10.0
 #define TICK_US (250 * LWS_US_PER_MS)
-#define BAR_WIDTH 20
 
 struct follow {
 	lws_sorted_usec_list_t sul; /* first: the timer callback gets its address */
@@ -60,8 +59,7 @@ struct follow {
 	double percent;             /* < 0: unknown */
 	long eta;                   /* seconds; < 0: unknown */
 	int pending;                /* progress not shown yet (coalesced) */
-	double last_shown;
-	int line_open;              /* TTY: the bar is on screen */
+	struct termprogress tp;     /* the bar or lines on out */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -74,10 +72,7 @@ static void on_signal(int sig)
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return termprogress_now();
 }
 
 /* ---- REST ----------------------------------------------------------- */
@@ -367,84 +362,24 @@ static int hand_over(struct follow *f, struct strbuf *body, char *err,
 
 /* ---- display -------------------------------------------------------- */
 
-static void fmt_eta(long s, char *buf, size_t len)
-{
-	if (s >= 3600)
-		snprintf(buf, len, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
-	else
-		snprintf(buf, len, "%ld:%02ld", s / 60, s % 60);
-}
-
-static int term_cols(FILE *out)
-{
-	struct winsize ws;
-
-	if (ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
-		return ws.ws_col;
-	return 80;
-}
-
 static void end_line(struct follow *f)
 {
-	if (f->line_open) {
-		fputc('\n', f->out);
-		f->line_open = 0;
-	}
+	termprogress_end_line(&f->tp);
 }
 
 /* TTY: "[#####.....]  45%  step  40/200  ETA 0:12", redrawn in place;
  * otherwise the runner's "step: 40/200 (20%)" plus the ETA. */
 static void draw(struct follow *f)
 {
-	char line[512], eta[32] = "";
-	size_t n = 0;
-	int i, fill, cols;
+	char line[512];
 
-	/* the ETA after two spaces on the bar, one on a plain line */
-	if (f->eta >= 0) {
-		snprintf(eta, sizeof(eta), "%s", f->tty ? "  ETA " : " ETA ");
-		fmt_eta(f->eta, eta + strlen(eta), sizeof(eta) - strlen(eta));
-	}
-	if (f->tty) {
-		fill = f->percent < 0 ? 0 : (int)(f->percent * BAR_WIDTH / 100.0);
-		if (fill > BAR_WIDTH)
-			fill = BAR_WIDTH;
-		line[n++] = '[';
-		for (i = 0; i < BAR_WIDTH; i++)
-			line[n++] = i < fill ? '#' : '.';
-		line[n++] = ']';
-		line[n] = '\0';
-		if (f->percent >= 0)
-			n += (size_t)snprintf(line + n, sizeof(line) - n, " %3d%%",
-					      (int)f->percent);
-		else
-			n += (size_t)snprintf(line + n, sizeof(line) - n, "    ?");
-		if (f->total)
-			snprintf(line + n, sizeof(line) - n, "  %s  %" PRIu64 "/%" PRIu64
-				 "%s", f->step, f->processed, f->total, eta);
-		else if (!f->processed)
-			snprintf(line + n, sizeof(line) - n, "  %s ...", f->step);
-		else
-			snprintf(line + n, sizeof(line) - n, "  %s  %" PRIu64 "%s",
-				 f->step, f->processed, eta);
-		/* A wrapped line could not be redrawn with \r. */
-		cols = term_cols(f->out);
-		if (strlen(line) >= (size_t)cols)
-			line[cols - 1] = '\0';
-		fprintf(f->out, "\r\033[K%s", line);
-		f->line_open = 1;
-	} else {
-		if (f->total)
-			fprintf(f->out, "%s: %" PRIu64 "/%" PRIu64 " (%d%%)%s\n", f->step,
-				f->processed, f->total, (int)f->percent, eta);
-		else if (!f->processed)
-			fprintf(f->out, "%s ...\n", f->step);
-		else
-			fprintf(f->out, "%s: %" PRIu64 "%s\n", f->step, f->processed,
-				eta);
-	}
-	fflush(f->out);
-	f->last_shown = now_s();
+	if (f->tty)
+		termprogress_bar(line, sizeof(line), f->step, f->processed,
+				 f->total, f->percent, f->eta);
+	else
+		termprogress_line(line, sizeof(line), f->step, f->processed,
+				  f->total, f->percent, f->eta);
+	termprogress_show(&f->tp, line);
 	f->pending = 0;
 }
 
@@ -452,7 +387,7 @@ static void draw(struct follow *f)
  * newest progress waits for the timer. */
 static void show_progress(struct follow *f)
 {
-	if (now_s() - f->last_shown >= (f->tty ? 0.1 : 1.0))
+	if (now_s() - f->tp.last_shown >= (f->tty ? 0.1 : 1.0))
 		draw(f);
 	else
 		f->pending = 1;
@@ -730,6 +665,7 @@ int follow_job(const struct conf *conf, int64_t integration_id, FILE *out,
 	f.integration = integration_id;
 	f.percent = -1;
 	f.eta = -1;
+	termprogress_init(&f.tp, out, tty);
 	err[0] = '\0';
 	if (parse_listen(&f) < 0) {
 		rc = FOLLOW_NO_DAEMON; /* no usable address: no daemon there */

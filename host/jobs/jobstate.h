@@ -11,6 +11,10 @@
  * Every move is checked here and recorded in job_transitions with its
  * reason, in the same transaction as the state change; anything else is
  * refused with a message naming the states allowed.
+ *
+ * This file is the only writer of etl_jobs and job_transitions: the
+ * orchestrator (claim, finish, heartbeat), the API and CLI (control) and a
+ * foreground `job run` all go through the operations below.
  */
 #ifndef PULSE_JOBSTATE_H
 #define PULSE_JOBSTATE_H
@@ -65,5 +69,114 @@ struct jobstate_move {
 int jobstate_move(PGconn *c, int64_t job_id, int from, int to,
 		  const char *reason, const struct jobstate_move *m,
 		  int *prev, char *err, size_t errlen);
+
+/*
+ * Create the job of a new Data integration (NOT_STARTED), inside the
+ * caller's open tenant transaction. *job_id (may be NULL) gets its id.
+ * 0, or -1 with err.
+ */
+int jobstate_create(PGconn *c, int64_t tenant_id, int64_t integration_id,
+		    int64_t *job_id, char *err, size_t errlen);
+
+/* ---- the orchestrator ------------------------------------------------ */
+
+/* The job's retry knobs, as a claim read them. */
+struct jobstate_claim {
+	int retry_count, max_retries, fast_retry_s, interval_s;
+};
+
+/*
+ * Claim job_id of tenant for the job process `owner`, in a transaction of
+ * its own: lock the row (skipping it if another daemon holds the lock),
+ * check it is still due and its integration enabled, and move it to
+ * RUNNING, via PENDING where the state machine asks for it. *out (may be
+ * NULL) gets the retry knobs. 1 = claimed and committed, 0 = not ours to
+ * run (nothing written), -1 = database error (err; rolled back).
+ */
+int jobstate_claim(PGconn *c, int64_t tenant_id, int64_t job_id,
+		   const char *owner, struct jobstate_claim *out, char *err,
+		   size_t errlen);
+
+/*
+ * The orchestrator's end of a run, inside the caller's open tenant
+ * transaction: move the job to `to` (JS_FINISHED, JS_ERROR or JS_PAUSED)
+ * with reason and m. A job already in `to` only gets m->error_class as
+ * its last_error_class; one whose state cannot move there (an operator
+ * moved it meanwhile) is left alone and logged. 0, or -1 with err.
+ */
+int jobstate_finish(PGconn *c, int64_t job_id, int to, const char *reason,
+		    const struct jobstate_move *m, char *err, size_t errlen);
+
+/*
+ * Heartbeat every RUNNING job owned by one of owners[0..n) (host:pid of
+ * job processes), across tenants. For each that has a stop or pause asked
+ * for, fn(ctx, job_id, "stop"|"pause") is called (strings borrowed for
+ * the call). 0, or -1 with err.
+ */
+int jobstate_heartbeat(PGconn *c, const char *const *owners, size_t n,
+		       void (*fn)(void *ctx, int64_t job_id,
+				  const char *control),
+		       void *ctx, char *err, size_t errlen);
+
+/* One job's heartbeat (its run reports progress), inside the caller's
+ * open tenant transaction. 0, or -1 with err. */
+int jobstate_touch(PGconn *c, int64_t job_id, char *err, size_t errlen);
+
+/* ---- operators (API, CLI) -------------------------------------------- */
+
+/*
+ * start | stop | pause | resume of job_id, inside the caller's open
+ * tenant transaction. Moves that need no process happen here (*moved =
+ * 1); those that concern a process are left for the orchestrator to act
+ * on (*moved = 0): a stop/pause of a RUNNING job is written to
+ * etl_jobs.control for the daemon running it, a start of an ERROR job
+ * makes it due now, a start/resume of a PAUSED one sets auto_resume.
+ * reason is recorded with a move. Returns 0; JOBSTATE_NOTFOUND;
+ * JOBSTATE_ILLEGAL or JOBSTATE_CHANGED with err naming the states
+ * allowed; or -1 (database error, err).
+ */
+int jobstate_control(PGconn *c, int64_t job_id, const char *action,
+		     const char *reason, int *moved, char *err, size_t errlen);
+
+/* ---- a foreground `job run` ------------------------------------------ */
+
+/* The job row of an integration, as locked by jobstate_lock_integration. */
+struct jobstate_held {
+	int64_t job_id;
+	int state;            /* JS_* */
+	char owner[288];      /* host:pid, or "" */
+	int fresh;            /* heartbeat within the stale window */
+};
+
+/*
+ * Lock the job of integration_id (FOR UPDATE) inside the caller's open
+ * tenant transaction and read it into *out. stale_s: how recent a
+ * heartbeat counts as fresh. 0; JOBSTATE_NOTFOUND (the integration has no
+ * job); or -1 with err.
+ */
+int jobstate_lock_integration(PGconn *c, int64_t integration_id,
+			      int stale_s, struct jobstate_held *out,
+			      char *err, size_t errlen);
+
+/*
+ * An operator's `job run` takes the job whatever its state (the caller
+ * checked nobody live holds it): RUNNING owned by owner, the transition
+ * from `from` recorded with reason and run_id. Inside the caller's open
+ * tenant transaction. 0, or -1 with err.
+ */
+int jobstate_foreground_begin(PGconn *c, int64_t job_id, int from,
+			      const char *owner, const char *reason,
+			      int64_t run_id, char *err, size_t errlen);
+
+/*
+ * The end of that run: the job goes to `to` (JS_FINISHED, JS_ERROR, or
+ * JS_PENDING when cancelled) with error as last_error (NULL = success: the
+ * retry count resets and the next run is an interval away; otherwise it
+ * is counted and the next run is fast_retry_seconds away). Inside the
+ * caller's open tenant transaction. 0, or -1 with err.
+ */
+int jobstate_foreground_end(PGconn *c, int64_t job_id, int to,
+			    const char *error, int64_t run_id, char *err,
+			    size_t errlen);
 
 #endif

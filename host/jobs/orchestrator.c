@@ -2,21 +2,20 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
 
 #include "base/conf.h"
 #include "db/db.h"
+#include "jobs/jobpolicy.h"
+#include "jobs/jobproc.h"
 #include "jobs/jobstate.h"
 #include "plugin/loader.h"
 #include "base/log.h"
@@ -27,11 +26,6 @@
 #include "base/strbuf.h"
 
 #define MAX_SLOTS 64
-/* Job process side of its two pipes after the fd shuffle in the child. */
-#define CHILD_GO_FD 3
-#define CHILD_EV_FD 4
-/* Progress lines a job process sends at most this often (ms). */
-#define CHILD_PROGRESS_MS 50
 
 struct slot {
 	int used;
@@ -60,7 +54,6 @@ struct orch {
 	struct progress_bus *bus;
 	struct server *srv;
 	PGconn *db;
-	pid_t self;
 	int pick;
 	int draining;
 	time_t drain_deadline;
@@ -84,174 +77,6 @@ PGconn *orch_db(struct orch *o, char *err, size_t errlen)
 	}
 	o->db = db_connect(o->conf->database_url, err, errlen);
 	return o->db;
-}
-
-/* ------------------------------------------------------------ job process */
-
-/* The job process's end of things: write one JSON line to the daemon. */
-static void child_send(const char *line, int must)
-{
-	size_t len = strlen(line), off = 0;
-
-	while (off < len) {
-		ssize_t n = write(CHILD_EV_FD, line + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN && must) {
-			struct timespec ts = {0, 1000000};
-
-			nanosleep(&ts, NULL);
-			continue;
-		}
-		if (n <= 0)
-			return; /* a full pipe drops progress, never the end */
-		off += (size_t)n;
-	}
-}
-
-static void child_progress(const char *step, uint64_t done, uint64_t total)
-{
-	static int64_t last_us;
-	static char last_step[128];
-	struct strbuf sb = STRBUF_INIT;
-	int64_t now = progress_now_us();
-
-	if (!step)
-		step = "";
-	/* Throttle, but never drop a step change or the last item. */
-	if (now - last_us < CHILD_PROGRESS_MS * 1000 && done != total &&
-	    strcmp(step, last_step) == 0)
-		return;
-	last_us = now;
-	snprintf(last_step, sizeof(last_step), "%s", step);
-	sb_adds(&sb, "{\"t\":\"progress\",\"step\":\"");
-	sb_add_json_str(&sb, step);
-	sb_addf(&sb, "\",\"done\":%" PRIu64 ",\"total\":%" PRIu64 ",\"ts\":%" PRId64
-		"}\n", done, total, now);
-	if (sb.buf)
-		child_send(sb.buf, 0);
-	sb_free(&sb);
-}
-
-#ifdef RUNNER_HAVE_OBSERVE
-static void child_observe(void *ctx, const struct runner_event *ev)
-{
-	char line[96];
-
-	(void)ctx;
-	if (ev->kind == RUNNER_EV_STARTED) {
-		snprintf(line, sizeof(line), "{\"t\":\"started\",\"run\":%" PRId64
-			 ",\"ts\":%" PRId64 "}\n", ev->run_id, progress_now_us());
-		child_send(line, 1);
-	} else if (ev->kind == RUNNER_EV_PROGRESS) {
-		child_progress(ev->step, ev->done, ev->total);
-	}
-}
-#else
-/*
- * Without the runner's observer, watch the plugin's own progress calls:
- * in the job process only, each source plugin's extract is wrapped so the
- * job's backend reports progress here first, then to the runner.
- */
-static int32_t (*orig_extract[MAX_SLOTS])(void *state, pulse_job *job);
-static struct plugin *wrapped[MAX_SLOTS];
-static const struct job_backend *orig_be;
-
-static void wrap_progress(struct pulse_job *job, const char *step,
-			  uint64_t done, uint64_t total)
-{
-	child_progress(step, done, total);
-	if (orig_be && orig_be->progress)
-		orig_be->progress(job, step, done, total);
-}
-
-static int32_t wrap_extract(void *state, pulse_job *job)
-{
-	struct job_backend be;
-	int32_t rc = PULSE_ERR;
-	size_t i;
-
-	for (i = 0; i < MAX_SLOTS && wrapped[i]; i++)
-		if (wrapped[i] == job->plugin)
-			break;
-	if (i == MAX_SLOTS || !wrapped[i])
-		return PULSE_ERR;
-	orig_be = job->be;
-	be = *job->be;
-	be.progress = wrap_progress;
-	job->be = &be;
-	rc = orig_extract[i](state, job);
-	job->be = orig_be;
-	return rc;
-}
-
-static void wrap_plugins(struct loader *ld)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < ld->n && n < MAX_SLOTS; i++) {
-		struct plugin *p = ld->v[i];
-
-		if (p->status != PLUGIN_LOADED || p->info.kind != PULSE_KIND_SOURCE ||
-		    !p->source.extract)
-			continue;
-		wrapped[n] = p;
-		orig_extract[n++] = p->source.extract;
-		p->source.extract = wrap_extract;
-	}
-}
-#endif
-
-/* Runs in the forked job process; never returns. */
-static void child_main(struct orch *o, struct slot *s, int gofd, int evfd)
-{
-	struct runner_opts opts;
-	struct strbuf sb = STRBUF_INIT;
-	sigset_t none;
-	char err[1024], go = 0, name[48];
-	int rc;
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != o->self)
-		_exit(99); /* the daemon died before we got here */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	/* Keep stdio and the two pipes, nothing of the daemon's (listen
-	 * socket, database, other jobs' pipes). */
-	if (dup2(gofd, CHILD_GO_FD) < 0 || dup2(evfd, CHILD_EV_FD) < 0)
-		_exit(98);
-	closefrom(CHILD_EV_FD + 1);
-	while (read(CHILD_GO_FD, &go, 1) < 0 && errno == EINTR)
-		;
-	close(CHILD_GO_FD);
-	if (go != 'g')
-		_exit(0);
-	snprintf(name, sizeof(name), "job-%" PRId64, s->job);
-	log_set_process(name);
-	runner_install_signals();
-	fcntl(CHILD_EV_FD, F_SETFL, O_NONBLOCK);
-	memset(&opts, 0, sizeof(opts));
-	opts.quiet = 1;
-#ifdef RUNNER_ORCHESTRATED
-	opts.orchestrated = 1;
-#endif
-#ifdef RUNNER_HAVE_OBSERVE
-	opts.observe = child_observe;
-#else
-	wrap_plugins(o->ld);
-#endif
-	err[0] = '\0';
-	rc = runner_run(o->conf, o->ld, s->integration, &opts, err, sizeof(err));
-	sb_addf(&sb, "{\"t\":\"done\",\"rc\":%d,\"cancelled\":%s,\"error\":\"",
-		rc, runner_cancel_requested() ? "true" : "false");
-	sb_add_json_str(&sb, rc ? err : "");
-	sb_adds(&sb, "\"}\n");
-	if (sb.buf)
-		child_send(sb.buf, 1);
-	sb_free(&sb);
-	_exit(rc == RUNNER_OK ? 0 : rc);
 }
 
 /* ------------------------------------------------------------ events */
@@ -285,31 +110,26 @@ static void send_started(struct orch *o, struct slot *s)
 	publish(o, s, PROG_STARTED, "RUNNING", NULL);
 }
 
-/* One line from a job process. */
+/* One line from a job process (see jobproc.h). */
 static void handle_line(struct orch *o, struct slot *s, const char *line)
 {
-	json_object *m = json_tokener_parse(line), *v;
-	const char *t;
+	struct jobproc_msg m;
+	struct progress_event ev;
 
-	if (!m)
+	if (jobproc_parse(line, &m) < 0)
 		return;
-	t = json_object_object_get_ex(m, "t", &v) ? json_object_get_string(v) : "";
-	if (strcmp(t, "started") == 0) {
-		if (json_object_object_get_ex(m, "run", &v))
-			s->run_id = json_object_get_int64(v);
+	switch (m.kind) {
+	case JOBPROC_STARTED:
+		if (m.run_id)
+			s->run_id = m.run_id;
 		send_started(o, s);
-	} else if (strcmp(t, "progress") == 0) {
-		struct progress_event ev;
-
+		break;
+	case JOBPROC_PROGRESS:
 		s->pipe_progress = 1;
 		send_started(o, s);
-		snprintf(s->step, sizeof(s->step), "%s",
-			 json_object_object_get_ex(m, "step", &v) ?
-			 json_object_get_string(v) : "");
-		s->done = json_object_object_get_ex(m, "done", &v) ?
-			  (uint64_t)json_object_get_int64(v) : 0;
-		s->total = json_object_object_get_ex(m, "total", &v) ?
-			   (uint64_t)json_object_get_int64(v) : 0;
+		snprintf(s->step, sizeof(s->step), "%s", m.step);
+		s->done = m.done;
+		s->total = m.total;
 		memset(&ev, 0, sizeof(ev));
 		ev.kind = PROG_PROGRESS;
 		ev.tenant_id = s->tenant;
@@ -321,20 +141,16 @@ static void handle_line(struct orch *o, struct slot *s, const char *line)
 		ev.done = s->done;
 		ev.total = s->total;
 		ev.run_started_us = s->run_started_us;
-		ev.ts_us = json_object_object_get_ex(m, "ts", &v) ?
-			   json_object_get_int64(v) : 0;
+		ev.ts_us = m.ts_us;
 		progress_publish(o->bus, &ev);
-	} else if (strcmp(t, "done") == 0) {
+		break;
+	case JOBPROC_DONE:
 		s->have_done = 1;
-		s->done_rc = json_object_object_get_ex(m, "rc", &v) ?
-			     json_object_get_int(v) : 1;
-		s->done_cancelled = json_object_object_get_ex(m, "cancelled", &v) &&
-				    json_object_get_boolean(v);
-		snprintf(s->done_err, sizeof(s->done_err), "%s",
-			 json_object_object_get_ex(m, "error", &v) ?
-			 json_object_get_string(v) : "");
+		s->done_rc = m.rc;
+		s->done_cancelled = m.cancelled;
+		snprintf(s->done_err, sizeof(s->done_err), "%s", m.error);
+		break;
 	}
-	json_object_put(m);
 }
 
 static void maybe_finish(struct orch *o, struct slot *s);
@@ -378,21 +194,6 @@ static void pipe_closed(void *ctx)
 }
 
 /* ------------------------------------------------------------ finishing */
-
-static int backoff_s(struct orch *o, int base, int attempt, int cap)
-{
-	double d = base, jitter;
-	int i;
-
-	for (i = 0; i < attempt && d < cap; i++)
-		d *= 2;
-	if (d > cap)
-		d = cap;
-	/* +-20 %: jobs failing together do not retry together. */
-	jitter = 0.8 + 0.4 * ((double)rand_r(&o->seed) / RAND_MAX);
-	d *= jitter;
-	return d < 1 ? 1 : (int)(d + 0.5);
-}
 
 /* The job_runs row the job process opened (latest with its owner). */
 static void read_run(struct orch *o, struct slot *s, char *state, size_t slen,
@@ -466,15 +267,17 @@ static void slot_free(struct slot *s)
 
 /*
  * The job process is gone and its pipe drained: decide the job's next
- * state from how it ended and move it there.
+ * state from how it ended (jobpolicy_decide) and move it there.
  */
 static void finish(struct orch *o, struct slot *s)
 {
 	struct jobstate_move m = {.retry_count = -1, .next_run_in_s = -1};
+	struct jobpolicy_in in;
+	struct jobpolicy_out out, *d = &out;
 	char run_state[16] = "", run_err[1024] = "", klass[16] = "";
-	char reason[1536], msg[1200], ids[24], err[1024];
+	char ids[24], err[1024];
 	const char *p[2];
-	int desired, cur = -1, rc, kind, sig = 0;
+	int desired, rc, kind;
 	PGresult *r;
 
 	if (!orch_db(o, err, sizeof(err))) {
@@ -484,77 +287,37 @@ static void finish(struct orch *o, struct slot *s)
 	}
 	read_run(o, s, run_state, sizeof(run_state), run_err, sizeof(run_err),
 		 klass, sizeof(klass));
-	if (WIFSIGNALED(s->status))
-		sig = WTERMSIG(s->status);
-	msg[0] = '\0';
-	if (sig && !(sig == SIGKILL && strcmp(s->control, "shutdown") == 0)) {
-		desired = JS_ERROR;
-		snprintf(msg, sizeof(msg), "plugin crashed (signal %d%s%s) in the "
-			 "job process; the daemon kept running. Fix or update the "
-			 "plugin, then start the job", sig, sig == SIGSEGV ? ", " : "",
-			 sig == SIGSEGV ? "segmentation fault" : "");
-		m.error_class = "crash";
-		snprintf(reason, sizeof(reason), "%s", msg);
-	} else if (sig || s->done_cancelled || strcmp(run_state, "CANCELLED") == 0) {
-		desired = JS_PAUSED;
-		m.auto_resume = strcmp(s->control, "stop") != 0 &&
-				strcmp(s->control, "pause") != 0;
-		snprintf(reason, sizeof(reason), "%s",
-			 strcmp(s->control, "stop") == 0 ? "stopped on request; the "
-			 "run was cancelled at its last checkpoint" :
-			 strcmp(s->control, "pause") == 0 ? "paused on request at the "
-			 "last checkpoint; resume continues from there" :
-			 "daemon shutdown; resumes from the checkpoint at the next start");
-	} else if (s->have_done && (s->done_rc == RUNNER_OK ||
-				    s->done_rc == RUNNER_PARTIAL)) {
-		desired = JS_FINISHED;
-		if (s->done_rc == RUNNER_PARTIAL)
-			snprintf(reason, sizeof(reason), "run %" PRId64 " finished with "
-				 "failed raw rows: %s", s->run_id, s->done_err);
-		else
-			snprintf(reason, sizeof(reason), "run %" PRId64 " finished",
-				 s->run_id);
-	} else {
-		int permanent = strcmp(klass, "permanent") == 0;
-
-		desired = JS_ERROR;
-		snprintf(msg, sizeof(msg), "%s", s->done_err[0] ? s->done_err :
-			 run_err[0] ? run_err : "the job process exited without a result");
-		if (!s->have_done && WIFEXITED(s->status))
-			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
-				 " (exit status %d)", WEXITSTATUS(s->status));
-		m.error_class = permanent ? "permanent" : "transient";
-		if (!permanent && s->retry_count < s->max_retries) {
-			m.retry_count = s->retry_count + 1;
-			m.next_run_in_s = backoff_s(o, s->fast_retry_s, s->retry_count,
-						    s->interval_s);
-			snprintf(reason, sizeof(reason), "transient error; retry %d/%d "
-				 "in %" PRId64 " s: %s", m.retry_count, s->max_retries,
-				 m.next_run_in_s, msg);
-		} else if (!permanent) {
-			snprintf(reason, sizeof(reason), "transient error; %d retries "
-				 "used up, next run at the normal interval: %s",
-				 s->max_retries, msg);
-		} else {
-			snprintf(reason, sizeof(reason), "permanent error, not retried "
-				 "(fix it, then start the job): %s", msg);
-		}
-	}
-	m.error = msg[0] ? msg : NULL;
+	memset(&in, 0, sizeof(in));
+	in.signal = WIFSIGNALED(s->status) ? WTERMSIG(s->status) : 0;
+	in.exit_code = WIFEXITED(s->status) ? WEXITSTATUS(s->status) : 0;
+	in.control = s->control;
+	in.have_done = s->have_done;
+	in.done_rc = s->done_rc;
+	in.done_cancelled = s->done_cancelled;
+	in.done_err = s->done_err;
+	in.run_id = s->run_id;
+	in.run_state = run_state;
+	in.run_err = run_err;
+	in.run_class = klass;
+	in.retry_count = s->retry_count;
+	in.max_retries = s->max_retries;
+	in.fast_retry_s = s->fast_retry_s;
+	in.interval_s = s->interval_s;
+	in.jitter = (double)rand_r(&o->seed) / RAND_MAX;
+	jobpolicy_decide(&in, d);
+	desired = d->state;
+	m.error_class = d->error_class;
+	m.retry_count = d->retry_count;
+	m.next_run_in_s = d->next_run_in_s;
+	m.auto_resume = d->auto_resume;
+	m.error = d->message[0] ? d->message : NULL;
 	m.run_id = s->run_id;
 	p[0] = db_i64(ids, s->job);
 	if (db_tenant_begin(o->db, s->tenant, err, sizeof(err)) < 0)
 		goto dberr;
-	r = db_query(o->db, err, sizeof(err),
-		     "SELECT state FROM etl_jobs WHERE id = $1 FOR UPDATE", 1, p);
-	if (!r)
-		goto dberr;
-	if (PQntuples(r) == 1)
-		cur = jobstate_parse(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	if (desired == JS_ERROR && sig) {
+	if (d->close_run) {
 		/* The run row still says RUNNING: the process never closed it. */
-		p[1] = msg;
+		p[1] = d->message;
 		r = db_query(o->db, err, sizeof(err),
 			     "UPDATE job_runs SET state = 'ERROR', finished_at = now(),"
 			     " error = $2, error_class = 'permanent' WHERE job_id = $1"
@@ -563,24 +326,7 @@ static void finish(struct orch *o, struct slot *s)
 			goto dberr;
 		PQclear(r);
 	}
-	if (cur == desired) {
-		/* The runner closed the job itself (a runner without
-		 * `orchestrated`): apply the retry policy on top. */
-		p[1] = m.error_class;
-		r = db_query(o->db, err, sizeof(err),
-			     "UPDATE etl_jobs SET last_error_class = $2 WHERE id = $1",
-			     2, p);
-		PQclear(r);
-		rc = r ? 0 : -1;
-	} else if (cur >= 0 && jobstate_legal(cur, desired)) {
-		rc = jobstate_move(o->db, s->job, cur, desired, reason, &m, NULL,
-				   err, sizeof(err));
-	} else {
-		log_warn("ORCH", "job=%" PRId64 " event=finish_skipped state=%s "
-			 "wanted=%s", s->job, jobstate_name(cur),
-			 jobstate_name(desired));
-		rc = 0;
-	}
+	rc = jobstate_finish(o->db, s->job, desired, d->reason, &m, err, sizeof(err));
 	if (rc < 0 || db_commit(o->db, err, sizeof(err)) < 0)
 		goto dberr;
 	kind = desired == JS_FINISHED ? PROG_COMPLETED :
@@ -592,7 +338,8 @@ static void finish(struct orch *o, struct slot *s)
 			s->done = s->total;
 	}
 	publish(o, s, kind, jobstate_name(desired),
-		desired == JS_FINISHED ? NULL : desired == JS_ERROR ? msg : reason);
+		desired == JS_FINISHED ? NULL : desired == JS_ERROR ? d->message :
+		d->reason);
 	log_info("ORCH", "job=%" PRId64 " run=%" PRId64 " event=ended state=%s "
 		 "pid=%ld", s->job, s->run_id, jobstate_name(desired), (long)s->pid);
 	if (desired == JS_FINISHED)
@@ -662,75 +409,20 @@ static int slot_of_job(const struct orch *o, int64_t job)
 	return 0;
 }
 
-/*
- * Lock the job (skipping it if another daemon holds the lock), check it
- * is still due, and move it to RUNNING owned by the job process, via
- * PENDING where the state machine asks for it. 1 = claimed, 0 = not ours
- * to run, -1 = database error.
- */
+/* Claim the job for the job process of s (see jobstate_claim): 1 =
+ * claimed, 0 = not ours to run, -1 = database error. */
 static int claim(struct orch *o, struct slot *s, char *err, size_t errlen)
 {
-	struct jobstate_move m = {.retry_count = -1, .next_run_in_s = -1};
-	char ids[24], reason[256];
-	const char *p[1] = {db_i64(ids, s->job)};
-	PGresult *r;
-	int cur, due, auto_resume, rc = -1;
+	struct jobstate_claim k;
+	int rc;
 
-	if (db_tenant_begin(o->db, s->tenant, err, errlen) < 0)
-		return -1;
-	r = db_query(o->db, err, errlen,
-		     "SELECT j.state, coalesce(j.next_run_at <= now(), true),"
-		     " j.auto_resume, j.retry_count, j.max_retries,"
-		     " j.fast_retry_seconds, j.interval_seconds, i.enabled"
-		     " FROM etl_jobs j JOIN integrations i ON i.id = j.integration_id"
-		     " WHERE j.id = $1 FOR UPDATE OF j SKIP LOCKED", 1, p);
-	if (!r)
-		goto out;
-	if (PQntuples(r) != 1 || PQgetvalue(r, 0, 7)[0] != 't') {
-		rc = 0; /* another daemon is claiming it, or it went away */
-		goto out;
+	rc = jobstate_claim(o->db, s->tenant, s->job, s->owner, &k, err, errlen);
+	if (rc == 1) {
+		s->retry_count = k.retry_count;
+		s->max_retries = k.max_retries;
+		s->fast_retry_s = k.fast_retry_s;
+		s->interval_s = k.interval_s;
 	}
-	cur = jobstate_parse(PQgetvalue(r, 0, 0));
-	due = PQgetvalue(r, 0, 1)[0] == 't';
-	auto_resume = PQgetvalue(r, 0, 2)[0] == 't';
-	s->retry_count = atoi(PQgetvalue(r, 0, 3));
-	s->max_retries = atoi(PQgetvalue(r, 0, 4));
-	s->fast_retry_s = atoi(PQgetvalue(r, 0, 5));
-	s->interval_s = atoi(PQgetvalue(r, 0, 6));
-	m.owner = s->owner;
-	rc = 0;
-	if ((cur == JS_NOT_STARTED || cur == JS_FINISHED) && due) {
-		snprintf(reason, sizeof(reason), cur == JS_NOT_STARTED ?
-			 "first run scheduled" : "interval of %d s elapsed",
-			 s->interval_s);
-		if (jobstate_move(o->db, s->job, cur, JS_PENDING, reason, &m, NULL,
-				  err, errlen) < 0)
-			goto fail;
-		cur = JS_PENDING;
-	}
-	if (cur == JS_PENDING)
-		snprintf(reason, sizeof(reason), "picked by the orchestrator (job "
-			 "process %s)", s->owner);
-	else if (cur == JS_ERROR && due)
-		snprintf(reason, sizeof(reason), "retry %d after error (job process "
-			 "%s)", s->retry_count, s->owner);
-	else if (cur == JS_PAUSED && auto_resume)
-		snprintf(reason, sizeof(reason), "resumed from the checkpoint (job "
-			 "process %s)", s->owner);
-	else
-		goto out; /* not due any more: someone else ran it */
-	if (jobstate_move(o->db, s->job, cur, JS_RUNNING, reason, &m, NULL, err,
-			  errlen) < 0)
-		goto fail;
-	if (db_commit(o->db, err, errlen) < 0)
-		goto fail;
-	PQclear(r);
-	return 1;
-fail:
-	rc = -1;
-out:
-	PQclear(r);
-	db_rollback(o->db);
 	return rc;
 }
 
@@ -740,16 +432,18 @@ static void start_job(struct orch *o, int64_t tenant, int64_t job,
 		      int64_t integration)
 {
 	struct slot *s = slot_new(o);
-	int go[2] = {-1, -1}, ev[2] = {-1, -1}, rc;
+	int gofd = -1, evfd = -1, rc;
 	char err[1024], host[256];
 	pid_t pid;
 
 	if (!s)
 		return;
-	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ev, O_CLOEXEC) < 0) {
-		log_error("ORCH", "job=%" PRId64 " event=pipe_failed error=\"%s\"",
-			  job, strerror(errno));
-		goto fail;
+	pid = jobproc_spawn(o->conf, o->ld, job, integration, &gofd, &evfd,
+			    err, sizeof(err));
+	if (pid < 0) {
+		log_error("ORCH", "job=%" PRId64 " event=spawn_failed error=\"%s\"",
+			  job, err);
+		return;
 	}
 	memset(s, 0, sizeof(*s));
 	s->used = 1;
@@ -757,22 +451,6 @@ static void start_job(struct orch *o, int64_t tenant, int64_t job,
 	s->tenant = tenant;
 	s->job = job;
 	s->integration = integration;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		log_error("ORCH", "job=%" PRId64 " event=fork_failed error=\"%s\"",
-			  job, strerror(errno));
-		slot_free(s);
-		goto fail;
-	}
-	if (pid == 0) {
-		close(go[1]);
-		close(ev[0]);
-		child_main(o, s, go[0], ev[1]);
-	}
-	close(go[0]);
-	close(ev[1]);
-	go[0] = ev[1] = -1;
 	s->pid = pid;
 	if (gethostname(host, sizeof(host)) < 0)
 		snprintf(host, sizeof(host), "localhost");
@@ -784,72 +462,53 @@ static void start_job(struct orch *o, int64_t tenant, int64_t job,
 		log_error("ORCH", "job=%" PRId64 " event=claim_failed error=\"%s\"",
 			  job, err);
 	s->aborted = rc != 1;
-	if (write(go[1], s->aborted ? "x" : "g", 1) != 1)
+	if (jobproc_release(gofd, !s->aborted) < 0)
 		s->aborted = 1;
-	close(go[1]);
-	go[1] = -1;
-	fcntl(ev[0], F_SETFL, O_NONBLOCK);
 	s->pipe_open = 1;
-	if (server_watch_fd(o->srv, ev[0], pipe_read, pipe_closed, s) < 0)
+	if (server_watch_fd(o->srv, evfd, pipe_read, pipe_closed, s) < 0)
 		s->pipe_open = 0;
-	ev[0] = -1;
 	if (!s->aborted)
 		log_info("ORCH", "job=%" PRId64 " integration=%" PRId64 " tenant=%"
 			 PRId64 " event=started pid=%ld", job, integration, tenant,
 			 (long)pid);
-	return;
-fail:
-	if (go[0] >= 0) close(go[0]);
-	if (go[1] >= 0) close(go[1]);
-	if (ev[0] >= 0) close(ev[0]);
-	if (ev[1] >= 0) close(ev[1]);
 }
 
 /* ------------------------------------------------------------ tick */
 
+/* A stop/pause asked for job: SIGTERM its job process. */
+static void on_control(void *ctx, int64_t job, const char *control)
+{
+	struct orch *o = ctx;
+	int i;
+
+	for (i = 0; i < MAX_SLOTS; i++) {
+		struct slot *s = &o->slots[i];
+
+		if (!s->used || s->job != job || s->control[0] || s->exited)
+			continue;
+		snprintf(s->control, sizeof(s->control), "%s", control);
+		log_info("ORCH", "job=%" PRId64 " event=cancel control=%s pid=%ld",
+			 job, s->control, (long)s->pid);
+		kill(s->pid, SIGTERM);
+	}
+}
+
 /* Heartbeat our jobs and act on stop/pause requests. */
 static void heartbeat(struct orch *o)
 {
-	struct strbuf arr = STRBUF_INIT;
+	const char *owners[MAX_SLOTS];
 	char err[512];
-	const char *p[1];
-	PGresult *r;
-	int i, row, n = 0;
+	size_t n = 0;
+	int i;
 
-	sb_adds(&arr, "{");
 	for (i = 0; i < MAX_SLOTS; i++) {
 		if (!o->slots[i].used || o->slots[i].aborted || o->slots[i].exited)
 			continue;
-		sb_addf(&arr, "%s\"%s\"", n++ ? "," : "", o->slots[i].owner);
+		owners[n++] = o->slots[i].owner;
 	}
-	sb_adds(&arr, "}");
-	if (!n || !arr.buf)
-		goto out;
-	p[0] = arr.buf;
-	r = db_query(o->db, err, sizeof(err),
-		     "SELECT job_id, control FROM orch_heartbeat($1::text[])", 1, p);
-	for (row = 0; r && row < PQntuples(r); row++) {
-		int64_t job = db_int64(r, row, 0);
-
-		if (PQgetisnull(r, row, 1))
-			continue;
-		for (i = 0; i < MAX_SLOTS; i++) {
-			struct slot *s = &o->slots[i];
-
-			if (!s->used || s->job != job || s->control[0] || s->exited)
-				continue;
-			snprintf(s->control, sizeof(s->control), "%s",
-				 PQgetvalue(r, row, 1));
-			log_info("ORCH", "job=%" PRId64 " event=cancel control=%s pid=%ld",
-				 job, s->control, (long)s->pid);
-			kill(s->pid, SIGTERM);
-		}
-	}
-	if (!r)
+	if (jobstate_heartbeat(o->db, owners, n, on_control, o, err,
+			       sizeof(err)) < 0)
 		log_warn("ORCH", "event=heartbeat_failed error=\"%s\"", err);
-	PQclear(r);
-out:
-	sb_free(&arr);
 }
 
 /* Progress read from job_runs, for job processes that send none. */
@@ -1018,7 +677,6 @@ struct orch *orch_new(const struct conf *conf, struct loader *ld,
 	o->ld = ld;
 	o->bus = bus;
 	o->srv = srv;
-	o->self = getpid();
 	o->seed = (unsigned)time(NULL) ^ (unsigned)getpid();
 	o->db = db_connect(conf->database_url, err, errlen);
 	if (!o->db) {

@@ -21,6 +21,10 @@
  *   are reset to ERROR and retried at once.
  *
  * Single-threaded: every entry point runs on the server's event loop.
+ *
+ * Beside it: host/jobs/jobproc.c (the job process and its pipe protocol),
+ * host/jobs/jobpolicy.c (the next state of a job whose process ended) and
+ * host/jobs/jobstate.c (every write to etl_jobs and job_transitions).
  */
 #ifndef PULSE_ORCHESTRATOR_H
 #define PULSE_ORCHESTRATOR_H

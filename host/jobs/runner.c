@@ -12,8 +12,10 @@
 
 #include "base/conf.h"
 #include "base/crypto.h"
+#include "cli/termprogress.h"
 #include "db/db.h"
 #include "http/http.h"
+#include "jobs/jobstate.h"
 #include "model/integration.h"
 #include "plugin/loader.h"
 #include "base/log.h"
@@ -71,9 +73,9 @@ struct run {
 	/* progress */
 	char step[64];
 	uint64_t done, total;
-	double last_db, last_print;
+	double last_db;
 	int last_decile;
-	int line_open;           /* TTY: an updating line is on screen */
+	struct termprogress tp;  /* progress on o->out */
 	double t0;
 	char label[160];         /* "integration 3 (sandbox)" */
 	struct http_stats http;
@@ -81,10 +83,7 @@ struct run {
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return termprogress_now();
 }
 
 static void observe(struct run *r, int kind, int32_t klass, const char *err)
@@ -108,8 +107,8 @@ static void observe(struct run *r, int kind, int32_t klass, const char *err)
 
 static void progress_db(struct run *r, int force)
 {
-	char rid[24], jid[24], done[24], total[24], err[512];
-	const char *p1[4], *p2[1];
+	char rid[24], done[24], total[24], err[512];
+	const char *p1[4];
 	PGresult *x;
 	double t = now_s();
 
@@ -120,62 +119,39 @@ static void progress_db(struct run *r, int force)
 	p1[1] = r->step;
 	p1[2] = db_i64(done, (int64_t)r->done);
 	p1[3] = db_i64(total, (int64_t)r->total);
-	p2[0] = db_i64(jid, r->job_id);
 	if (db_tenant_begin(r->conn, r->in.tenant_id, err, sizeof(err)) < 0)
 		return;
 	x = db_query(r->conn, err, sizeof(err), "UPDATE job_runs SET step = $2,"
 		     " processed = $3, total = $4 WHERE id = $1", 4, p1);
 	PQclear(x);
-	x = x ? db_query(r->conn, err, sizeof(err), "UPDATE etl_jobs SET "
-			 "heartbeat_at = now() WHERE id = $1", 1, p2) : NULL;
-	PQclear(x);
-	if (x)
+	if (x && jobstate_touch(r->conn, r->job_id, err, sizeof(err)) == 0)
 		db_commit(r->conn, err, sizeof(err));
 	else
 		db_rollback(r->conn);
 }
 
+/* A TTY redraws at most 10 times a second; otherwise a line per step and
+ * per 10 %, or every 5 s when the total is unknown. */
 static void progress_print(struct run *r, int force)
 {
-	FILE *f = r->o->out;
 	double t = now_s();
 	int decile = r->total ? (int)(r->done * 10 / r->total) : -1;
 	char line[256];
 
-	if (r->o->quiet || !f)
+	if (r->o->quiet || !r->o->out)
 		return;
-	if (r->total)
-		snprintf(line, sizeof(line), "%s: %" PRIu64 "/%" PRIu64 " (%d%%)",
-			 r->step, r->done, r->total,
-			 (int)(r->done * 100 / r->total));
-	else if (r->done)
-		snprintf(line, sizeof(line), "%s: %" PRIu64, r->step, r->done);
-	else
-		snprintf(line, sizeof(line), "%s ...", r->step);
-	if (r->o->tty) {
-		if (!force && t - r->last_print < 0.1)
-			return;
-		fprintf(f, "\r\033[K%s", line);
-		r->line_open = 1;
-	} else {
-		/* a line per step and per 10%, or every 5 s when the total is
-		 * unknown */
-		if (!force && decile == r->last_decile &&
-		    (r->total || t - r->last_print < 5.0))
-			return;
-		fprintf(f, "%s\n", line);
-	}
-	fflush(f);
-	r->last_print = t;
+	if (r->o->tty ? !force && t - r->tp.last_shown < 0.1 :
+	    !force && decile == r->last_decile &&
+	    (r->total || t - r->tp.last_shown < 5.0))
+		return;
+	termprogress_line(line, sizeof(line), r->step, r->done, r->total, -1, -1);
+	termprogress_show(&r->tp, line);
 	r->last_decile = decile;
 }
 
 static void end_line(struct run *r)
 {
-	if (r->line_open && r->o->out) {
-		fprintf(r->o->out, "\n");
-		r->line_open = 0;
-	}
+	termprogress_end_line(&r->tp);
 }
 
 static void set_progress(struct run *r, const char *step, uint64_t done,
@@ -503,48 +479,40 @@ static int wait_for_workers(struct run *r, char *err, size_t errlen)
 
 static int lock_job(struct run *r, char *err, size_t errlen)
 {
-	char integ[24], jid[24], ten[24], stale[16], rid[24], reason[400];
-	const char *p1[2] = {db_i64(integ, r->in.id), stale};
-	PGresult *x = NULL;
-	const char *state, *owner;
-	int fresh, rc = -1;
+	struct jobstate_held h;
+	char integ[24], jid[24], ten[24], reason[400];
+	const char *owner;
+	int running, rc = -1;
+	PGresult *y;
 
-	snprintf(stale, sizeof(stale), "%d", r->conf->jobs_stale_s);
 	if (db_tenant_begin(r->conn, r->in.tenant_id, err, errlen) < 0)
 		return -1;
-	x = db_query(r->conn, err, errlen,
-		     "SELECT id, state, owner, coalesce(heartbeat_at >"
-		     " now() - make_interval(secs => $2::int), false)"
-		     " FROM etl_jobs WHERE integration_id = $1 FOR UPDATE", 2, p1);
-	if (!x)
-		goto out;
-	if (PQntuples(x) == 0) {
+	rc = jobstate_lock_integration(r->conn, r->in.id, r->conf->jobs_stale_s,
+				       &h, err, errlen);
+	if (rc == JOBSTATE_NOTFOUND)
 		snprintf(err, errlen, "it has no job (type %s); only Data "
 			 "integrations run jobs", r->in.type);
-		goto out;
-	}
-	r->job_id = db_int64(x, 0, 0);
-	state = PQgetvalue(x, 0, 1);
-	owner = PQgetisnull(x, 0, 2) ? NULL : PQgetvalue(x, 0, 2);
-	fresh = PQgetvalue(x, 0, 3)[0] == 't';
+	if (rc != 0)
+		goto fail;
+	r->job_id = h.job_id;
+	owner = h.owner[0] ? h.owner : NULL;
+	running = h.state == JS_RUNNING;
 	/* Held by a live process here, or recently heartbeating elsewhere
 	 * (the orchestrator's own claim is the caller's business). */
-	if (!r->o->orchestrated && strcmp(state, "RUNNING") == 0 && owner &&
+	if (!r->o->orchestrated && running && owner &&
 	    strcmp(owner, db_owner_id()) != 0 &&
-	    (db_owner_same_host(owner) ? db_owner_alive(owner) : fresh)) {
+	    (db_owner_same_host(owner) ? db_owner_alive(owner) : h.fresh)) {
 		snprintf(err, errlen, "it is already running (owner %s); wait "
 			 "for it to finish or stop that process", owner);
-		goto out;
+		goto fail;
 	}
 	snprintf(reason, sizeof(reason), "job run by %s%s%s", db_owner_id(),
-		 owner && strcmp(state, "RUNNING") == 0 ? "; took over from " : "",
-		 owner && strcmp(state, "RUNNING") == 0 ? owner : "");
+		 owner && running ? "; took over from " : "",
+		 owner && running ? owner : "");
 	{
-		const char *p2[4] = {db_i64(jid, r->job_id), db_owner_id(),
-				     db_i64(ten, r->in.tenant_id), state};
-		const char *p3[4] = {jid, ten, integ, db_owner_id()};
-		const char *p4[5] = {ten, jid, rid, state, reason};
-		PGresult *y;
+		const char *p2[1] = {db_i64(jid, r->job_id)};
+		const char *p3[4] = {jid, db_i64(ten, r->in.tenant_id),
+				     db_i64(integ, r->in.id), db_owner_id()};
 
 		y = db_query(r->conn, err, errlen,
 			     "UPDATE job_runs SET state = 'ERROR', finished_at = now(),"
@@ -552,42 +520,26 @@ static int lock_job(struct run *r, char *err, size_t errlen)
 			     " coalesce(owner, '?') || ') is gone', error_class = 'transient'"
 			     " WHERE job_id = $1 AND state = 'RUNNING'", 1, p2);
 		if (!y)
-			goto out;
+			goto fail;
 		PQclear(y);
-		if (!r->o->orchestrated) {
-			y = db_query(r->conn, err, errlen,
-				     "UPDATE etl_jobs SET state = 'RUNNING', owner = $2,"
-				     " heartbeat_at = now(), last_started_at = now()"
-				     " WHERE id = $1", 2, p2);
-			if (!y)
-				goto out;
-			PQclear(y);
-		}
 		y = db_query(r->conn, err, errlen,
 			     "INSERT INTO job_runs (tenant_id, job_id, integration_id,"
 			     " owner, step) VALUES ($2, $1, $3, $4, 'starting')"
 			     " RETURNING id", 4, p3);
 		if (!y)
-			goto out;
+			goto fail;
 		r->run_id = db_int64(y, 0, 0);
 		PQclear(y);
-		db_i64(rid, r->run_id);
-		if (!r->o->orchestrated) {
-			y = db_query(r->conn, err, errlen,
-				     "INSERT INTO job_transitions (tenant_id, job_id,"
-				     " run_id, from_state, to_state, reason)"
-				     " VALUES ($1, $2, $3, $4, 'RUNNING', $5)", 5, p4);
-			if (!y)
-				goto out;
-			PQclear(y);
-		}
 	}
-	rc = db_commit(r->conn, err, errlen);
-out:
-	PQclear(x);
-	if (rc < 0)
-		db_rollback(r->conn);
-	return rc;
+	/* The orchestrator moved the job itself; a foreground run takes it. */
+	if (!r->o->orchestrated &&
+	    jobstate_foreground_begin(r->conn, r->job_id, h.state, db_owner_id(),
+				      reason, r->run_id, err, errlen) < 0)
+		goto fail;
+	return db_commit(r->conn, err, errlen);
+fail:
+	db_rollback(r->conn);
+	return -1;
 }
 
 static struct json_object *stats_json(struct run *r, double secs)
@@ -627,10 +579,10 @@ static struct json_object *stats_json(struct run *r, double secs)
 	return o;
 }
 
-static void finish_job(struct run *r, const char *run_state, const char *job_state,
+static void finish_job(struct run *r, const char *run_state, int job_state,
 		       const char *error, int32_t klass, struct json_object *stats)
 {
-	char rid[24], jid[24], ten[24], err[512];
+	char rid[24], err[512];
 	char done[24], total[24];
 	const char *p1[7] = {db_i64(rid, r->run_id), run_state, error,
 			     !error ? NULL : klass == PULSE_ERR_TRANSIENT ?
@@ -638,8 +590,6 @@ static void finish_job(struct run *r, const char *run_state, const char *job_sta
 			     json_object_to_json_string_ext(stats, JSON_C_TO_STRING_PLAIN),
 			     db_i64(done, (int64_t)r->done),
 			     db_i64(total, (int64_t)r->total)};
-	const char *p2[3] = {db_i64(jid, r->job_id), job_state, error};
-	const char *p3[4] = {db_i64(ten, r->in.tenant_id), jid, rid, job_state};
 	PGresult *x;
 
 	if (!r->run_id || db_tenant_begin(r->conn, r->in.tenant_id, err, sizeof(err)) < 0)
@@ -651,26 +601,11 @@ static void finish_job(struct run *r, const char *run_state, const char *job_sta
 	if (!x)
 		goto fail;
 	PQclear(x);
-	if (r->o->orchestrated)
-		goto commit; /* etl_jobs and its transitions are the caller's */
-	x = db_query(r->conn, err, sizeof(err),
-		     "UPDATE etl_jobs SET state = $2, owner = NULL,"
-		     " last_finished_at = now(), last_error = $3::text,"
-		     " retry_count = CASE WHEN $3::text IS NULL THEN 0 ELSE retry_count + 1 END,"
-		     " next_run_at = now() + make_interval(secs => CASE WHEN $3::text IS NULL"
-		     " THEN interval_seconds ELSE fast_retry_seconds END)"
-		     " WHERE id = $1", 3, p2);
-	if (!x)
+	/* Under the orchestrator etl_jobs and its transitions are its own. */
+	if (!r->o->orchestrated &&
+	    jobstate_foreground_end(r->conn, r->job_id, job_state, error,
+				    r->run_id, err, sizeof(err)) < 0)
 		goto fail;
-	PQclear(x);
-	x = db_query(r->conn, err, sizeof(err),
-		     "INSERT INTO job_transitions (tenant_id, job_id, run_id,"
-		     " from_state, to_state, reason) VALUES ($1, $2, $3, 'RUNNING',"
-		     " $4, 'job run ended')", 4, p3);
-	if (!x)
-		goto fail;
-	PQclear(x);
-commit:
 	if (db_commit(r->conn, err, sizeof(err)) == 0)
 		return;
 fail:
@@ -760,6 +695,7 @@ int runner_run(const struct conf *conf, struct loader *ld, int64_t id,
 	r.o = o;
 	r.t0 = now_s();
 	r.last_decile = -2;
+	termprogress_init(&r.tp, o->out, o->tty);
 	snprintf(r.label, sizeof(r.label), "integration %" PRId64, id);
 	if (!(r.conn = db_connect(conf->database_url, why, sizeof(why))))
 		goto out;
@@ -885,11 +821,11 @@ done:
 	stats = stats_json(&r, secs);
 	if (locked) {
 		if (cancelled)
-			finish_job(&r, "CANCELLED", "PENDING", why[0] ? why : "cancelled",
+			finish_job(&r, "CANCELLED", JS_PENDING, why[0] ? why : "cancelled",
 				   PULSE_ERR_TRANSIENT, stats);
 		else
 			finish_job(&r, why[0] ? "ERROR" : "FINISHED",
-				   why[0] ? "ERROR" : "FINISHED", why[0] ? why : NULL,
+				   why[0] ? JS_ERROR : JS_FINISHED, why[0] ? why : NULL,
 				   klass, stats);
 	}
 	print_summary(&r, secs, why[0] ? why : NULL, cancelled);

@@ -30,8 +30,6 @@ struct runner_event {
 #define RUNNER_EV_PROGRESS 2 /* a progress step of extract or transform */
 #define RUNNER_EV_DONE 3     /* the run ended (job_runs is final); sent
 			      * only after STARTED */
-#define RUNNER_HAVE_OBSERVE 1
-#define RUNNER_ORCHESTRATED 1
 
 struct runner_opts {
 	FILE *out;        /* progress and summary (stdout) */

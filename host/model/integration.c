@@ -9,7 +9,9 @@
 
 #include "base/crypto.h"
 #include "db/db.h"
+#include "jobs/jobstate.h"
 #include "model/integration.h"
+#include "model/tenant.h"
 
 void integration_free(struct integration *in)
 {
@@ -237,13 +239,8 @@ int integration_add(PGconn *c, const struct crypto_key *key,
 		r = NULL;
 	}
 	if (strcmp(type, "Data") == 0) {
-		const char *p2[2] = {ten, db_i64(ids, *id)};
-
-		if (!(r = db_query(c, err, errlen, "INSERT INTO etl_jobs (tenant_id,"
-				   " integration_id) VALUES ($1, $2)", 2, p2)))
+		if (jobstate_create(c, tenant_id, *id, NULL, err, errlen) < 0)
 			goto out;
-		PQclear(r);
-		r = NULL;
 	}
 	rc = db_commit(c, err, errlen);
 out:
@@ -281,5 +278,93 @@ int integration_set_credentials(PGconn *c, const struct crypto_key *key,
 out:
 	PQclear(r);
 	free(cred);
+	return rc;
+}
+
+#define INTEGRATION_COLUMNS \
+	"SELECT i.id, i.name, i.type, i.plugin, i.settings, i.enabled," \
+	" i.credentials IS NOT NULL AS has_credentials, i.created_at," \
+	" i.updated_at, j.id AS job_id, j.state AS job_state" \
+	" FROM integrations i LEFT JOIN etl_jobs j ON j.integration_id = i.id"
+
+PGresult *integration_rows(PGconn *c, int64_t tenant, int64_t id,
+			   char *err, size_t errlen)
+{
+	char ids[24];
+	const char *p[1] = {db_i64(ids, id)};
+
+	if (id <= 0)
+		return tenant_query(c, tenant, INTEGRATION_COLUMNS
+				    " ORDER BY i.id", 0, NULL, err, errlen);
+	return tenant_query(c, tenant, INTEGRATION_COLUMNS " WHERE i.id = $1",
+			    1, p, err, errlen);
+}
+
+/* One UPDATE integrations SET <column> = $2 of id $1. */
+static int update_column(PGconn *c, const char *sql, const char *id,
+			 const char *value, char *err, size_t errlen)
+{
+	const char *p[2] = {id, value};
+	PGresult *r = db_query(c, err, errlen, sql, 2, p);
+
+	PQclear(r);
+	return r ? 0 : -1;
+}
+
+int integration_update(PGconn *c, int64_t tenant, int64_t id,
+		       const char *settings_json, int enabled, const char *name,
+		       char *err, size_t errlen)
+{
+	char ids[24];
+
+	db_i64(ids, id);
+	if (db_tenant_begin(c, tenant, err, errlen) < 0)
+		return -1;
+	if (settings_json &&
+	    update_column(c, "UPDATE integrations SET settings = $2::jsonb,"
+			  " updated_at = now() WHERE id = $1", ids,
+			  settings_json, err, errlen) < 0)
+		goto fail;
+	if (enabled >= 0 &&
+	    update_column(c, "UPDATE integrations SET enabled = $2::boolean,"
+			  " updated_at = now() WHERE id = $1", ids,
+			  enabled ? "true" : "false", err, errlen) < 0)
+		goto fail;
+	if (name &&
+	    update_column(c, "UPDATE integrations SET name = $2,"
+			  " updated_at = now() WHERE id = $1", ids, name, err,
+			  errlen) < 0)
+		goto fail;
+	if (db_commit(c, err, errlen) == 0)
+		return 0;
+fail:
+	db_rollback(c);
+	return -1;
+}
+
+int integration_delete(PGconn *c, int64_t tenant, int64_t id, char *err,
+		       size_t errlen)
+{
+	char ids[24];
+	const char *p[1] = {db_i64(ids, id)};
+	PGresult *r;
+	int rc;
+
+	r = tenant_query(c, tenant, "DELETE FROM integrations i WHERE id = $1"
+			 " AND NOT EXISTS (SELECT 1 FROM etl_jobs j WHERE"
+			 " j.integration_id = i.id AND j.state = 'RUNNING')"
+			 " RETURNING id", 1, p, err, errlen);
+	if (!r)
+		return -1;
+	rc = PQntuples(r) == 1 ? 0 : -2;
+	PQclear(r);
+	if (rc == 0)
+		return 0;
+	r = tenant_query(c, tenant, "SELECT 1 FROM integrations WHERE id = $1",
+			 1, p, err, errlen);
+	if (!r)
+		return -1;
+	rc = PQntuples(r) == 1 ? INTEGRATION_RUNNING : INTEGRATION_NOTFOUND;
+	PQclear(r);
 	return rc;
 }

@@ -60,4 +60,31 @@ int integration_set_credentials(PGconn *c, const struct crypto_key *key,
 				struct json_object *secrets, char *err,
 				size_t errlen);
 
+/*
+ * The integrations of tenant as the API shows them (no credentials: only
+ * has_credentials), with their job's id and state, ordered by id; id > 0:
+ * only that one. In a transaction of its own; the caller PQclear()s.
+ * NULL with err.
+ */
+PGresult *integration_rows(PGconn *c, int64_t tenant, int64_t id,
+			   char *err, size_t errlen);
+
+/*
+ * Change integration id of tenant in one transaction: settings (JSON
+ * text, replacing them whole) unless NULL, enabled unless < 0, name
+ * unless NULL. 0, or -1 with err (rolled back).
+ */
+int integration_update(PGconn *c, int64_t tenant, int64_t id,
+		       const char *settings_json, int enabled, const char *name,
+		       char *err, size_t errlen);
+
+/* Results of integration_delete besides 0 (deleted) and -1 (err). */
+#define INTEGRATION_RUNNING 1   /* its job is RUNNING: stop it first */
+#define INTEGRATION_NOTFOUND 2  /* no such integration in the tenant */
+
+/* Delete integration id of tenant (its job and history go with it),
+ * unless its job is RUNNING. */
+int integration_delete(PGconn *c, int64_t tenant, int64_t id, char *err,
+		       size_t errlen);
+
 #endif

@@ -69,3 +69,22 @@ PGresult *tenant_list(PGconn *c, char *err, size_t errlen)
 			" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM tenants ORDER BY id",
 			0, NULL);
 }
+
+PGresult *tenant_query(PGconn *c, int64_t tenant, const char *sql, int n,
+		       const char *const *params, char *err, size_t errlen)
+{
+	PGresult *r;
+
+	if (db_tenant_begin(c, tenant, err, errlen) < 0)
+		return NULL;
+	r = db_query(c, err, errlen, sql, n, params);
+	if (!r) {
+		db_rollback(c);
+		return NULL;
+	}
+	if (db_commit(c, err, errlen) < 0) {
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}

@@ -22,4 +22,12 @@ int tenant_resolve(PGconn *c, const char *name_or_id, int64_t *id,
  * PQclear()s. NULL with err on failure. */
 PGresult *tenant_list(PGconn *c, char *err, size_t errlen);
 
+/*
+ * Run one statement as tenant (row-level security), in a transaction of
+ * its own: committed when it worked. The caller PQclear()s the result;
+ * NULL with err (rolled back) on failure.
+ */
+PGresult *tenant_query(PGconn *c, int64_t tenant, const char *sql, int n,
+		       const char *const *params, char *err, size_t errlen);
+
 #endif

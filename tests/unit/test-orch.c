@@ -1,8 +1,10 @@
-/* Unit tests: job state machine table, JWT auth and role matrix, progress
- * bus (order, coalescing, tenant isolation). No database needed. */
+/* Unit tests: job state machine table, finish/retry policy, JWT auth and
+ * role matrix, progress bus (order, coalescing, tenant isolation). No
+ * database needed. */
 #include "config.h"
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,7 +14,9 @@
 #include <cmocka.h>
 
 #include "server/auth.h"
+#include "jobs/jobpolicy.h"
 #include "jobs/jobstate.h"
+#include "jobs/runner.h"
 #include "server/progress.h"
 
 /* ---- state machine --------------------------------------------------- */
@@ -63,6 +67,140 @@ static void test_names(void **st)
 			    "FINISHED, ERROR, PAUSED");
 	assert_string_equal(jobstate_allowed(JS_NOT_STARTED, buf, sizeof(buf)),
 			    "PENDING");
+}
+
+/* ---- finish/retry policy ---------------------------------------------- */
+
+static void test_backoff(void **st)
+{
+	(void)st;
+	/* 30 s doubled per attempt, the jitter band is 0.8x .. 1.2x */
+	assert_int_equal(jobpolicy_backoff_s(30, 0, 14400, 0.5), 30);
+	assert_int_equal(jobpolicy_backoff_s(30, 0, 14400, 0.0), 24);
+	assert_int_equal(jobpolicy_backoff_s(30, 0, 14400, 1.0), 36);
+	assert_int_equal(jobpolicy_backoff_s(30, 3, 14400, 0.5), 240);
+	/* capped at the interval, then jittered */
+	assert_int_equal(jobpolicy_backoff_s(30, 20, 3600, 0.5), 3600);
+	assert_int_equal(jobpolicy_backoff_s(30, 20, 3600, 1.0), 4320);
+	/* never below a second; out-of-range jitter is clamped */
+	assert_int_equal(jobpolicy_backoff_s(0, 0, 3600, 0.5), 1);
+	assert_int_equal(jobpolicy_backoff_s(30, 0, 14400, 7.0), 36);
+}
+
+/* A job process that failed transiently on its first try. */
+static void policy_in(struct jobpolicy_in *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->control = "";
+	in->have_done = 1;
+	in->done_rc = RUNNER_FAILED;
+	in->done_err = "HTTP 503 from the API";
+	in->run_id = 7;
+	in->run_state = "ERROR";
+	in->run_err = "";
+	in->run_class = "transient";
+	in->max_retries = 5;
+	in->fast_retry_s = 60;
+	in->interval_s = 14400;
+	in->jitter = 0.5;
+}
+
+static void test_policy_errors(void **st)
+{
+	struct jobpolicy_in in;
+	struct jobpolicy_out out;
+
+	(void)st;
+	policy_in(&in);
+	in.retry_count = 2;
+	jobpolicy_decide(&in, &out);
+	assert_int_equal(out.state, JS_ERROR);
+	assert_string_equal(out.error_class, "transient");
+	assert_int_equal(out.retry_count, 3);
+	assert_int_equal(out.next_run_in_s, 240);
+	assert_string_equal(out.message, "HTTP 503 from the API");
+	assert_non_null(strstr(out.reason, "retry 3/5 in 240 s"));
+	assert_false(out.close_run);
+
+	in.retry_count = 5; /* used up: the normal interval */
+	jobpolicy_decide(&in, &out);
+	assert_int_equal(out.state, JS_ERROR);
+	assert_int_equal(out.retry_count, -1);
+	assert_int_equal(out.next_run_in_s, -1);
+	assert_non_null(strstr(out.reason, "5 retries used up"));
+
+	policy_in(&in);
+	in.run_class = "permanent";
+	jobpolicy_decide(&in, &out);
+	assert_string_equal(out.error_class, "permanent");
+	assert_int_equal(out.retry_count, -1);
+	assert_int_equal(out.next_run_in_s, -1);
+	assert_non_null(strstr(out.reason, "permanent error, not retried"));
+
+	/* Exited without its last line: the run's error and the status. */
+	policy_in(&in);
+	in.have_done = 0;
+	in.done_err = "";
+	in.run_err = "database went away";
+	in.exit_code = 3;
+	jobpolicy_decide(&in, &out);
+	assert_int_equal(out.state, JS_ERROR);
+	assert_string_equal(out.message, "database went away (exit status 3)");
+	in.run_err = "";
+	jobpolicy_decide(&in, &out);
+	assert_string_equal(out.message, "the job process exited without a "
+			    "result (exit status 3)");
+}
+
+static void test_policy_ends(void **st)
+{
+	struct jobpolicy_in in;
+	struct jobpolicy_out out;
+
+	(void)st;
+	policy_in(&in);
+	in.signal = SIGSEGV;
+	in.have_done = 0;
+	jobpolicy_decide(&in, &out);
+	assert_int_equal(out.state, JS_ERROR);
+	assert_string_equal(out.error_class, "crash");
+	assert_true(out.close_run);
+	assert_non_null(strstr(out.message, "signal 11, segmentation fault"));
+	assert_int_equal(out.next_run_in_s, -1);
+
+	/* The shutdown grace ran out: paused, resumed by the next daemon. */
+	in.signal = SIGKILL;
+	in.control = "shutdown";
+	jobpolicy_decide(&in, &out);
+	assert_int_equal(out.state, JS_PAUSED);
+	assert_true(out.auto_resume);
+	assert_false(out.close_run);
+	assert_null(out.error_class);
+
+	policy_in(&in);
+	in.done_cancelled = 1;
+	in.control = "stop";
+	jobpolicy_decide(&in, &out);
+	assert_int_equal(out.state, JS_PAUSED);
+	assert_false(out.auto_resume);
+	assert_non_null(strstr(out.reason, "stopped on request"));
+	in.control = "pause";
+	jobpolicy_decide(&in, &out);
+	assert_false(out.auto_resume);
+	assert_non_null(strstr(out.reason, "paused on request"));
+
+	policy_in(&in);
+	in.done_rc = RUNNER_OK;
+	jobpolicy_decide(&in, &out);
+	assert_int_equal(out.state, JS_FINISHED);
+	assert_string_equal(out.reason, "run 7 finished");
+	assert_string_equal(out.message, "");
+	in.done_rc = RUNNER_PARTIAL;
+	in.done_err = "2 raw rows failed";
+	jobpolicy_decide(&in, &out);
+	assert_int_equal(out.state, JS_FINISHED);
+	assert_string_equal(out.reason, "run 7 finished with failed raw rows: "
+			    "2 raw rows failed");
 }
 
 /* ---- auth ------------------------------------------------------------ */
@@ -342,6 +480,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_transitions),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_policy_errors),
+		cmocka_unit_test(test_policy_ends),
 		cmocka_unit_test(test_token_roundtrip),
 		cmocka_unit_test(test_token_attacks),
 		cmocka_unit_test(test_token_claims),
