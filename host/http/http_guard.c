@@ -15,6 +15,7 @@
 #include "plugin/job.h"
 
 #define ALLOW_HINT "http.allow_hosts in pulse-host.conf"
+#define PIN_REUSE_MS (60 * 1000)
 
 static int allow_listed(const struct http_client *hc, const char *host)
 {
@@ -148,8 +149,9 @@ int32_t http_guard_check(struct http_client *hc, const char *method,
 			 const char *url, const char *shown_url,
 			 struct http_pin *pin)
 {
-	char scheme[16], host[256], port[8], a[INET6_ADDRSTRLEN];
+	char scheme[16], host[256], port[8], a[INET6_ADDRSTRLEN], origin[300];
 	const char *range;
+	int64_t now = rl_local_ms();
 	size_t i;
 
 	memset(pin, 0, sizeof(*pin));
@@ -165,6 +167,12 @@ int32_t http_guard_check(struct http_client *hc, const char *method,
 				"https URL in the integration's base_url, or, for "
 				"a test server, add \"%s\" to " ALLOW_HINT,
 				hc->label, method, shown_url, scheme, host, host);
+	snprintf(origin, sizeof(origin), "%s://%s:%s", scheme, host, port);
+	if (hc->pin_origin[0] && strcmp(hc->pin_origin, origin) == 0 &&
+	    now - hc->pin_ms >= 0 && now - hc->pin_ms < PIN_REUSE_MS) {
+		*pin = hc->pin; /* checked a moment ago */
+		return PULSE_OK;
+	}
 	resolve(host, port, pin);
 	for (i = 0; i < pin->naddr && !pin->allowed; i++) {
 		const struct sockaddr *sa = (const struct sockaddr *)&pin->addr[i];
@@ -177,6 +185,11 @@ int32_t http_guard_check(struct http_client *hc, const char *method,
 				"are not reached unless the operator allows the "
 				"host: add \"%s\" to " ALLOW_HINT, hc->label,
 				method, shown_url, host, a, range, host);
+	}
+	if (pin->naddr) { /* a failed lookup is tried again next time */
+		snprintf(hc->pin_origin, sizeof(hc->pin_origin), "%s", origin);
+		hc->pin_ms = now;
+		hc->pin = *pin;
 	}
 	return PULSE_OK;
 }

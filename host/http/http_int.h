@@ -28,6 +28,17 @@
 #define HTTP_MAX_BODY (512u << 20) /* a larger response is refused */
 #define HTTP_CANCEL_POLL_MS 1000
 
+#define HTTP_PIN_MAX 16
+
+/* What one URL resolved to, and whether its host is allow-listed. */
+struct http_pin {
+	int allowed;
+	size_t naddr;
+	struct sockaddr_storage addr[HTTP_PIN_MAX];
+	char resolve[1024]; /* CURLOPT_RESOLVE entry; "" = none (IP literal,
+			       or resolution failed and curl reports it) */
+};
+
 struct etag_entry {
 	char *key;  /* "etag:<hash>" */
 	char *etag;
@@ -64,6 +75,11 @@ struct http_client {
 	int64_t last_cancel_ms;
 	int cancel_seen;
 	struct http_stats st;
+	/* The last URL origin the guard passed, reused for a minute so a
+	 * job's requests do not each wait for a DNS lookup. */
+	char pin_origin[300];
+	int64_t pin_ms;
+	struct http_pin pin;
 };
 
 /* http_client.c */
@@ -90,17 +106,6 @@ int32_t http_token_pick(struct http_client *hc, const char *resource,
  * (CURLOPT_RESOLVE), so a second, rebinding DNS answer cannot move the
  * connection; every socket curl opens (redirects, reconnects) is checked
  * again before it connects. */
-#define HTTP_PIN_MAX 16
-
-/* What one URL resolved to, and whether its host is allow-listed. */
-struct http_pin {
-	int allowed;
-	size_t naddr;
-	struct sockaddr_storage addr[HTTP_PIN_MAX];
-	char resolve[1024]; /* CURLOPT_RESOLVE entry; "" = none (IP literal,
-			       or resolution failed and curl reports it) */
-};
-
 /*
  * Check url (for method; shown as shown_url) and fill pin. Returns
  * PULSE_OK, or fails the job permanently with a message that names the
