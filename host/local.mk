@@ -9,10 +9,16 @@ host_libpulsehost_la_SOURCES = \
 	host/db/db.c host/db/db.h \
 	host/db/migrate.c host/db/migrate.h \
 	host/plugin/abi.c host/plugin/abi.h \
-	host/plugin/loader.c host/plugin/loader.h \
-	host/plugin/hostapi.c host/plugin/hostapi.h host/plugin/job.h \
+	host/plugin/loader.c host/plugin/loader.h host/plugin/loaded.h \
+	host/plugin/hostapi.c host/plugin/hostapi.h \
+	host/plugin/job.c host/plugin/job.h \
 	host/plugin/settings.c host/plugin/settings.h \
-	host/http/http.c host/http/http.h \
+	host/http/http.h host/http/http_int.h \
+	host/http/http_client.c host/http/http_tokens.c \
+	host/http/http_transfer.c host/http/http_etag.c \
+	host/http/http_guard.c \
+	host/http/http_policy.c host/http/http_policy.h \
+	host/http/http_request.c \
 	host/http/ratelimit.c host/http/ratelimit.h \
 	host/pipeline/store.c host/pipeline/store.h \
 	host/pipeline/entity.c host/pipeline/entity.h \

@@ -94,6 +94,8 @@ cat >"$work/pulse-host.conf" <<CONF
 plugin_dirs = [$(for d in "$build"/plugins/*/.libs; do printf '"%s", ' "$d"; done | sed 's/, $//')];
 key_file = "$work/secret.key";
 log_level = "warn";
+# the sandboxes are plain http on loopback
+http = { allow_hosts = ["127.0.0.1", "localhost"]; };
 CONF
 export PULSE_HOST_DATABASE_URL="postgresql://pulse_app:$app_pw@127.0.0.1:$(pg_port "$work/pg")/pulse"
 export PULSE_HOST_BROKER_URL=""

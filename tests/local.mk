@@ -126,13 +126,21 @@ EXTRA_DIST += \
 	tests/broker/worker-broker-restart.sh \
 	tests/broker/worker-poison.sh
 
-# HTTP service (host/http/http.c, host/http/ratelimit.c) against a scripted server
-# inside the test: retries, truncation, 401/403/404, rate limits, 304.
+# HTTP service (host/http/) against a scripted server inside the test:
+# retries, truncation, 401/403/404, rate limits, 304, the request guard.
 check_PROGRAMS += tests/unit/test-http
 tests_unit_test_http_SOURCES = tests/unit/test-http.c
 tests_unit_test_http_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_http_LDADD = host/libpulsehost.la $(CMOCKA_LIBS) -lpthread
 TESTS += tests/unit/test-http
+
+# The HTTP status -> action policy and the internal address ranges
+# (host/http/http_policy.c): pure, no server.
+check_PROGRAMS += tests/unit/test-http-policy
+tests_unit_test_http_policy_SOURCES = tests/unit/test-http-policy.c
+tests_unit_test_http_policy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_http_policy_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
+TESTS += tests/unit/test-http-policy
 
 # DORA metrics (host/analytics/dora.c, 010_dora.sql): bands and wording in C, the
 # figures against a hand-computed dataset in PostgreSQL.
@@ -146,8 +154,10 @@ EXTRA_DIST += tests/db/dora-golden.sh tests/fixtures/dora/golden.sql \
 
 # The GitHub plugin against the GitHub sandbox (tests/sandbox/github, Node):
 # full sync vs the sandbox's truth, incremental syncs, rate limits, a bad
-# token, truncated responses. Each test runs its own sandbox and database.
+# token, truncated responses, a base_url on a host that is not allowed.
+# Each test runs its own sandbox and database.
 TESTS += \
+	tests/connectors/github-ssrf.sh \
 	tests/connectors/github-sync.sh \
 	tests/connectors/github-incremental.sh \
 	tests/connectors/github-ratelimit.sh \
@@ -155,6 +165,7 @@ TESTS += \
 	tests/connectors/github-truncated.sh \
 	tests/connectors/github-resume.sh
 EXTRA_DIST += \
+	tests/connectors/github-ssrf.sh \
 	tests/connectors/github-resume.sh \
 	tests/connectors/github-sync.sh \
 	tests/connectors/github-incremental.sh \

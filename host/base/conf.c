@@ -30,6 +30,7 @@ static const struct {
 	{"worker_roles", C_LIST},  {"http", C_GROUP},
 	{"http.ca_file", C_STR},   {"http.user_agent", C_STR},
 	{"http.timeout_seconds", C_INT}, {"http.max_retries", C_INT},
+	{"http.allow_hosts", C_LIST},
 	{"jobs", C_GROUP},         {"jobs.max_attempts", C_INT},
 	{"jobs.stale_seconds", C_INT},
 	{"jobs.max_running", C_INT}, {"jobs.heartbeat_timeout_seconds", C_INT},
@@ -92,11 +93,13 @@ static int conf_defaults(struct conf *c)
 	c->http_user_agent = strdup("pulse-host/" PACKAGE_VERSION);
 	c->http_timeout_s = 60;
 	c->http_max_retries = 5;
+	c->http_allow_hosts = list_dup(NULL);
 	c->jobs_max_attempts = 5;
 	c->jobs_stale_s = 300;
 	c->jobs_max_running = 4;
 	c->jobs_heartbeat_timeout_s = 60;
-	return c->database_url && c->plugin_dirs && c->worker_roles ? 0 : -1;
+	return c->database_url && c->plugin_dirs && c->worker_roles &&
+		c->http_allow_hosts ? 0 : -1;
 }
 
 static const char *kind_name(enum ckind k)
@@ -309,6 +312,10 @@ int conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 		list_free(c->worker_roles);
 		c->worker_roles = read_list(s);
 	}
+	if ((s = config_lookup(&cfg, "http.allow_hosts")) != NULL) {
+		list_free(c->http_allow_hosts);
+		c->http_allow_hosts = read_list(s);
+	}
 	if (check_values(c, &cfg, file, err, errlen) < 0)
 		goto out;
 	rc = 0;
@@ -390,6 +397,7 @@ void conf_print(const struct conf *c)
 	       "timeout_seconds = %d; max_retries = %d; };\n",
 	       c->http_ca_file, c->http_user_agent, c->http_timeout_s,
 	       c->http_max_retries);
+	print_list("http.allow_hosts", c->http_allow_hosts);
 	printf("jobs = { max_attempts = %d; stale_seconds = %d; "
 	       "max_running = %d; heartbeat_timeout_seconds = %d; };\n",
 	       c->jobs_max_attempts, c->jobs_stale_s, c->jobs_max_running,
@@ -409,5 +417,6 @@ void conf_free(struct conf *c)
 	list_free(c->worker_roles);
 	free(c->http_ca_file);
 	free(c->http_user_agent);
+	list_free(c->http_allow_hosts);
 	memset(c, 0, sizeof(*c));
 }

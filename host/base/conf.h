@@ -18,6 +18,9 @@ struct conf {
 	char *http_user_agent;
 	int http_timeout_s;
 	int http_max_retries;
+	/* Hosts that may be reached over plain http and on internal
+	 * addresses (loopback, private, link-local); NULL-terminated. */
+	char **http_allow_hosts;
 	int jobs_max_attempts;
 	int jobs_stale_s;    /* raw rows stuck this long are swept again */
 	int jobs_max_running; /* jobs one daemon runs at once */

@@ -4,29 +4,28 @@
  *
  * The host owns everything that is not the plugin's business: auth
  * injection and token rotation, retries with backoff, primary and
- * secondary rate limits, ETags, timeouts, TLS. See docs/http.md.
+ * secondary rate limits, ETags, timeouts, TLS, and where a request may
+ * go at all (https, no internal addresses). See docs/http.md.
  *
- * Wiring (the job's owner, e.g. the runner):
+ * Wiring (whoever builds the job, e.g. the runner):
  *
  *     struct job_backend be = { ...state_get, state_set, secret_get,
  *                               progress, cancelled... };
  *     http_backend_install(&be);          // sets be.http/wait_until/rate_budget
  *     job.be = &be;
- *     struct http_client *hc = http_client_new(&conf, &job);
+ *     struct http_client *hc = http_client_new(&conf, &job); // job.http = hc
  *     ... plugin extract runs ...
  *     if (extract returned PULSE_OK) http_client_commit(hc);  // ETags
- *     http_client_free(hc);
+ *     http_client_free(hc);                                    // job.http = NULL
  *
  * The client uses the job's secret_get (auth), state_get/state_set (ETags),
- * progress (visible waits) and cancelled callbacks, when present.
- *
- * A process-wide alternative (what runner_set_http_backend expects):
- * http_set_default_conf(&conf) and http_backend_install(&hooks) once at
- * startup; each job then gets its client on its first request.
+ * progress (visible waits) and cancelled callbacks, when present. A job
+ * without a client gets PULSE_ERR_UNSUPPORTED from every HTTP call.
  */
 #ifndef PULSE_HTTP_H
 #define PULSE_HTTP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <pulse-host/plugin.h>
@@ -35,6 +34,18 @@ struct conf;
 struct job_backend;
 struct pulse_job;
 struct http_client;
+
+/* An HTTP response as plugins read it through the host API's http_status,
+ * http_body and http_header calls. */
+struct pulse_http_response {
+	uint32_t status;
+	char *body;        /* NUL-terminated; "" for none */
+	uint64_t body_len;
+	char **headers;    /* "name" "value" pairs, names lower-case */
+	size_t nheaders;
+};
+/* Free a response and everything in it (host API http_release). */
+void http_response_free(struct pulse_http_response *r);
 
 /* Limits of one integration, shared by every client of that integration
  * in this process. Zero means the default. */
@@ -46,11 +57,12 @@ struct http_limits {
 
 /*
  * A client for one job: one libcurl easy handle (connection reuse,
- * HTTP/2 over TLS when offered), settings from conf (http.* keys), bound
- * to `job` so the job_backend callbacks find it. Returns NULL when out of
- * memory or when libcurl cannot start. The caller owns the client and
- * frees it with http_client_free before the job goes away. conf is
- * copied; job is borrowed.
+ * HTTP/2 over TLS when offered), settings from conf (http.* keys; NULL:
+ * the built-in defaults, with an empty allow-list). It is put in
+ * job->http, where the job_backend callbacks find it. Returns NULL when
+ * out of memory or when libcurl cannot start. The caller owns the client
+ * and frees it with http_client_free before the job goes away (that also
+ * clears job->http). conf is copied; job is borrowed.
  */
 struct http_client *http_client_new(const struct conf *conf,
 				    struct pulse_job *job);
@@ -67,14 +79,6 @@ void http_client_free(struct http_client *hc);
  */
 int http_client_commit(struct http_client *hc);
 
-/*
- * Settings for jobs whose owner installed the callbacks but never called
- * http_client_new: such a job gets a client on its first request, freed
- * by http_global_cleanup or when the job struct is reused for another
- * run. conf is copied (NULL: built-in defaults).
- */
-void http_set_default_conf(const struct conf *conf);
-
 /* Set the integration's limits (call before the first request). */
 void http_client_set_limits(struct http_client *hc,
 			    const struct http_limits *lim);
@@ -82,8 +86,8 @@ void http_client_set_limits(struct http_client *hc,
 /* Point be->http, be->wait_until and be->rate_budget at this module. */
 void http_backend_install(struct job_backend *be);
 
-/* The callbacks themselves (also usable directly). A job without a
- * client gets one on first use (see http_set_default_conf). */
+/* The callbacks themselves (also usable directly); they work on
+ * job->http. */
 int32_t http_request(struct pulse_job *job, const pulse_http_request *req,
 		     pulse_http_response **resp);
 int32_t http_wait_until(struct pulse_job *job, int64_t until,

@@ -1,5 +1,5 @@
 /*
- * ratelimit: the bookkeeping behind host/http/http.c's waits — the server's
+ * ratelimit: the bookkeeping behind the HTTP service's waits — the server's
  * clock, per-token budgets read from rate-limit headers or reported by
  * plugins, backoff, and the per-integration concurrency and hourly limits.
  * Pure logic plus one mutex; no I/O, so it is unit-tested directly.

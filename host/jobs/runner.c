@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
@@ -173,7 +174,9 @@ static void set_progress(struct run *r, const char *step, uint64_t done,
 static void cb_progress(struct pulse_job *job, const char *step, uint64_t done,
 			uint64_t total)
 {
-	struct run *r = ((struct store *)job->owner)->runner;
+	/* The runner's job is embedded in its struct run. */
+	struct run *r = (struct run *)(void *)((char *)job -
+					       offsetof(struct run, job));
 	char s[64];
 
 	snprintf(s, sizeof(s), "extract %s", step && *step ? step : "");
@@ -739,7 +742,6 @@ int runner_run(const struct conf *conf, struct loader *ld, int64_t id,
 	r.store.integration_id = r.in.id;
 	r.store.run_id = r.run_id;
 	r.store.secrets = r.secrets;
-	r.store.runner = &r;
 	if (o->extract_only) {
 		/* pages stay pending for the next run or the workers */
 	} else if (conf->broker_url && conf->broker_url[0] && !o->in_process) {
@@ -776,7 +778,7 @@ int runner_run(const struct conf *conf, struct loader *ld, int64_t id,
 	r.job.run_id = r.run_id;
 	r.job.settings = r.settings;
 	r.job.be = &r.be;
-	r.job.owner = &r.store;
+	r.job.store = &r.store;
 
 	if (!(hc = http_client_new(conf, &r.job))) {
 		snprintf(why, sizeof(why), "cannot start the HTTP client (out of "

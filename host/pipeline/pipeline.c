@@ -65,11 +65,7 @@ struct pipeline *pipeline_new(const struct conf *conf, struct loader *ld,
 	}
 	p->conf = conf;
 	p->ld = ld;
-	p->be.record_begin = record_begin;
-	p->be.record_set = record_set;
-	p->be.record_end = record_end;
-	p->be.record_abort = record_abort;
-	p->be.record_delete = record_delete;
+	record_backend_install(&p->be);
 	if (!(p->conn = db_connect(conf->database_url, err, errlen)) ||
 	    entity_registry_load(p->conn, &p->reg, err, errlen) < 0 ||
 	    load_prepare(p->conn, &p->reg, err, errlen) < 0)
@@ -261,7 +257,7 @@ static void run_rows(struct pipeline *p, int64_t tenant, struct claimed **rows,
 		job.integration_id = row->integration_id;
 		job.settings = is->settings;
 		job.be = &p->be;
-		job.owner = p->rs;
+		job.records = p->rs;
 		page.entity = row->entity;
 		page.request_method = row->method;
 		page.request_url = row->url;

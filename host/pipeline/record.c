@@ -314,9 +314,9 @@ static void entity_names(const struct recset *rs, char *buf, size_t len)
 	}
 }
 
-pulse_record *record_begin(struct pulse_job *job, const char *entity)
+static pulse_record *rec_begin(struct pulse_job *job, const char *entity)
 {
-	struct recset *rs = job ? job->owner : NULL;
+	struct recset *rs = job ? job->records : NULL;
 	struct rec_batch *b;
 	struct rec *r;
 	size_t i;
@@ -347,8 +347,8 @@ pulse_record *record_begin(struct pulse_job *job, const char *entity)
 	return &r->hdr;
 }
 
-int32_t record_set(pulse_record *rec, const char *field,
-		   const struct rec_value *v)
+static int32_t rec_set(pulse_record *rec, const char *field,
+		       const struct rec_value *v)
 {
 	struct rec *r = (struct rec *)rec;
 	const struct entity *e = r->b->ent;
@@ -476,7 +476,7 @@ static int push(struct rec_batch *b, struct recset *rs, const long *offs,
 	return 0;
 }
 
-int32_t record_end(pulse_record *rec)
+static int32_t rec_end(pulse_record *rec)
 {
 	struct rec *r = (struct rec *)rec;
 	const struct entity *e;
@@ -513,15 +513,15 @@ out:
 	return rc;
 }
 
-void record_abort(pulse_record *rec)
+static void rec_abort(pulse_record *rec)
 {
 	free(rec);
 }
 
-int32_t record_delete(struct pulse_job *job, const char *entity,
-		      const char *external_id)
+static int32_t rec_delete(struct pulse_job *job, const char *entity,
+			  const char *external_id)
 {
-	struct recset *rs = job ? job->owner : NULL;
+	struct recset *rs = job ? job->records : NULL;
 	struct rec_batch *b;
 	long *offs;
 	long off;
@@ -554,4 +554,15 @@ int32_t record_delete(struct pulse_job *job, const char *entity,
 		job_fail(job, PULSE_ERR_TRANSIENT, "out of memory") : PULSE_OK;
 	free(offs);
 	return rc;
+}
+
+void record_backend_install(struct job_backend *be)
+{
+	if (!be)
+		return;
+	be->record_begin = rec_begin;
+	be->record_set = rec_set;
+	be->record_end = rec_end;
+	be->record_abort = rec_abort;
+	be->record_delete = rec_delete;
 }

@@ -4,7 +4,7 @@
  * per-entity batch (a struct recset), already encoded for COPY, until
  * load_apply() writes them.
  *
- * For a JOB_TRANSFORM job, job->owner is the struct recset *.
+ * A JOB_TRANSFORM job finds its set in job->records.
  */
 #ifndef PULSE_RECORD_H
 #define PULSE_RECORD_H
@@ -63,14 +63,9 @@ void recset_drop_row(struct recset *rs);
 /* Records the current row added so far. */
 uint64_t recset_row_records(const struct recset *rs);
 
-/* The job_backend callbacks (job->owner must be the recset). */
-pulse_record *record_begin(struct pulse_job *job, const char *entity);
-int32_t record_set(pulse_record *rec, const char *field,
-		   const struct rec_value *v);
-int32_t record_end(pulse_record *rec);
-void record_abort(pulse_record *rec);
-int32_t record_delete(struct pulse_job *job, const char *entity,
-		      const char *external_id);
+/* Point be->record_begin/set/end/abort/delete at this module; they work
+ * on job->records, which the job's builder sets (and owns). */
+void record_backend_install(struct job_backend *be);
 
 /* Checks shared with others: ISO-8601 date or date-time; valid UTF-8. */
 int record_valid_time(const char *s);

@@ -13,7 +13,7 @@
 #include "pipeline/record.h"
 #include "pipeline/store.h"
 
-#define STORE(job) ((struct store *)(job)->owner)
+#define STORE(job) ((job)->store)
 
 /* True if text[0..len) is exactly one JSON value (whitespace around is
  * fine); else why says what is wrong and where. */

@@ -2,7 +2,8 @@
  * store: the extract side of a job's backend: raw pages, per-integration
  * state (checkpoints) and decrypted secrets.
  *
- * For a JOB_EXTRACT job built by the runner, job->owner is a struct store *.
+ * A JOB_EXTRACT job finds its store in job->store (set and owned by the
+ * job's builder, e.g. the runner).
  */
 #ifndef PULSE_STORE_H
 #define PULSE_STORE_H
@@ -27,11 +28,9 @@ struct store {
 	void *dispatch_ctx;
 	uint64_t pages;              /* pages stored by this job */
 	uint64_t bytes;
-	void *runner;                /* the runner's context (progress etc.) */
-	void *http;                  /* free for host/http/http.c's per-job state */
 };
 
-/* job_backend callbacks; job->owner must be a struct store *. */
+/* job_backend callbacks; job->store must be set. */
 int32_t store_raw_store(struct pulse_job *job, const pulse_raw_page *page);
 char *store_state_get(struct pulse_job *job, const char *key);
 int32_t store_state_set(struct pulse_job *job, const char *key,

@@ -7,9 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/http.h"
 #include "plugin/hostapi.h"
 #include "plugin/job.h"
-#include "plugin/loader.h"
+#include "plugin/loaded.h"
 #include "base/log.h"
 #include <strings.h>
 
@@ -156,29 +157,6 @@ static int32_t api_cancelled(pulse_job *job)
 	return BE(job, cancelled) ? job->be->cancelled(job) : 0;
 }
 
-int32_t job_fail(struct pulse_job *job, int32_t klass, const char *fmt, ...)
-{
-	va_list ap;
-	char msg[1024];
-
-	if (klass != PULSE_ERR_TRANSIENT && klass != PULSE_ERR_CANCELLED)
-		klass = PULSE_ERR_PERMANENT;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (!job)
-		return klass;
-	if (!job->err_class) {
-		job->err_class = klass;
-		snprintf(job->err, sizeof(job->err), "%s", msg);
-	}
-	log_debug(job->plugin ? job->plugin->host.category : "JOB",
-		  "job_failure class=%s integration=%lld msg=\"%s\"",
-		  klass == PULSE_ERR_TRANSIENT ? "transient" : "permanent",
-		  (long long)job->integration_id, msg);
-	return klass;
-}
-
 static int32_t api_fail(pulse_job *job, int32_t klass, const char *fmt, ...)
 {
 	va_list ap;
@@ -308,19 +286,6 @@ static const char *api_http_header(const pulse_http_response *r,
 static void api_http_release(pulse_http_response *r)
 {
 	http_response_free(r);
-}
-
-void http_response_free(struct pulse_http_response *r)
-{
-	size_t i;
-
-	if (!r)
-		return;
-	for (i = 0; i < 2 * r->nheaders; i++)
-		free(r->headers[i]);
-	free(r->headers);
-	free(r->body);
-	free(r);
 }
 
 static const pulse_host_api api = {

@@ -6,9 +6,12 @@
 
 #include <pulse-host/plugin.h>
 
+struct http_client;
 struct json_object;
 struct plugin;
 struct rec_value;
+struct recset;
+struct store;
 
 #define JOB_EXTRACT 1
 #define JOB_TRANSFORM 2
@@ -26,7 +29,7 @@ struct job_backend {
 	void (*progress)(struct pulse_job *job, const char *step,
 			 uint64_t done, uint64_t total);
 	int32_t (*cancelled)(struct pulse_job *job);
-	/* HTTP service (host/http/http.c) */
+	/* HTTP service (installed by http_backend_install) */
 	int32_t (*http)(struct pulse_job *job, const pulse_http_request *req,
 			pulse_http_response **resp);
 	int32_t (*wait_until)(struct pulse_job *job, int64_t until,
@@ -36,8 +39,9 @@ struct job_backend {
 	/* Decrypted secret for a config key; caller frees. */
 	char *(*secret_get)(struct pulse_job *job, const char *key,
 			    uint32_t index);
-	/* Records (transform). record_begin returns a backend object whose
-	 * first member is struct pulse_record. */
+	/* Records (transform; installed by record_backend_install).
+	 * record_begin returns a backend object whose first member is
+	 * struct pulse_record. */
 	pulse_record *(*record_begin)(struct pulse_job *job, const char *entity);
 	int32_t (*record_set)(pulse_record *rec, const char *field,
 			      const struct rec_value *v);
@@ -67,17 +71,6 @@ struct pulse_record {
 	struct pulse_job *job;
 };
 
-/* An HTTP response as plugins read it (filled by host/http/http.c). */
-struct pulse_http_response {
-	uint32_t status;
-	char *body;        /* NUL-terminated; "" for none */
-	uint64_t body_len;
-	char **headers;    /* "name" "value" pairs, names lower-case */
-	size_t nheaders;
-};
-/* Free a response and everything in it. */
-void http_response_free(struct pulse_http_response *r);
-
 struct pulse_job {
 	struct plugin *plugin;
 	int mode;                     /* JOB_EXTRACT / JOB_TRANSFORM */
@@ -86,12 +79,20 @@ struct pulse_job {
 	int64_t run_id;
 	struct json_object *settings; /* validated, defaults applied; borrowed */
 	const struct job_backend *be;
-	void *owner;                  /* the backend's own context */
+	/*
+	 * Services of this job, one typed slot each, all borrowed: whoever
+	 * builds the job (runner, pipeline, a test) owns them and frees them
+	 * after the job. A slot a mode does not use stays NULL.
+	 */
+	struct store *store;          /* extract: raw pages, state, secrets */
+	struct http_client *http;     /* extract: set by http_client_new */
+	struct recset *records;       /* transform: the record batches */
 	int32_t err_class;            /* 0 until fail() */
 	char err[1024];               /* first failure, human readable */
 };
 
-/* Record a failure (first one wins) and log it; returns klass. */
+/* Record a failure (first one wins) and log it; returns klass
+ * (host/plugin/job.c). */
 int32_t job_fail(struct pulse_job *job, int32_t klass, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -84,6 +84,7 @@ wt_setup() {
 	key_file = "$WT_DIR/secret.key";
 	plugin_dirs = ["$abs_top_builddir/plugins/source-sandbox/.libs"];
 	jobs = { max_attempts = ${WT_MAX_ATTEMPTS:-3}; stale_seconds = ${WT_STALE:-2}; };
+	http = { allow_hosts = ["127.0.0.1", "localhost"]; };
 	EOF
 	"$B" -c "$WT_CONF" tenant add broker >/dev/null
 	"$B" -c "$WT_CONF" tenant add reference >/dev/null

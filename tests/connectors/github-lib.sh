@@ -70,7 +70,9 @@ gh_setup() {
 	cat > "$GH_CONF" <<-EOF
 	key_file = "$GH_DIR/secret.key";
 	plugin_dirs = ["$abs_top_builddir/plugins/source-github/.libs"];
-	http = { timeout_seconds = 20; max_retries = 4; };
+	# the sandbox is plain http on loopback: allow it
+	http = { timeout_seconds = 20; max_retries = 4;
+	         allow_hosts = ["127.0.0.1", "localhost"]; };
 	EOF
 	"$B" -c "$GH_CONF" tenant add t1 >/dev/null || gh_fail "tenant add failed"
 	port_file="$GH_DIR/sandbox.port"

@@ -87,7 +87,9 @@ jr_setup() {
 	cat > "$JR_CONF" <<-EOF
 	key_file = "$JR_DIR/secret.key";
 	plugin_dirs = ["$abs_top_builddir/plugins/source-jira/.libs"];
-	http = { timeout_seconds = 20; max_retries = 4; };
+	# the sandbox is plain http on loopback: allow it
+	http = { timeout_seconds = 20; max_retries = 4;
+	         allow_hosts = ["127.0.0.1", "localhost"]; };
 	EOF
 	"$B" -c "$JR_CONF" tenant add t1 >/dev/null || jr_fail "tenant add failed"
 	jr_start_sandbox "$@"

@@ -32,6 +32,7 @@ plugin_dirs = [$ORCH_PLUGIN_DIRS];
 listen = "127.0.0.1:$port";
 log_level = "info";
 worker_roles = ["server", "orchestrator", "extract"];
+http = { allow_hosts = ["127.0.0.1", "localhost"]; };
 jobs = { max_attempts = 5; stale_seconds = 300; max_running = 4;
          heartbeat_timeout_seconds = 5; };
 CONF

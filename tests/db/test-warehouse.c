@@ -295,26 +295,27 @@ static int db_teardown(void **state)
 	return 0;
 }
 
-/* A transform-shaped context: a job whose owner is the recset. */
+/* A transform-shaped context: a job whose record set is rs. */
 struct tctx {
 	struct recset *rs;
 	struct pulse_job job;
 	struct job_backend be;
 };
 
+/* The record backend the tests call (record.c keeps its functions
+ * static; tctx_init installs them here). */
+static struct job_backend rb;
+
 static void tctx_init(struct tctx *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->rs = recset_new(&reg);
 	assert_non_null(t->rs);
-	t->be.record_begin = record_begin;
-	t->be.record_set = record_set;
-	t->be.record_end = record_end;
-	t->be.record_abort = record_abort;
-	t->be.record_delete = record_delete;
+	record_backend_install(&t->be);
+	rb = t->be;
 	t->job.mode = JOB_TRANSFORM;
 	t->job.be = &t->be;
-	t->job.owner = t->rs;
+	t->job.records = t->rs;
 	recset_begin_row(t->rs, 42, integ, "fake", "pull_requests");
 }
 
@@ -322,27 +323,27 @@ static int32_t set_str(pulse_record *r, const char *f, const char *v)
 {
 	struct rec_value x = {v ? REC_STR : REC_NULL, v, 0, 0};
 
-	return record_set(r, f, &x);
+	return rb.record_set(r, f, &x);
 }
 
 static int32_t set_int(pulse_record *r, const char *f, int64_t v)
 {
 	struct rec_value x = {REC_INT, NULL, v, 0};
 
-	return record_set(r, f, &x);
+	return rb.record_set(r, f, &x);
 }
 
 static int32_t set_time(pulse_record *r, const char *f, const char *v)
 {
 	struct rec_value x = {REC_TIME, v, 0, 0};
 
-	return record_set(r, f, &x);
+	return rb.record_set(r, f, &x);
 }
 
 static void add_pr(struct tctx *t, const char *id, int64_t number,
 		   const char *title)
 {
-	pulse_record *r = record_begin(&t->job, "prs");
+	pulse_record *r = rb.record_begin(&t->job, "prs");
 
 	assert_non_null(r);
 	assert_int_equal(set_str(r, "external_id", id), PULSE_OK);
@@ -350,7 +351,7 @@ static void add_pr(struct tctx *t, const char *id, int64_t number,
 	assert_int_equal(set_int(r, "number", number), PULSE_OK);
 	assert_int_equal(set_str(r, "title", title), PULSE_OK);
 	assert_int_equal(set_time(r, "created_at", "2025-01-02T03:04:05Z"), PULSE_OK);
-	assert_int_equal(record_end(r), PULSE_OK);
+	assert_int_equal(rb.record_end(r), PULSE_OK);
 }
 
 static void load(struct tctx *t, struct load_count *lc)
@@ -397,53 +398,53 @@ static void test_record_validation(void **state)
 
 	(void)state;
 	tctx_init(&t);
-	assert_null(record_begin(&t.job, "pull_requests"));
+	assert_null(rb.record_begin(&t.job, "pull_requests"));
 	assert_non_null(strstr(t.job.err, "transform of raw row 42 (fake/pull_requests): unknown entity 'pull_requests'"));
 	t.job.err_class = 0;
-	r = record_begin(&t.job, "prs");
+	r = rb.record_begin(&t.job, "prs");
 	assert_int_equal(set_str(r, "titel", "x"), PULSE_ERR_INVALID);
 	assert_string_equal(t.job.err, "transform of raw row 42 (fake/pull_requests): entity 'prs' has no field 'titel'");
-	record_abort(r);
+	rb.record_abort(r);
 	t.job.err_class = 0;
-	r = record_begin(&t.job, "prs");
+	r = rb.record_begin(&t.job, "prs");
 	assert_int_equal(set_str(r, "number", "12"), PULSE_ERR_INVALID);
 	assert_non_null(strstr(t.job.err, "field 'number' of 'prs' is integer, got string"));
-	record_abort(r);
+	rb.record_abort(r);
 	t.job.err_class = 0;
-	r = record_begin(&t.job, "prs");
+	r = rb.record_begin(&t.job, "prs");
 	assert_int_equal(set_int(r, "number", 3000000000LL), PULSE_ERR_INVALID);
 	assert_non_null(strstr(t.job.err, "32-bit integer"));
-	record_abort(r);
+	rb.record_abort(r);
 	t.job.err_class = 0;
-	r = record_begin(&t.job, "prs");
+	r = rb.record_begin(&t.job, "prs");
 	assert_int_equal(set_time(r, "created_at", "31/01/2025"), PULSE_ERR_INVALID);
 	assert_non_null(strstr(t.job.err, "field 'created_at' of 'prs' must be an ISO-8601"));
-	record_abort(r);
+	rb.record_abort(r);
 	t.job.err_class = 0;
-	r = record_begin(&t.job, "prs");
-	assert_int_equal(record_set(r, "is_draft", &fl), PULSE_ERR_INVALID);
+	r = rb.record_begin(&t.job, "prs");
+	assert_int_equal(rb.record_set(r, "is_draft", &fl), PULSE_ERR_INVALID);
 	assert_non_null(strstr(t.job.err, "field 'is_draft' of 'prs' is boolean, got float"));
-	record_abort(r);
+	rb.record_abort(r);
 	t.job.err_class = 0;
-	r = record_begin(&t.job, "prs");
+	r = rb.record_begin(&t.job, "prs");
 	assert_int_equal(set_str(r, "title", "no id"), PULSE_OK);
-	assert_int_equal(record_end(r), PULSE_ERR_INVALID);
+	assert_int_equal(rb.record_end(r), PULSE_ERR_INVALID);
 	assert_non_null(strstr(t.job.err, "a record of 'prs' has no external_id"));
 	t.job.err_class = 0;
-	r = record_begin(&t.job, "prs");
+	r = rb.record_begin(&t.job, "prs");
 	assert_int_equal(set_str(r, "external_id", "p1"), PULSE_OK);
-	assert_int_equal(record_end(r), PULSE_ERR_INVALID);
+	assert_int_equal(rb.record_end(r), PULSE_ERR_INVALID);
 	assert_non_null(strstr(t.job.err, "record 'p1' of 'prs' lacks required field 'repository_external_id'"));
 	t.job.err_class = 0;
-	r = record_begin(&t.job, "work_items");
+	r = rb.record_begin(&t.job, "work_items");
 	{
 		struct rec_value js = {REC_JSON, "[1, 2", 0, 0};
 
 		assert_int_equal(set_str(r, "external_id", "w"), PULSE_OK);
-		assert_int_equal(record_set(r, "labels", &js), PULSE_ERR_INVALID);
+		assert_int_equal(rb.record_set(r, "labels", &js), PULSE_ERR_INVALID);
 		assert_non_null(strstr(t.job.err, "field 'labels' of 'work_items' must be valid JSON"));
 	}
-	record_abort(r);
+	rb.record_abort(r);
 	assert_int_equal(t.rs->nrecords, 0);
 	recset_free(t.rs);
 }
@@ -490,12 +491,12 @@ static void test_load(void **state)
 
 	/* delete marks deleted_at and queues a delete; a second delete is a
 	 * no-op; loading it again revives it */
-	assert_int_equal(record_delete(&t.job, "prs", "p2"), PULSE_OK);
+	assert_int_equal(rb.record_delete(&t.job, "prs", "p2"), PULSE_OK);
 	load(&t, lc);
 	assert_int_equal(lc[prs].deleted, 1);
 	assert_int_equal(count("SELECT count(*) FROM prs WHERE external_id = 'p2' AND deleted_at IS NOT NULL"), 1);
 	assert_int_equal(count("SELECT count(*) FROM vectorization_queue WHERE operation = 'delete'"), 1);
-	assert_int_equal(record_delete(&t.job, "prs", "p2"), PULSE_OK);
+	assert_int_equal(rb.record_delete(&t.job, "prs", "p2"), PULSE_OK);
 	load(&t, lc);
 	assert_int_equal(lc[prs].deleted, 0);
 	add_pr(&t, "p2", 2, weird);
@@ -503,7 +504,7 @@ static void test_load(void **state)
 	assert_int_equal(lc[prs].updated, 1);
 	assert_int_equal(count("SELECT count(*) FROM prs WHERE deleted_at IS NOT NULL"), 0);
 	/* delete then re-add in one batch: the last operation wins */
-	assert_int_equal(record_delete(&t.job, "prs", "p1"), PULSE_OK);
+	assert_int_equal(rb.record_delete(&t.job, "prs", "p1"), PULSE_OK);
 	add_pr(&t, "p1", 1, "third");
 	load(&t, lc);
 	assert_int_equal(lc[prs].deleted + lc[prs].updated + lc[prs].inserted, 0);

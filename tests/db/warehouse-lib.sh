@@ -52,6 +52,7 @@ wh_setup() {
 key_file = "$WH_DIR/secret.key";
 plugin_dirs = ["$abs_top_builddir/plugins/source-sandbox/.libs"];
 jobs = { max_attempts = 5; stale_seconds = 300; };
+http = { allow_hosts = ["127.0.0.1", "localhost"]; };
 CONF
 	printf '%s\n' "$pw" | ph migrate --admin-url "$WH_ADMIN" --app-role "$WH_ROLE" \
 		--app-password - > "$WH_DIR/migrate.log" 2>&1 ||

@@ -1,9 +1,9 @@
 /*
- * test-http: host/http/http.c against a tiny scripted HTTP server running in a
- * thread of this test (loopback, a free port). Each test installs a
- * handler that decides the responses; the server records every request
- * (path, Authorization, If-None-Match) so tests can assert what the
- * client sent, how often, and with which token.
+ * test-http: the HTTP service (host/http/) against a tiny scripted HTTP
+ * server running in a thread of this test (loopback, a free port). Each
+ * test installs a handler that decides the responses; the server records
+ * every request (path, Authorization, If-None-Match) so tests can assert
+ * what the client sent, how often, and with which token.
  *
  * The server has its own clock, starting at 2026-06-01T00:00:00Z: its
  * Date and x-ratelimit-reset headers are in that time, far from the local
@@ -228,8 +228,14 @@ struct fake {
 	int progress_calls;
 	int cancel_after_calls; /* 0: never */
 	int cancel_calls;
+	struct conf conf;
 	struct http_client *hc;
 };
+
+/* The scripted server is plain http on loopback: the operator's
+ * allow-list must name it, as the sandboxes' configs do. */
+static char *allow_loopback[] = {(char *)"127.0.0.1", NULL};
+static char *allow_none[] = {NULL};
 
 static struct fake *fake_of(struct pulse_job *job)
 {
@@ -293,10 +299,10 @@ static int32_t fk_cancelled(struct pulse_job *job)
 	return f->cancel_after_calls && f->cancel_calls >= f->cancel_after_calls;
 }
 
-static struct fake *fake_new(int max_retries)
+static struct fake *fake_new_allow(int max_retries, char **allow)
 {
 	struct fake *f = calloc(1, sizeof(*f));
-	struct conf c;
+	struct conf *c;
 
 	assert_non_null(f);
 	f->plugin.name = (char *)"github";
@@ -313,17 +319,24 @@ static struct fake *fake_new(int max_retries)
 	assert_ptr_equal(f->be.http, http_request);
 	f->job.be = &f->be;
 	f->tokens[0] = "tok-AAAA-secret";
-	memset(&c, 0, sizeof(c));
-	c.http_ca_file = (char *)"";
-	c.http_user_agent = (char *)"pulse-host-test";
-	c.http_timeout_s = 10;
-	c.http_max_retries = max_retries;
-	f->hc = http_client_new(&c, &f->job);
+	c = &f->conf;
+	c->http_ca_file = (char *)"";
+	c->http_user_agent = (char *)"pulse-host-test";
+	c->http_timeout_s = 10;
+	c->http_max_retries = max_retries;
+	c->http_allow_hosts = allow;
+	f->hc = http_client_new(c, &f->job);
 	assert_non_null(f->hc);
+	assert_ptr_equal(f->job.http, f->hc);
 	pthread_mutex_lock(&lock);
 	nseen = 0;
 	pthread_mutex_unlock(&lock);
 	return f;
+}
+
+static struct fake *fake_new(int max_retries)
+{
+	return fake_new_allow(max_retries, allow_loopback);
 }
 
 static void fake_free(struct fake *f)
@@ -747,8 +760,9 @@ static void test_conditional_304(void **state)
 	assert_string_equal(f->state_val[0], "\"v1\"");
 	/* A new run: the ETag comes from state and the 304 reaches the plugin. */
 	http_client_free(f->hc);
+	assert_null(f->job.http);
 	f->job.run_id = 2;
-	f->hc = http_client_new(NULL, &f->job);
+	f->hc = http_client_new(&f->conf, &f->job);
 	assert_int_equal(get(f, "/deployments", PULSE_HTTP_CONDITIONAL | PULSE_HTTP_JSON,
 			     &resp), PULSE_OK);
 	assert_int_equal(resp->status, 304);
@@ -860,6 +874,100 @@ static void test_secret_not_logged(void **state)
 	assert_null(strstr(buf, "tok-AAAA"));
 }
 
+/* ------------------------------------------------------ request guard */
+
+/* GET url (with the fake's token) and expect a permanent refusal whose
+ * message contains every string in want; the server must see nothing. */
+static void expect_refused(struct fake *f, const char *url,
+			   const char *const *want)
+{
+	pulse_http_request req = {PULSE_STRUCT_HEADER(pulse_http_request)};
+	pulse_http_response *resp = NULL;
+	size_t i;
+
+	req.url = url;
+	req.auth = PULSE_AUTH_BEARER;
+	req.auth_secret = "tokens";
+	assert_int_equal(f->be.http(&f->job, &req, &resp), PULSE_ERR_PERMANENT);
+	assert_null(resp);
+	assert_int_equal(f->job.err_class, PULSE_ERR_PERMANENT);
+	for (i = 0; want[i]; i++)
+		if (!strstr(f->job.err, want[i]))
+			fail_msg("error lacks \"%s\": %s", want[i], f->job.err);
+	assert_int_equal(requests(), 0);
+}
+
+static void test_guard_plain_http_refused(void **state)
+{
+	struct fake *f = fake_new_allow(0, allow_none);
+	const char *const want[] = {"integration 7 (github)", "https is required",
+				    "host 127.0.0.1", "http.allow_hosts", NULL};
+	char url[128];
+
+	(void)state;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/user", port);
+	expect_refused(f, url, want);
+	fake_free(f);
+}
+
+static void test_guard_internal_address_refused(void **state)
+{
+	/* https passes the scheme check; the address does not. The same
+	 * for a name that resolves to loopback. */
+	struct fake *f = fake_new_allow(0, allow_none);
+	const char *const want[] = {"integration 7 (github)", "host 127.0.0.1",
+				    "address 127.0.0.1", "a loopback address",
+				    "add \"127.0.0.1\" to http.allow_hosts", NULL};
+	const char *const want_name[] = {"host localhost", "loopback",
+					 "http.allow_hosts", NULL};
+	const char *const want_meta[] = {"169.254.169.254", "link-local", NULL};
+	char url[128];
+
+	(void)state;
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/user", port);
+	expect_refused(f, url, want);
+	fake_free(f);
+	f = fake_new_allow(0, allow_none);
+	snprintf(url, sizeof(url), "https://localhost:%d/user", port);
+	expect_refused(f, url, want_name);
+	fake_free(f);
+	f = fake_new_allow(0, allow_none);
+	expect_refused(f, "https://169.254.169.254/latest/meta-data/", want_meta);
+	fake_free(f);
+	f = fake_new_allow(0, allow_none);
+	expect_refused(f, "https://[::ffff:10.1.2.3]/x", (const char *const[]){
+			"10.1.2.3", "a private address", NULL});
+	fake_free(f);
+}
+
+static void h_redirect_internal(int n, const struct seen *s, struct reply *r,
+				char *sc, size_t sl)
+{
+	(void)n; (void)s;
+	/* 127.0.0.2 is loopback too, but not on the allow-list. */
+	snprintf(sc, sl, "Location: http://127.0.0.2:%d/secret\r\n", port);
+	r->status = 302;
+	r->extra_headers = sc;
+	r->body = "";
+}
+
+static void test_guard_redirect_not_followed(void **state)
+{
+	struct fake *f = fake_new(3);
+	pulse_http_response *resp = NULL;
+
+	(void)state;
+	handler = h_redirect_internal;
+	assert_int_equal(get(f, "/moved", 0, &resp), PULSE_ERR_PERMANENT);
+	assert_null(resp);
+	assert_non_null(strstr(f->job.err, "127.0.0.2"));
+	assert_non_null(strstr(f->job.err, "refused"));
+	assert_non_null(strstr(f->job.err, "http.allow_hosts"));
+	/* One request (the redirect), no retries of a refusal. */
+	assert_int_equal(requests(), 1);
+	fake_free(f);
+}
+
 static void test_ratelimit_logic(void **state)
 {
 	struct rl_token t;
@@ -911,6 +1019,9 @@ int main(void)
 		cmocka_unit_test(test_wait_until_server_time),
 		cmocka_unit_test(test_wait_until_rotates),
 		cmocka_unit_test(test_secret_not_logged),
+		cmocka_unit_test(test_guard_plain_http_refused),
+		cmocka_unit_test(test_guard_internal_address_refused),
+		cmocka_unit_test(test_guard_redirect_not_followed),
 	};
 
 	return cmocka_run_group_tests(tests, server_up, server_down);
