@@ -121,7 +121,8 @@ int32_t gh_list_org(struct gh *g, const char *org, struct repo **v, size_t *n)
 					  gh_api->http_status(r), msg);
 			goto out;
 		}
-		if ((rc = kt_page_store(&g->pages, GH_RAW_REPOS, "GET", url, NULL, r, NULL, NULL)) != PULSE_OK)
+		if ((rc = kt_page_store(&g->pages, GH_RAW_REPOS, "GET", url, NULL, r,
+					NULL, NULL)) != PULSE_OK)
 			goto out;
 		arr = kt_page_json(gh_api, r);
 		if (repo_add_all(v, n, arr, names) < 0) {
@@ -167,7 +168,8 @@ int32_t gh_get_repo(struct gh *g, const char *full)
 				  "repository %s not found (404); check `repos` and "
 				  "that the token can read it", full);
 	} else if (st == 200) {
-		rc = kt_page_store(&g->pages, GH_RAW_REPOS, "GET", url, NULL, r, NULL, NULL);
+		rc = kt_page_store(&g->pages, GH_RAW_REPOS, "GET", url, NULL, r,
+				   NULL, NULL);
 	} else if (st != 304) {
 		char msg[200];
 

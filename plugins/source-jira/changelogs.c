@@ -42,16 +42,17 @@ static int32_t issue_changelog(struct jr *g, int64_t id)
 	char params[64];
 	char *url = kt_asprintf("%s/rest/api/3/issue/%" PRId64 "/changelog",
 				g->base, id);
-	struct jr_listing l = {0};
+	struct jr_listing l = {
+		.url = url,
+		.page_size = CHANGELOG_PAGE,
+		.entity = JR_RAW_ISSUE_CHANGELOG,
+		.params = params,
+		.refused = changelog_refused,
+		.arg = &id,
+	};
 	int32_t rc;
 
 	snprintf(params, sizeof(params), "{\"issue_id\":\"%" PRId64 "\"}", id);
-	l.url = url;
-	l.page_size = CHANGELOG_PAGE;
-	l.entity = JR_RAW_ISSUE_CHANGELOG;
-	l.params = params;
-	l.refused = changelog_refused;
-	l.arg = &id;
 	rc = url ? jr_get_listing(g, &l) : jr_oom(g);
 	free(url);
 	return rc;
@@ -109,7 +110,8 @@ static int32_t bulk_changelogs(struct jr *g, const int64_t *ids, size_t n)
 			jr_api->http_release(r);
 			goto out;
 		}
-		rc = kt_page_store(&g->pages, JR_RAW_CHANGELOGS, "POST", url, NULL, r, NULL, NULL);
+		rc = kt_page_store(&g->pages, JR_RAW_CHANGELOGS, "POST", url, NULL, r,
+				   NULL, NULL);
 		o = kt_page_json(jr_api, r);
 		/* bulkfetch pages end without isLast: no token is the end */
 		if (kt_token_step(&pg, 0, pj_str(o, "nextPageToken")) < 0 &&
