@@ -249,7 +249,9 @@ TESTS += tests/unit/test-jira-tz \
 	tests/connectors/jira-badcreds.sh \
 	tests/connectors/jira-mapping.sh \
 	tests/connectors/jira-ratelimit.sh \
-	tests/connectors/jira-devstatus.sh
+	tests/connectors/jira-devstatus.sh \
+	tests/connectors/jira-deletions.sh \
+	tests/connectors/jira-devsummary.sh
 EXTRA_DIST += tests/connectors/jira-lib.sh tests/connectors/sandbox-lib.sh \
 	tests/connectors/jira-check.js \
 	tests/connectors/jira-dump.sql \
@@ -259,7 +261,9 @@ EXTRA_DIST += tests/connectors/jira-lib.sh tests/connectors/sandbox-lib.sh \
 	tests/connectors/jira-badcreds.sh \
 	tests/connectors/jira-mapping.sh \
 	tests/connectors/jira-ratelimit.sh \
-	tests/connectors/jira-devstatus.sh
+	tests/connectors/jira-devstatus.sh \
+	tests/connectors/jira-deletions.sh \
+	tests/connectors/jira-devsummary.sh
 
 # The sandboxes (Node): the sources only; npm packages are never shipped
 # (tests/sandbox/github/ensure-deps.sh installs them where it can write).

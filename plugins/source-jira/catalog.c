@@ -16,6 +16,9 @@
 #define PROJECT_PAGE 50
 #define AGILE_PAGE 50
 #define KEYS_PER_REQUEST 50
+/* The schema of Jira Cloud's Development summary field. */
+#define JR_DEV_SUMMARY_TYPE \
+	"com.atlassian.jira.plugins.jira-development-integration-plugin:devsummarycf"
 
 /* The API user's time zone: JQL date literals are read in it. */
 static int32_t load_myself(struct jr *g)
@@ -69,6 +72,8 @@ static int32_t load_fields(struct jr *g)
 
 		if (!id)
 			continue;
+		if (custom && strcmp(custom, JR_DEV_SUMMARY_TYPE) == 0 && !g->dev_field[0])
+			snprintf(g->dev_field, sizeof(g->dev_field), "%s", id);
 		if (custom && strcmp(custom, "com.pyxis.greenhopper.jira:gh-sprint") == 0 &&
 		    !g->sprint_field[0])
 			snprintf(g->sprint_field, sizeof(g->sprint_field), "%s", id);
@@ -80,9 +85,10 @@ static int32_t load_fields(struct jr *g)
 		else if (name && strcasecmp(name, "Story Points") == 0 && !g->points_field[0])
 			snprintf(g->points_field, sizeof(g->points_field), "%s", id);
 	}
-	jr_api->log(jr_host, PULSE_LOG_DEBUG, "fields sprint=%s points=%s",
-		    g->sprint_field[0] ? g->sprint_field : "-",
-		    g->points_field[0] ? g->points_field : "-");
+	jr_api->log(jr_host, PULSE_LOG_DEBUG, "fields sprint=%s points=%s "
+		    "development=%s", g->sprint_field[0] ? g->sprint_field : "-",
+		    g->points_field[0] ? g->points_field : "-",
+		    g->dev_field[0] ? g->dev_field : "-");
 out:
 	json_object_put(arr);
 	jr_api->http_release(r);
@@ -131,15 +137,16 @@ static int32_t list_projects(struct jr *g, const char *keys_query)
 	char *url = kt_asprintf("%s/rest/api/3/project/search", g->base);
 	char *query = kt_asprintf("&orderBy=key&expand=description,lead,"
 				  "issueTypes%s", keys_query);
-	struct jr_listing l = {0};
+	struct jr_listing l = {
+		.url = url,
+		.query = query,
+		.page_size = PROJECT_PAGE,
+		.entity = JR_RAW_PROJECTS,
+		.what = "the project list",
+		.values = note_projects,
+	};
 	int32_t rc;
 
-	l.url = url;
-	l.query = query;
-	l.page_size = PROJECT_PAGE;
-	l.entity = JR_RAW_PROJECTS;
-	l.what = "the project list";
-	l.values = note_projects;
 	rc = url && query ? jr_get_listing(g, &l) : jr_oom(g);
 	free(url);
 	free(query);
@@ -232,14 +239,15 @@ static int32_t workflows_refused(struct jr *g, const char *url,
 static int32_t load_workflows(struct jr *g)
 {
 	char *url = kt_asprintf("%s/rest/api/3/workflows/search", g->base);
-	struct jr_listing l = {0};
+	struct jr_listing l = {
+		.url = url,
+		.query = "&expand=values.transitions",
+		.page_size = 50,
+		.entity = JR_RAW_WORKFLOWS,
+		.refused = workflows_refused,
+	};
 	int32_t rc;
 
-	l.url = url;
-	l.query = "&expand=values.transitions";
-	l.page_size = 50;
-	l.entity = JR_RAW_WORKFLOWS;
-	l.refused = workflows_refused;
 	rc = url ? jr_get_listing(g, &l) : jr_oom(g);
 	free(url);
 	return rc;
@@ -275,16 +283,17 @@ static int32_t board_sprints(struct jr *g, const char *board, int configured)
 	char params[64];
 	char *url = kt_asprintf("%s/rest/agile/1.0/board/%s/sprint", g->base,
 				board);
-	struct jr_listing l = {0};
+	struct jr_listing l = {
+		.url = url,
+		.page_size = AGILE_PAGE,
+		.entity = JR_RAW_SPRINTS,
+		.params = params,
+		.refused = sprints_refused,
+		.arg = &b,
+	};
 	int32_t rc;
 
 	snprintf(params, sizeof(params), "{\"board_id\":\"%s\"}", board);
-	l.url = url;
-	l.page_size = AGILE_PAGE;
-	l.entity = JR_RAW_SPRINTS;
-	l.params = params;
-	l.refused = sprints_refused;
-	l.arg = &b;
 	rc = url ? jr_get_listing(g, &l) : jr_oom(g);
 	free(url);
 	return rc;
@@ -338,7 +347,11 @@ static int32_t note_boards(struct jr *g, struct json_object *vals, void *arg)
 static int32_t load_sprints(struct jr *g)
 {
 	uint32_t i, n = jr_api->config_list_count(g->job, "boards");
-	struct jr_listing l = {0};
+	struct jr_listing l = {
+		.page_size = AGILE_PAGE,
+		.refused = boards_refused,
+		.values = note_boards,
+	};
 	char *url;
 	int32_t rc = PULSE_OK;
 
@@ -350,9 +363,6 @@ static int32_t load_sprints(struct jr *g)
 	if (!(url = kt_asprintf("%s/rest/agile/1.0/board", g->base)))
 		return jr_oom(g);
 	l.url = url;
-	l.page_size = AGILE_PAGE;
-	l.refused = boards_refused;
-	l.values = note_boards;
 	rc = jr_get_listing(g, &l);
 	free(url);
 	return rc;

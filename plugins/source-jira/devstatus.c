@@ -57,7 +57,8 @@ int32_t jr_dev_status(struct jr *g, struct jr_seen *s, int64_t id)
 		/* Answers without links are not kept: nothing to load. */
 		if (prs) {
 			snprintf(params, sizeof(params), "{\"issue_id\":\"%" PRId64 "\"}", id);
-			rc = kt_page_store(&g->pages, JR_RAW_DEV_STATUS, "GET", url, params, r, NULL, NULL);
+			rc = kt_page_store(&g->pages, JR_RAW_DEV_STATUS, "GET", url,
+					   params, r, NULL, NULL);
 			g->dev_pages++;
 		}
 		goto out;
@@ -83,3 +84,42 @@ out:
 	return rc;
 }
 
+
+/*
+ * The Development field holds text such as
+ *   {pullrequest={dataType=pullrequest, state=OPEN, stateCount=1},
+ *    json={"cachedValue":{"errors":[],"summary":{"pullrequest":{"overall":
+ *    {"count":1,...}}}},"isStale":false}}
+ * and "{}" (or null) for an issue without development information.
+ */
+int jr_dev_summary_none(const struct jr *g, struct json_object *fields)
+{
+	struct json_object *v, *doc;
+	const char *text, *js;
+	int64_t count;
+	size_t len;
+	char *copy;
+
+	if (!g->dev_field[0] || !fields ||
+	    !json_object_object_get_ex(fields, g->dev_field, &v))
+		return 0; /* the site has no such field: ask */
+	if (json_object_is_type(v, json_type_null))
+		return 1;
+	if (!json_object_is_type(v, json_type_string))
+		return 0;
+	text = json_object_get_string(v);
+	if (strcmp(text, "{}") == 0)
+		return 1;
+	/* the JSON part runs from "json=" to the closing brace of the whole */
+	js = strstr(text, "json=");
+	len = js ? strlen(js + 5) : 0;
+	if (!len || js[5 + len - 1] != '}' || !(copy = strndup(js + 5, len - 1)))
+		return 0;
+	doc = json_tokener_parse(copy);
+	free(copy);
+	v = pj_obj(pj_obj(pj_obj(pj_obj(doc, "cachedValue"), "summary"),
+			  "pullrequest"), "overall");
+	count = pj_int(v, "count", -1);
+	json_object_put(doc);
+	return count == 0;
+}

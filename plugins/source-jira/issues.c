@@ -83,6 +83,8 @@ static struct json_object *field_list(struct jr *g)
 		json_object_array_add(a, json_object_new_string(g->sprint_field));
 	if (a && g->points_field[0])
 		json_object_array_add(a, json_object_new_string(g->points_field));
+	if (a && g->dev_field[0] && g->dev_status)
+		json_object_array_add(a, json_object_new_string(g->dev_field));
 	return a;
 }
 
@@ -186,6 +188,10 @@ static int32_t see_issue(struct jr *g, struct jr_seen *s, struct walk *w,
 			  oldest >= w->prev - (int64_t)JR_OVERLAP_S * 1000) &&
 	    kt_ids_add(&w->pending, id) < 0)
 		return jr_oom(g);
+	/* No pull requests by the issue's own summary: nothing to ask for
+	 * (and nothing to retry this run). */
+	if (jr_dev_summary_none(g, f))
+		return kt_ids_add(&s->dev_done, id) < 0 ? jr_oom(g) : PULSE_OK;
 	return jr_dev_status(g, s, id);
 }
 
@@ -341,8 +347,9 @@ static int32_t run_walk(struct jr *g, struct jr_seen *s, struct walk *w)
 			ck = checkpoint(w, next, w->done);
 			if (!params)
 				params = page_params(g, w->jql);
-			rc = ck && params ? kt_page_store(&g->pages, JR_RAW_ISSUES, "POST", url, params, r,
-						   "search", ck) : jr_oom(g);
+			rc = ck && params ? kt_page_store(&g->pages, JR_RAW_ISSUES, "POST",
+							  url, params, r, "search",
+							  ck) : jr_oom(g);
 		}
 		if (rc == PULSE_OK) {
 			free(w->token);
@@ -449,7 +456,8 @@ int32_t jr_sync_issues(struct jr *g)
 	struct json_object *synced = jr_state_json(g, "synced");
 	struct json_object *ck = jr_state_json(g, "search");
 	struct json_object *sp = pj_arr(synced, "projects"), *nsp = NULL;
-	int64_t wm = jr_get_time(synced, "watermark"), pmax = jr_get_time(synced, "pending_max");
+	int64_t wm = jr_get_time(synced, "watermark");
+	int64_t pmax = jr_get_time(synced, "pending_max");
 	int64_t syncs = pj_int(synced, "syncs", 0);
 	int64_t every = jr_api->config_int(g->job, "reconcile_every",
 					   JR_DEFAULT_RECONCILE_EVERY);
@@ -511,11 +519,19 @@ int32_t jr_sync_issues(struct jr *g)
 			rc = jr_dev_status(g, &s, s.dev_retry.v[i]);
 	if (rc != PULSE_OK)
 		goto out;
-	/* 4. Deleted issues, every `reconcile_every` syncs. */
-	if (every > 0 && syncs + 1 >= every) {
-		if ((rc = jr_reconcile(g, &s, known)) != PULSE_OK)
+	/* 4. Deleted issues: when a project's live count differs from ours
+	 * (one request a project), and at least every `reconcile_every`
+	 * syncs in case a deletion and an unseen creation cancel out. */
+	if (every > 0) {
+		int need = syncs + 1 >= every ? 1 : jr_counts_differ(g, &s);
+
+		if (need < 0) {
+			rc = jr_oom(g);
 			goto out;
-		reconciled = 1;
+		}
+		if (need && (rc = jr_reconcile(g, &s, known)) != PULSE_OK)
+			goto out;
+		reconciled = need;
 	}
 	/* 5. Remember the ids seen, the watermark, the scope. */
 	for (k = 0; k < g->nproj; k++) {

@@ -67,6 +67,7 @@ struct jr {
 	int64_t since_ms;         /* `since`, or KT_NO_TIME */
 	char sprint_field[80];    /* custom field ids found in /field, or "" */
 	char points_field[80];
+	char dev_field[80];       /* the Development summary field, or "" */
 	struct jr_proj *proj;     /* the scope, in key order */
 	size_t nproj;
 	int dev_status;           /* 1: fetch links; 0: off or tripped */
@@ -138,10 +139,18 @@ int32_t jr_flush_changelogs(struct jr *g, struct kt_ids *pending);
 
 /* devstatus.c: the issue's PR links (best effort, see there). */
 int32_t jr_dev_status(struct jr *g, struct jr_seen *s, int64_t id);
+/* Does the issue's Development summary field (fields of a search
+ * result) say it has no pull requests? 0 when the site has no such
+ * field or the value cannot be read: then dev-status must be asked. */
+int jr_dev_summary_none(const struct jr *g, struct json_object *fields);
 
 /* reconcile.c: every issue id of the scope against known (per project,
  * rebuilt); the deleted ones go to the transform. */
 int32_t jr_reconcile(struct jr *g, struct jr_seen *s, struct kt_ids *known);
+/* Does Jira's count of a project's issues differ from ours (the ids
+ * known before plus those seen now)? 1 yes or unknown, 0 no, -1 out of
+ * memory. */
+int jr_counts_differ(struct jr *g, struct jr_seen *s);
 
 /* state.c: integration state; "" means absent. */
 struct json_object *jr_state_json(struct jr *g, const char *key);

@@ -161,8 +161,8 @@ int32_t jr_reconcile(struct jr *g, struct jr_seen *s, struct kt_ids *known)
 		}
 		json_object_put(d);
 		json_object_put(o);
-		rc = params ? kt_page_store(&g->pages, JR_RAW_ISSUE_IDS, "POST", url, params, held,
-				       NULL, NULL) : jr_oom(g);
+		rc = params ? kt_page_store(&g->pages, JR_RAW_ISSUE_IDS, "POST", url,
+					    params, held, NULL, NULL) : jr_oom(g);
 	}
 	jr_api->log(jr_host, PULSE_LOG_INFO, "reconcile issues=%zu deleted=%zu",
 		    all.n, gone.n);
@@ -176,3 +176,59 @@ out:
 	return rc;
 }
 
+
+/* Jira's count of the issues of project pr, or -1 when it cannot say. */
+static int64_t live_count(struct jr *g, const struct jr_proj *pr)
+{
+	struct json_object *b = json_object_new_object(), *o = NULL;
+	pulse_http_response *r = NULL;
+	char *url = kt_asprintf("%s/rest/api/3/search/approximate-count", g->base);
+	char *jql = kt_asprintf("project = %s", pr->id);
+	int64_t n = -1;
+
+	if (b && url && jql) {
+		json_object_object_add(b, "jql", json_object_new_string(jql));
+		if (jr_call(g, "POST", url, b, PULSE_HTTP_JSON, &r) == PULSE_OK &&
+		    jr_api->http_status(r) == 200) {
+			o = kt_page_json(jr_api, r);
+			n = pj_int(o, "count", -1);
+		}
+	}
+	json_object_put(o);
+	json_object_put(b);
+	jr_api->http_release(r);
+	free(url);
+	free(jql);
+	return n;
+}
+
+int jr_counts_differ(struct jr *g, struct jr_seen *s)
+{
+	size_t p, i;
+	int differ = 0;
+
+	for (p = 0; p < g->nproj && !differ; p++) {
+		struct kt_ids ours = {0};
+		char key[64];
+		int64_t live;
+
+		snprintf(key, sizeof(key), "known:%s", g->proj[p].id);
+		jr_state_ids_get(g, key, &ours);
+		for (i = 0; i < s->by_proj[p].n; i++)
+			if (kt_ids_add(&ours, s->by_proj[p].v[i]) < 0) {
+				kt_ids_free(&ours);
+				return -1;
+			}
+		kt_ids_sort(&ours);
+		live = live_count(g, &g->proj[p]);
+		/* a count we cannot read is a difference: reconcile to be sure */
+		if (live < 0 || (uint64_t)live != ours.n) {
+			jr_api->log(jr_host, PULSE_LOG_INFO, "reconcile_needed project=%s "
+				    "jira_count=%" PRId64 " ours=%zu", g->proj[p].key,
+				    live, ours.n);
+			differ = 1;
+		}
+		kt_ids_free(&ours);
+	}
+	return differ;
+}
