@@ -222,6 +222,23 @@ EXTRA_DIST += tests/daemon/orch-lib.sh \
 	tests/daemon/orch-ws-client.mjs \
 	tests/daemon/orch-viewer.mjs
 
+# The connector kit (plugins/common) both source plugins are built on:
+# ISO-8601 times against the C library over generated inputs, id sets,
+# and the paging state of each paging style.
+check_PROGRAMS += tests/unit/test-kit-time tests/unit/test-kit
+tests_unit_test_kit_time_SOURCES = tests/unit/test-kit-time.c \
+	plugins/common/kit_time.c plugins/common/kit_time.h
+tests_unit_test_kit_time_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/common
+tests_unit_test_kit_time_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_kit_time_LDADD = $(CMOCKA_LIBS)
+tests_unit_test_kit_SOURCES = tests/unit/test-kit.c \
+	plugins/common/kit_ids.c plugins/common/kit_ids.h \
+	plugins/common/kit_paging.c plugins/common/kit_paging.h
+tests_unit_test_kit_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/common
+tests_unit_test_kit_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_kit_LDADD = $(CMOCKA_LIBS)
+TESTS += tests/unit/test-kit-time tests/unit/test-kit
+
 # The Jira plugin (plugins/source-jira) and work item mappings
 # (host/model/mapping.c, 030_jira.sql) against the Jira sandbox
 # (tests/sandbox/jira, Node): full sync vs the sandbox's truth, incremental
@@ -230,7 +247,8 @@ EXTRA_DIST += tests/daemon/orch-lib.sh \
 # plugin's time-zone code is checked against the C library's in C.
 check_PROGRAMS += tests/unit/test-jira-tz
 tests_unit_test_jira_tz_SOURCES = tests/unit/test-jira-tz.c \
-	plugins/source-jira/tz.c plugins/source-jira/util.c plugins/common/pjson.c
+	plugins/source-jira/tz.c plugins/common/kit_time.c plugins/common/kit_ids.c \
+	plugins/common/pjson.c
 tests_unit_test_jira_tz_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/source-jira \
 	-I$(top_srcdir)/plugins/common
 tests_unit_test_jira_tz_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS)
@@ -242,7 +260,9 @@ TESTS += tests/unit/test-jira-tz \
 	tests/connectors/jira-badcreds.sh \
 	tests/connectors/jira-mapping.sh \
 	tests/connectors/jira-ratelimit.sh \
-	tests/connectors/jira-devstatus.sh
+	tests/connectors/jira-devstatus.sh \
+	tests/connectors/jira-deletions.sh \
+	tests/connectors/jira-devsummary.sh
 EXTRA_DIST += tests/connectors/jira-lib.sh tests/connectors/sandbox-lib.sh \
 	tests/connectors/jira-check.js \
 	tests/connectors/jira-dump.sql \
@@ -252,7 +272,9 @@ EXTRA_DIST += tests/connectors/jira-lib.sh tests/connectors/sandbox-lib.sh \
 	tests/connectors/jira-badcreds.sh \
 	tests/connectors/jira-mapping.sh \
 	tests/connectors/jira-ratelimit.sh \
-	tests/connectors/jira-devstatus.sh
+	tests/connectors/jira-devstatus.sh \
+	tests/connectors/jira-deletions.sh \
+	tests/connectors/jira-devsummary.sh
 
 # The sandboxes (Node): the sources only; npm packages are never shipped
 # (tests/sandbox/github/ensure-deps.sh installs them where it can write).

@@ -11,7 +11,7 @@
 
 #include <pulse-host/plugin.h>
 
-#include "pjson.h"
+#include "kit.h"
 
 struct json_object;
 
@@ -47,11 +47,6 @@ int32_t gh_transform(void *state, pulse_job *job, const pulse_raw_page *page);
  * it (GitHub Enterprise: https://h/api/v3 -> https://h/api/graphql).
  * Both malloc'ed; the caller frees. Return -1 when out of memory. */
 int gh_endpoints(const char *base_url, char **rest, char **graphql);
-/* ISO-8601 "YYYY-MM-DDTHH:MM:SS[.fff](Z|+hh:mm)" to epoch seconds; -1 if
- * it does not parse. A bare date means midnight UTC. */
-int64_t gh_parse_time(const char *iso);
-/* Epoch seconds to "YYYY-MM-DDTHH:MM:SSZ" (out has >= 21 bytes). */
-void gh_format_time(int64_t t, char *out, size_t n);
 /* "owner/name" in lower case (the external id of a repository), into out.
  * Returns -1 if it is not owner/name. */
 int gh_repo_id(const char *full_name, char *out, size_t n);

@@ -10,54 +10,6 @@
 
 #include "github.h"
 
-/* A record being built; the first failing call wins and later calls do
- * nothing, so emitters read as a list of fields. */
-struct rec {
-	pulse_record *r;
-	int32_t rc;
-};
-
-static void rbegin(struct rec *x, pulse_job *job, const char *entity)
-{
-	x->r = gh_api->record_begin(job, entity);
-	x->rc = x->r ? PULSE_OK : PULSE_ERR_PERMANENT;
-}
-
-static void rstr(struct rec *x, const char *f, const char *v)
-{
-	if (x->rc == PULSE_OK)
-		x->rc = gh_api->record_str(x->r, f, v);
-}
-
-static void rtime(struct rec *x, const char *f, const char *v)
-{
-	if (x->rc == PULSE_OK)
-		x->rc = gh_api->record_time(x->r, f, v && *v ? v : NULL);
-}
-
-static void rinteger(struct rec *x, const char *f, int64_t v)
-{
-	if (x->rc == PULSE_OK)
-		x->rc = gh_api->record_int(x->r, f, v);
-}
-
-static void rbool(struct rec *x, const char *f, int v)
-{
-	if (x->rc == PULSE_OK)
-		x->rc = gh_api->record_bool(x->r, f, v);
-}
-
-static int32_t rend(struct rec *x)
-{
-	if (!x->r)
-		return x->rc;
-	if (x->rc != PULSE_OK) {
-		gh_api->record_abort(x->r);
-		return x->rc;
-	}
-	return gh_api->record_end(x->r);
-}
-
 static const char *login(struct json_object *o, const char *key)
 {
 	return pj_str(pj_obj(o, key), "login");
@@ -69,22 +21,22 @@ static int32_t emit_repo(pulse_job *job, struct json_object *o)
 {
 	const char *full = pj_str(o, "full_name");
 	char id[256];
-	struct rec x;
+	struct kt_rec x;
 
 	if (!full || gh_repo_id(full, id, sizeof(id)) < 0)
 		return PULSE_OK;
-	rbegin(&x, job, "repositories");
-	rstr(&x, "external_id", id);
-	rstr(&x, "full_name", full);
-	rstr(&x, "owner", login(o, "owner"));
-	rstr(&x, "name", pj_str(o, "name"));
-	rstr(&x, "default_branch", pj_str(o, "default_branch"));
-	rstr(&x, "url", pj_str(o, "html_url"));
-	rbool(&x, "is_private", pj_bool(o, "private", 0));
-	rtime(&x, "created_at", pj_str(o, "created_at"));
-	rtime(&x, "updated_at", pj_str(o, "updated_at"));
-	rtime(&x, "pushed_at", pj_str(o, "pushed_at"));
-	return rend(&x);
+	kt_rec_begin(&x, gh_api, job, "repositories");
+	kt_rec_str(&x, "external_id", id);
+	kt_rec_str(&x, "full_name", full);
+	kt_rec_str(&x, "owner", login(o, "owner"));
+	kt_rec_str(&x, "name", pj_str(o, "name"));
+	kt_rec_str(&x, "default_branch", pj_str(o, "default_branch"));
+	kt_rec_str(&x, "url", pj_str(o, "html_url"));
+	kt_rec_bool(&x, "is_private", pj_bool(o, "private", 0));
+	kt_rec_time(&x, "created_at", pj_str(o, "created_at"));
+	kt_rec_time(&x, "updated_at", pj_str(o, "updated_at"));
+	kt_rec_time(&x, "pushed_at", pj_str(o, "pushed_at"));
+	return kt_rec_end(&x);
 }
 
 static int32_t t_repos(pulse_job *job, struct json_object *body)
@@ -102,80 +54,75 @@ static int32_t t_repos(pulse_job *job, struct json_object *body)
 
 /* ------------------------------------------------------------ pull requests */
 
-static int32_t emit_commits(pulse_job *job, const char *pr_id,
-			    struct json_object *conn)
+/* One node of a PR's nested connection as a record (skipped without
+ * its id: PULSE_OK). */
+typedef int32_t (*node_fn)(pulse_job *job, const char *pr_id,
+			   struct json_object *node);
+
+static int32_t emit_commit(pulse_job *job, const char *pr_id,
+			   struct json_object *node)
 {
-	struct json_object *nodes = pj_obj(conn, "nodes");
-	size_t i;
-	int32_t rc = PULSE_OK;
+	struct json_object *c = pj_obj(node, "commit");
+	struct json_object *a = pj_obj(c, "author");
+	const char *sha = pj_str(c, "oid"), *who = login(a, "user");
+	char ext[512];
+	struct kt_rec x;
 
-	for (i = 0; rc == PULSE_OK && nodes && i < json_object_array_length(nodes); i++) {
-		struct json_object *c = pj_obj(json_object_array_get_idx(nodes, i), "commit");
-		struct json_object *a = pj_obj(c, "author");
-		const char *sha = pj_str(c, "oid"), *who = login(a, "user");
-		char ext[512];
-		struct rec x;
-
-		if (!sha)
-			continue;
-		snprintf(ext, sizeof(ext), "%s:%s", pr_id, sha);
-		rbegin(&x, job, "prs_commits");
-		rstr(&x, "external_id", ext);
-		rstr(&x, "pr_external_id", pr_id);
-		rstr(&x, "sha", sha);
-		rstr(&x, "author", who ? who : pj_str(a, "name"));
-		rstr(&x, "message", pj_str(c, "messageHeadline"));
-		rtime(&x, "authored_at", pj_str(c, "authoredDate"));
-		rtime(&x, "committed_at", pj_str(c, "committedDate"));
-		rc = rend(&x);
-	}
-	return rc;
+	if (!sha)
+		return PULSE_OK;
+	snprintf(ext, sizeof(ext), "%s:%s", pr_id, sha);
+	kt_rec_begin(&x, gh_api, job, "prs_commits");
+	kt_rec_str(&x, "external_id", ext);
+	kt_rec_str(&x, "pr_external_id", pr_id);
+	kt_rec_str(&x, "sha", sha);
+	kt_rec_str(&x, "author", who ? who : pj_str(a, "name"));
+	kt_rec_str(&x, "message", pj_str(c, "messageHeadline"));
+	kt_rec_time(&x, "authored_at", pj_str(c, "authoredDate"));
+	kt_rec_time(&x, "committed_at", pj_str(c, "committedDate"));
+	return kt_rec_end(&x);
 }
 
-static int32_t emit_reviews(pulse_job *job, const char *pr_id,
-			    struct json_object *conn)
+static int32_t emit_review(pulse_job *job, const char *pr_id,
+			   struct json_object *v)
 {
-	struct json_object *nodes = pj_obj(conn, "nodes");
-	size_t i;
-	int32_t rc = PULSE_OK;
+	struct kt_rec x;
 
-	for (i = 0; rc == PULSE_OK && nodes && i < json_object_array_length(nodes); i++) {
-		struct json_object *v = json_object_array_get_idx(nodes, i);
-		struct rec x;
-
-		if (!pj_str(v, "id"))
-			continue;
-		rbegin(&x, job, "prs_reviews");
-		rstr(&x, "external_id", pj_str(v, "id"));
-		rstr(&x, "pr_external_id", pr_id);
-		rstr(&x, "state", pj_str(v, "state"));
-		rstr(&x, "author", login(v, "author"));
-		rtime(&x, "submitted_at", pj_str(v, "submittedAt"));
-		rc = rend(&x);
-	}
-	return rc;
+	if (!pj_str(v, "id"))
+		return PULSE_OK;
+	kt_rec_begin(&x, gh_api, job, "prs_reviews");
+	kt_rec_str(&x, "external_id", pj_str(v, "id"));
+	kt_rec_str(&x, "pr_external_id", pr_id);
+	kt_rec_str(&x, "state", pj_str(v, "state"));
+	kt_rec_str(&x, "author", login(v, "author"));
+	kt_rec_time(&x, "submitted_at", pj_str(v, "submittedAt"));
+	return kt_rec_end(&x);
 }
 
-static int32_t emit_comments(pulse_job *job, const char *pr_id,
-			     struct json_object *conn)
+static int32_t emit_comment(pulse_job *job, const char *pr_id,
+			    struct json_object *v)
+{
+	struct kt_rec x;
+
+	if (!pj_str(v, "id"))
+		return PULSE_OK;
+	kt_rec_begin(&x, gh_api, job, "prs_comments");
+	kt_rec_str(&x, "external_id", pj_str(v, "id"));
+	kt_rec_str(&x, "pr_external_id", pr_id);
+	kt_rec_str(&x, "author", login(v, "author"));
+	kt_rec_time(&x, "created_at", pj_str(v, "createdAt"));
+	return kt_rec_end(&x);
+}
+
+/* Every node of connection conn, through fn. */
+static int32_t emit_nodes(pulse_job *job, const char *pr_id,
+			  struct json_object *conn, node_fn fn)
 {
 	struct json_object *nodes = pj_obj(conn, "nodes");
 	size_t i;
 	int32_t rc = PULSE_OK;
 
-	for (i = 0; rc == PULSE_OK && nodes && i < json_object_array_length(nodes); i++) {
-		struct json_object *v = json_object_array_get_idx(nodes, i);
-		struct rec x;
-
-		if (!pj_str(v, "id"))
-			continue;
-		rbegin(&x, job, "prs_comments");
-		rstr(&x, "external_id", pj_str(v, "id"));
-		rstr(&x, "pr_external_id", pr_id);
-		rstr(&x, "author", login(v, "author"));
-		rtime(&x, "created_at", pj_str(v, "createdAt"));
-		rc = rend(&x);
-	}
+	for (i = 0; rc == PULSE_OK && nodes && i < json_object_array_length(nodes); i++)
+		rc = fn(job, pr_id, json_object_array_get_idx(nodes, i));
 	return rc;
 }
 
@@ -191,7 +138,7 @@ static const char *first_authored(struct json_object *commits)
 	for (i = 0; nodes && i < json_object_array_length(nodes); i++) {
 		struct json_object *c = pj_obj(json_object_array_get_idx(nodes, i), "commit");
 		const char *a = pj_str(c, "authoredDate");
-		int64_t t = gh_parse_time(a);
+		int64_t t = kt_time_parse_s(a);
 
 		if (t >= 0 && (bt < 0 || t < bt)) {
 			bt = t;
@@ -207,36 +154,36 @@ static int32_t emit_pr(pulse_job *job, const char *repo_id, struct json_object *
 	struct json_object *commits = pj_obj(pr, "commits");
 	struct json_object *reviews = pj_obj(pr, "reviews");
 	struct json_object *comments = pj_obj(pr, "comments");
-	struct rec x;
+	struct kt_rec x;
 	int32_t rc;
 
 	if (!id || pj_int(pr, "number", -1) < 0)
 		return PULSE_OK;
-	rbegin(&x, job, "prs");
-	rstr(&x, "external_id", id);
-	rstr(&x, "repository_external_id", repo_id);
-	rinteger(&x, "number", pj_int(pr, "number", 0));
-	rstr(&x, "title", pj_str(pr, "title"));
-	rstr(&x, "state", pj_str(pr, "state"));
-	rbool(&x, "is_draft", pj_bool(pr, "isDraft", 0));
-	rstr(&x, "author", login(pr, "author"));
-	rstr(&x, "base_ref", pj_str(pr, "baseRefName"));
-	rstr(&x, "head_ref", pj_str(pr, "headRefName"));
-	rstr(&x, "merge_commit_sha", pj_str(pj_obj(pr, "mergeCommit"), "oid"));
-	rinteger(&x, "commits_count", pj_int(commits, "totalCount", 0));
-	rinteger(&x, "reviews_count", pj_int(reviews, "totalCount", 0));
-	rinteger(&x, "comments_count", pj_int(comments, "totalCount", 0));
-	rtime(&x, "first_commit_at", first_authored(commits));
-	rtime(&x, "created_at", pj_str(pr, "createdAt"));
-	rtime(&x, "updated_at", pj_str(pr, "updatedAt"));
-	rtime(&x, "merged_at", pj_str(pr, "mergedAt"));
-	rtime(&x, "closed_at", pj_str(pr, "closedAt"));
-	if ((rc = rend(&x)) != PULSE_OK)
+	kt_rec_begin(&x, gh_api, job, "prs");
+	kt_rec_str(&x, "external_id", id);
+	kt_rec_str(&x, "repository_external_id", repo_id);
+	kt_rec_int(&x, "number", pj_int(pr, "number", 0));
+	kt_rec_str(&x, "title", pj_str(pr, "title"));
+	kt_rec_str(&x, "state", pj_str(pr, "state"));
+	kt_rec_bool(&x, "is_draft", pj_bool(pr, "isDraft", 0));
+	kt_rec_str(&x, "author", login(pr, "author"));
+	kt_rec_str(&x, "base_ref", pj_str(pr, "baseRefName"));
+	kt_rec_str(&x, "head_ref", pj_str(pr, "headRefName"));
+	kt_rec_str(&x, "merge_commit_sha", pj_str(pj_obj(pr, "mergeCommit"), "oid"));
+	kt_rec_int(&x, "commits_count", pj_int(commits, "totalCount", 0));
+	kt_rec_int(&x, "reviews_count", pj_int(reviews, "totalCount", 0));
+	kt_rec_int(&x, "comments_count", pj_int(comments, "totalCount", 0));
+	kt_rec_time(&x, "first_commit_at", first_authored(commits));
+	kt_rec_time(&x, "created_at", pj_str(pr, "createdAt"));
+	kt_rec_time(&x, "updated_at", pj_str(pr, "updatedAt"));
+	kt_rec_time(&x, "merged_at", pj_str(pr, "mergedAt"));
+	kt_rec_time(&x, "closed_at", pj_str(pr, "closedAt"));
+	if ((rc = kt_rec_end(&x)) != PULSE_OK)
 		return rc;
-	if ((rc = emit_commits(job, id, commits)) != PULSE_OK ||
-	    (rc = emit_reviews(job, id, reviews)) != PULSE_OK)
+	if ((rc = emit_nodes(job, id, commits, emit_commit)) != PULSE_OK ||
+	    (rc = emit_nodes(job, id, reviews, emit_review)) != PULSE_OK)
 		return rc;
-	return emit_comments(job, id, comments);
+	return emit_nodes(job, id, comments, emit_comment);
 }
 
 /* A PR page, or a re-fetch page whose aliases p0.. are PRs. Light checks
@@ -296,11 +243,11 @@ static int32_t t_children(pulse_job *job, struct json_object *body)
 		if (key[0] != 'n' || !id)
 			continue;
 		if (pj_obj(val, "commits"))
-			rc = emit_commits(job, id, pj_obj(val, "commits"));
+			rc = emit_nodes(job, id, pj_obj(val, "commits"), emit_commit);
 		else if (pj_obj(val, "reviews"))
-			rc = emit_reviews(job, id, pj_obj(val, "reviews"));
+			rc = emit_nodes(job, id, pj_obj(val, "reviews"), emit_review);
 		else if (pj_obj(val, "comments"))
-			rc = emit_comments(job, id, pj_obj(val, "comments"));
+			rc = emit_nodes(job, id, pj_obj(val, "comments"), emit_comment);
 	}
 	return rc;
 }
@@ -320,7 +267,7 @@ static int32_t t_statuses(pulse_job *job, const pulse_raw_page *page,
 	int64_t best_t = -1, best_id = -1;
 	char ext[64];
 	size_t i;
-	struct rec x;
+	struct kt_rec x;
 	int32_t rc = PULSE_OK;
 
 	/* Only the first page of statuses (newest first) names the latest;
@@ -335,7 +282,7 @@ static int32_t t_statuses(pulse_job *job, const pulse_raw_page *page,
 	for (i = 0; json_object_is_type(body, json_type_array) &&
 	     i < json_object_array_length(body); i++) {
 		struct json_object *s = json_object_array_get_idx(body, i);
-		int64_t t = gh_parse_time(pj_str(s, "created_at"));
+		int64_t t = kt_time_parse_s(pj_str(s, "created_at"));
 		int64_t id = pj_int(s, "id", 0);
 
 		if (t > best_t || (t == best_t && id > best_id)) {
@@ -345,18 +292,18 @@ static int32_t t_statuses(pulse_job *job, const pulse_raw_page *page,
 		}
 	}
 	snprintf(ext, sizeof(ext), "deployment:%lld", (long long)pj_int(d, "id", 0));
-	rbegin(&x, job, "deployments");
-	rstr(&x, "external_id", ext);
-	rstr(&x, "repository_external_id", repo);
-	rstr(&x, "source", "deployment");
-	rstr(&x, "environment", pj_str(d, "environment"));
-	rbool(&x, "is_production", gh_env_is_production(pattern, pj_str(d, "environment")));
-	rstr(&x, "sha", pj_str(d, "sha"));
-	rstr(&x, "ref", pj_str(d, "ref"));
-	rstr(&x, "status", latest ? pj_str(latest, "state") : NULL);
-	rtime(&x, "created_at", pj_str(d, "created_at"));
-	rtime(&x, "finished_at", latest ? pj_str(latest, "created_at") : NULL);
-	rc = rend(&x);
+	kt_rec_begin(&x, gh_api, job, "deployments");
+	kt_rec_str(&x, "external_id", ext);
+	kt_rec_str(&x, "repository_external_id", repo);
+	kt_rec_str(&x, "source", "deployment");
+	kt_rec_str(&x, "environment", pj_str(d, "environment"));
+	kt_rec_bool(&x, "is_production", gh_env_is_production(pattern, pj_str(d, "environment")));
+	kt_rec_str(&x, "sha", pj_str(d, "sha"));
+	kt_rec_str(&x, "ref", pj_str(d, "ref"));
+	kt_rec_str(&x, "status", latest ? pj_str(latest, "state") : NULL);
+	kt_rec_time(&x, "created_at", pj_str(d, "created_at"));
+	kt_rec_time(&x, "finished_at", latest ? pj_str(latest, "created_at") : NULL);
+	rc = kt_rec_end(&x);
 out:
 	json_object_put(params);
 	return rc;
@@ -380,16 +327,16 @@ static int32_t t_compare(pulse_job *job, const pulse_raw_page *page,
 	for (i = 0; rc == PULSE_OK && commits && i < json_object_array_length(commits); i++) {
 		const char *sha = pj_str(json_object_array_get_idx(commits, i), "sha");
 		char ext[160];
-		struct rec x;
+		struct kt_rec x;
 
 		if (!sha)
 			continue;
 		snprintf(ext, sizeof(ext), "%s:%s", dep, sha);
-		rbegin(&x, job, "deployment_commits");
-		rstr(&x, "external_id", ext);
-		rstr(&x, "deployment_external_id", dep);
-		rstr(&x, "sha", sha);
-		rc = rend(&x);
+		kt_rec_begin(&x, gh_api, job, "deployment_commits");
+		kt_rec_str(&x, "external_id", ext);
+		kt_rec_str(&x, "deployment_external_id", dep);
+		kt_rec_str(&x, "sha", sha);
+		rc = kt_rec_end(&x);
 	}
 out:
 	json_object_put(params);
@@ -414,24 +361,24 @@ static int32_t t_releases(pulse_job *job, const pulse_raw_page *page,
 	     i < json_object_array_length(body); i++) {
 		struct json_object *r = json_object_array_get_idx(body, i);
 		char ext[64];
-		struct rec x;
+		struct kt_rec x;
 
 		if (pj_bool(r, "draft", 0) || pj_bool(r, "prerelease", 0) ||
 		    !pj_str(r, "published_at"))
 			continue;
 		snprintf(ext, sizeof(ext), "release:%lld", (long long)pj_int(r, "id", 0));
-		rbegin(&x, job, "deployments");
-		rstr(&x, "external_id", ext);
-		rstr(&x, "repository_external_id", repo);
-		rstr(&x, "source", "release");
-		rstr(&x, "environment", "release");
-		rbool(&x, "is_production", 1);
-		rstr(&x, "sha", NULL); /* releases name a tag, not a commit */
-		rstr(&x, "ref", pj_str(r, "tag_name"));
-		rstr(&x, "status", "success");
-		rtime(&x, "created_at", pj_str(r, "created_at"));
-		rtime(&x, "finished_at", pj_str(r, "published_at"));
-		rc = rend(&x);
+		kt_rec_begin(&x, gh_api, job, "deployments");
+		kt_rec_str(&x, "external_id", ext);
+		kt_rec_str(&x, "repository_external_id", repo);
+		kt_rec_str(&x, "source", "release");
+		kt_rec_str(&x, "environment", "release");
+		kt_rec_bool(&x, "is_production", 1);
+		kt_rec_str(&x, "sha", NULL); /* releases name a tag, not a commit */
+		kt_rec_str(&x, "ref", pj_str(r, "tag_name"));
+		kt_rec_str(&x, "status", "success");
+		kt_rec_time(&x, "created_at", pj_str(r, "created_at"));
+		kt_rec_time(&x, "finished_at", pj_str(r, "published_at"));
+		rc = kt_rec_end(&x);
 	}
 	json_object_put(params);
 	return rc;

@@ -49,7 +49,8 @@ static const pulse_config_field fields[] = {
 	 "true", "link issues to GitHub pull requests (Jira's dev-status API)"},
 	{PULSE_STRUCT_INIT(pulse_config_field), "reconcile_every", PULSE_CFG_INT, 0,
 	 STR(JR_DEFAULT_RECONCILE_EVERY),
-	 "look for issues deleted in Jira every N syncs (0 = never)"},
+	 "reconcile all issue ids at least every N syncs; between, only when "
+	 "Jira's count differs from ours (0 = never look for deletions)"},
 	{PULSE_STRUCT_INIT(pulse_config_field), NULL, 0, 0, NULL, NULL},
 };
 

@@ -11,7 +11,7 @@
 
 #include <pulse-host/plugin.h>
 
-#include "pjson.h"
+#include "kit.h"
 
 struct json_object;
 
@@ -38,10 +38,17 @@ extern pulse_host *jr_host;
 /* Config defaults (also in the config table). */
 #define JR_DEFAULT_RECONCILE_EVERY 8
 
-/* "No time" for the time helpers. */
-#define JR_NO_TIME INT64_MIN
-
-/* ------------------------------------------------- extract.c, issues.c */
+/* ------------------------------------------- the extract's files
+ *   client.c     requests, errors, progress, offset-paged listings
+ *   catalog.c    the API user's zone, fields, projects, statuses, issue
+ *                types, workflows, sprints
+ *   issues.c     the issue walks (search/jql) and the sync's order
+ *   changelogs.c complete changelogs
+ *   devstatus.c  issue-PR links
+ *   reconcile.c  deletions, by key-set reconciliation
+ *   state.c      integration state helpers
+ *   extract.c    the driver
+ */
 
 struct jr_tz;
 
@@ -57,9 +64,10 @@ struct jr {
 	char *base;               /* the site, without a trailing slash */
 	struct jr_tz *tz;         /* the API user's zone; NULL = not known */
 	char tzname[80];
-	int64_t since_ms;         /* `since`, or JR_NO_TIME */
+	int64_t since_ms;         /* `since`, or KT_NO_TIME */
 	char sprint_field[80];    /* custom field ids found in /field, or "" */
 	char points_field[80];
+	char dev_field[80];       /* the Development summary field, or "" */
 	struct jr_proj *proj;     /* the scope, in key order */
 	size_t nproj;
 	int dev_status;           /* 1: fetch links; 0: off or tripped */
@@ -67,39 +75,92 @@ struct jr {
 	int dev_fail_run;         /* consecutive dev-status failures */
 	uint64_t dev_failures, dev_pages;
 	int bulk_unsupported;     /* /changelog/bulkfetch answered 404 */
-	uint64_t stored, requests, issues;
+	struct kt_sink pages;     /* where pages are stored, and how many */
+	uint64_t requests, issues;
 	uint64_t prog_done, prog_total;
 	char prog_step[120];
 	int64_t near_logged;      /* requests count at the last NearLimit log */
 };
 
-extern const char *const jr_get_headers[];
-extern const char *const jr_post_headers[];
+/* What the sync collects beside the pages (issues.c, devstatus.c,
+ * reconcile.c). */
+struct jr_seen {
+	struct kt_ids *by_proj;   /* ids seen, per g->proj entry */
+	struct kt_ids dev_retry;  /* dev-status that failed last time */
+	struct kt_ids dev_failed; /* ... and this time (saved for the next) */
+	struct kt_ids dev_done;   /* asked this run (whatever the answer) */
+};
 
+/* client.c */
 /* GET (body NULL) or POST body to url with the integration's basic auth.
  * On PULSE_OK *resp is set (the caller releases it). */
 int32_t jr_call(struct jr *g, const char *method, const char *url,
 		struct json_object *body, uint32_t flags,
 		pulse_http_response **resp);
-/* Store resp as a raw page; ckey/cval are an optional checkpoint. */
-int32_t jr_store(struct jr *g, const char *entity, const char *method,
-		 const char *url, const char *params,
-		 const pulse_http_response *resp, const char *ckey,
-		 const char *cval);
-/* The body parsed (NULL if empty or not JSON); the caller puts it. */
-struct json_object *jr_body(const pulse_http_response *r);
+/* A GET that must answer 200: the job fails otherwise, naming what. */
+int32_t jr_get_ok(struct jr *g, const char *url, const char *what,
+		  pulse_http_response **r);
 /* Jira's {"errorMessages":[..],"errors":{..}} as one line, into out. */
 void jr_errmsg(const pulse_http_response *r, char *out, size_t n);
 /* Progress of the current step (also re-shown after rate-limit notes). */
 void jr_progress(struct jr *g, const char *step, uint64_t done,
 		 uint64_t total);
 int32_t jr_oom(struct jr *g);
-/* malloc'ed printf; NULL when out of memory. */
-char *jr_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* issues.c: the issue walks, changelogs, dev-status links and the
- * key-set reconciliation. */
+/* An offset-paged GET listing: url?startAt=N&maxResults=M<query>, until
+ * isLast or an empty page. */
+struct jr_listing {
+	const char *url;
+	const char *query;      /* appended after the paging; may be NULL */
+	int page_size;
+	const char *entity;     /* store each 200 page as this; NULL: don't */
+	const char *params;     /* the stored pages' request context */
+	/* An answer other than 200 ends the listing with what this returns;
+	 * NULL: it fails the job, naming `what`. */
+	int32_t (*refused)(struct jr *g, const char *url,
+			   const pulse_http_response *r, void *arg);
+	const char *what;
+	/* The values of each 200 page (may be NULL). */
+	int32_t (*values)(struct jr *g, struct json_object *values, void *arg);
+	void *arg;
+};
+int32_t jr_get_listing(struct jr *g, const struct jr_listing *l);
+
+/* catalog.c: everything before the issues. */
+int32_t jr_load_catalog(struct jr *g);
+
+/* issues.c: the issue walks, then dev-status retries and the
+ * reconciliation. */
 int32_t jr_sync_issues(struct jr *g);
+
+/* changelogs.c: complete changelogs of the pending issues (sorted on
+ * the way), then forget them. */
+int32_t jr_flush_changelogs(struct jr *g, struct kt_ids *pending);
+
+/* devstatus.c: the issue's PR links (best effort, see there). */
+int32_t jr_dev_status(struct jr *g, struct jr_seen *s, int64_t id);
+/* Does the issue's Development summary field (fields of a search
+ * result) say it has no pull requests? 0 when the site has no such
+ * field or the value cannot be read: then dev-status must be asked. */
+int jr_dev_summary_none(const struct jr *g, struct json_object *fields);
+
+/* reconcile.c: every issue id of the scope against known (per project,
+ * rebuilt); the deleted ones go to the transform. */
+int32_t jr_reconcile(struct jr *g, struct jr_seen *s, struct kt_ids *known);
+/* Does Jira's count of a project's issues differ from ours (the ids
+ * known before plus those seen now)? 1 yes or unknown, 0 no, -1 out of
+ * memory. */
+int jr_counts_differ(struct jr *g, struct jr_seen *s);
+
+/* state.c: integration state; "" means absent. */
+struct json_object *jr_state_json(struct jr *g, const char *key);
+int32_t jr_state_ids_put(struct jr *g, const char *key, struct kt_ids *s);
+/* Adds the saved ids (sorted); a malformed value is logged and ignored. */
+int32_t jr_state_ids_get(struct jr *g, const char *key, struct kt_ids *s);
+/* An ISO time member (null for KT_NO_TIME), and back. */
+void jr_put_time(struct json_object *o, const char *key, int64_t ms);
+int64_t jr_get_time(struct json_object *o, const char *key);
+int64_t jr_max_time(int64_t a, int64_t b);
 
 int32_t jr_extract(void *state, pulse_job *job);
 
@@ -108,41 +169,10 @@ int32_t jr_transform(void *state, pulse_job *job, const pulse_raw_page *page);
 
 /* ------------------------------------------------------------- util.c */
 
-/* Jira/ISO-8601 date-time to epoch milliseconds: "2026-08-29T16:30:00.000
- * -0700", "...Z", "...+07:00", or a bare date (midnight UTC). JR_NO_TIME
- * if it does not parse. */
-int64_t jr_parse_time_ms(const char *s);
-/* Epoch milliseconds to "YYYY-MM-DDTHH:MM:SS.mmmZ" (n >= 25). */
-void jr_format_utc(int64_t ms, char *out, size_t n);
-/* Epoch seconds of a civil UTC date-time (no TZ involved). */
-int64_t jr_civil_to_epoch(int64_t y, int mon, int d, int h, int mi, int s);
-/* Civil UTC date of epoch seconds t; any output pointer may be NULL. */
-void jr_epoch_to_civil(int64_t t, int64_t *y, int *mon, int *d, int *h,
-		       int *mi, int *s);
-
 /* A string or integer member as text (ids come as either), into buf;
  * NULL if absent. */
 const char *jr_idstr(struct json_object *o, const char *key, char *buf,
 		     size_t n);
-
-/*
- * Sets of numeric ids (issue ids). Sorted and unique after jr_ids_sort;
- * stored in integration state as ranges: "10000-10059,10061".
- */
-struct jr_ids {
-	int64_t *v;
-	size_t n, cap;
-};
-int jr_ids_add(struct jr_ids *s, int64_t id);      /* 0, -1 no memory */
-void jr_ids_sort(struct jr_ids *s);                /* sort + unique */
-int jr_ids_has(const struct jr_ids *s, int64_t id); /* sorted set */
-void jr_ids_free(struct jr_ids *s);
-/* Parse ranges text (NULL or "" = empty) and add to s. -1 if malformed
- * or out of memory. */
-int jr_ids_parse(struct jr_ids *s, const char *text);
-/* Ranges text of a sorted set; malloc'ed, the caller frees. NULL when
- * out of memory. */
-char *jr_ids_format(const struct jr_ids *s);
 
 /* -------------------------------------------------------------- tz.c
  * Offsets of IANA time zones, read from the system's compiled zoneinfo

@@ -12,61 +12,6 @@
 
 #include "jira.h"
 
-/* A record being built; the first failing call wins and later calls do
- * nothing, so emitters read as a list of fields. */
-struct rec {
-	pulse_record *r;
-	int32_t rc;
-};
-
-static void rbegin(struct rec *x, pulse_job *job, const char *entity)
-{
-	x->r = jr_api->record_begin(job, entity);
-	x->rc = x->r ? PULSE_OK : PULSE_ERR_PERMANENT;
-}
-
-static void rstr(struct rec *x, const char *f, const char *v)
-{
-	if (x->rc == PULSE_OK)
-		x->rc = jr_api->record_str(x->r, f, v);
-}
-
-static void rtime(struct rec *x, const char *f, const char *v)
-{
-	if (x->rc == PULSE_OK)
-		x->rc = jr_api->record_time(x->r, f, v && *v ? v : NULL);
-}
-
-static void rinteger(struct rec *x, const char *f, int64_t v)
-{
-	if (x->rc == PULSE_OK)
-		x->rc = jr_api->record_int(x->r, f, v);
-}
-
-static void rbool(struct rec *x, const char *f, int v)
-{
-	if (x->rc == PULSE_OK)
-		x->rc = jr_api->record_bool(x->r, f, v);
-}
-
-static void rjson(struct rec *x, const char *f, struct json_object *v)
-{
-	if (x->rc == PULSE_OK)
-		x->rc = jr_api->record_json(x->r, f, v ?
-			json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN) : "null");
-}
-
-static int32_t rend(struct rec *x)
-{
-	if (!x->r)
-		return x->rc;
-	if (x->rc != PULSE_OK) {
-		jr_api->record_abort(x->r);
-		return x->rc;
-	}
-	return jr_api->record_end(x->r);
-}
-
 /* The page's request_params as an object (NULL if none). */
 static struct json_object *page_params(const pulse_raw_page *page)
 {
@@ -89,19 +34,19 @@ static int32_t t_projects(pulse_job *job, struct json_object *body)
 		char idb[32], url[512];
 		const char *id = jr_idstr(p, "id", idb, sizeof(idb));
 		const char *key = pj_str(p, "key");
-		struct rec x;
+		struct kt_rec x;
 
 		if (!id)
 			continue;
 		snprintf(url, sizeof(url), "%.*s/browse/%s", (int)n, base ? base : "",
 			 key ? key : "");
-		rbegin(&x, job, "projects");
-		rstr(&x, "external_id", id);
-		rstr(&x, "key", key);
-		rstr(&x, "name", pj_str(p, "name"));
-		rstr(&x, "project_type", pj_str(p, "projectTypeKey"));
-		rstr(&x, "url", key ? url : NULL);
-		rc = rend(&x);
+		kt_rec_begin(&x, jr_api, job, "projects");
+		kt_rec_str(&x, "external_id", id);
+		kt_rec_str(&x, "key", key);
+		kt_rec_str(&x, "name", pj_str(p, "name"));
+		kt_rec_str(&x, "project_type", pj_str(p, "projectTypeKey"));
+		kt_rec_str(&x, "url", key ? url : NULL);
+		rc = kt_rec_end(&x);
 	}
 	return rc;
 }
@@ -117,16 +62,16 @@ static int32_t t_statuses(pulse_job *job, struct json_object *body)
 		struct json_object *proj = pj_obj(pj_obj(s, "scope"), "project");
 		char idb[32], pb[32];
 		const char *id = jr_idstr(s, "id", idb, sizeof(idb));
-		struct rec x;
+		struct kt_rec x;
 
 		if (!id || !pj_str(s, "name"))
 			continue;
-		rbegin(&x, job, "statuses");
-		rstr(&x, "external_id", id);
-		rstr(&x, "name", pj_str(s, "name"));
-		rstr(&x, "source_category", pj_str(pj_obj(s, "statusCategory"), "key"));
-		rstr(&x, "project_external_id", jr_idstr(proj, "id", pb, sizeof(pb)));
-		rc = rend(&x);
+		kt_rec_begin(&x, jr_api, job, "statuses");
+		kt_rec_str(&x, "external_id", id);
+		kt_rec_str(&x, "name", pj_str(s, "name"));
+		kt_rec_str(&x, "source_category", pj_str(pj_obj(s, "statusCategory"), "key"));
+		kt_rec_str(&x, "project_external_id", jr_idstr(proj, "id", pb, sizeof(pb)));
+		rc = kt_rec_end(&x);
 	}
 	return rc;
 }
@@ -141,18 +86,18 @@ static int32_t t_types(pulse_job *job, struct json_object *body)
 		struct json_object *t = json_object_array_get_idx(body, i);
 		char idb[32];
 		const char *id = jr_idstr(t, "id", idb, sizeof(idb));
-		struct rec x;
+		struct kt_rec x;
 
 		if (!id || !pj_str(t, "name"))
 			continue;
-		rbegin(&x, job, "wits");
-		rstr(&x, "external_id", id);
-		rstr(&x, "name", pj_str(t, "name"));
-		rstr(&x, "description", pj_str(t, "description"));
-		rbool(&x, "is_subtask", pj_bool(t, "subtask", 0));
+		kt_rec_begin(&x, jr_api, job, "wits");
+		kt_rec_str(&x, "external_id", id);
+		kt_rec_str(&x, "name", pj_str(t, "name"));
+		kt_rec_str(&x, "description", pj_str(t, "description"));
+		kt_rec_bool(&x, "is_subtask", pj_bool(t, "subtask", 0));
 		if (pj_obj(t, "hierarchyLevel"))
-			rinteger(&x, "hierarchy_level", pj_int(t, "hierarchyLevel", 0));
-		rc = rend(&x);
+			kt_rec_int(&x, "hierarchy_level", pj_int(t, "hierarchyLevel", 0));
+		rc = kt_rec_end(&x);
 	}
 	return rc;
 }
@@ -172,7 +117,7 @@ static int32_t t_workflows(pulse_job *job, struct json_object *body)
 		struct json_object *out_s = json_object_new_array();
 		struct json_object *out_t = json_object_new_array();
 		const char *id = pj_str(wf, "id");
-		struct rec x;
+		struct kt_rec x;
 
 		if (!out_s || !out_t) {
 			json_object_put(out_s);
@@ -226,13 +171,13 @@ static int32_t t_workflows(pulse_job *job, struct json_object *body)
 			json_object_array_add(out_t, e);
 		}
 		if (id && pj_str(wf, "name")) {
-			rbegin(&x, job, "workflows");
-			rstr(&x, "external_id", id);
-			rstr(&x, "name", pj_str(wf, "name"));
-			rstr(&x, "description", pj_str(wf, "description"));
-			rjson(&x, "statuses", out_s);
-			rjson(&x, "transitions", out_t);
-			rc = rend(&x);
+			kt_rec_begin(&x, jr_api, job, "workflows");
+			kt_rec_str(&x, "external_id", id);
+			kt_rec_str(&x, "name", pj_str(wf, "name"));
+			kt_rec_str(&x, "description", pj_str(wf, "description"));
+			kt_rec_json(&x, "statuses", out_s);
+			kt_rec_json(&x, "transitions", out_t);
+			rc = kt_rec_end(&x);
 		}
 		json_object_put(out_s);
 		json_object_put(out_t);
@@ -253,20 +198,20 @@ static int32_t t_sprints(pulse_job *job, const pulse_raw_page *page,
 		struct json_object *sp = json_object_array_get_idx(vals, i);
 		char idb[32], bb[32];
 		const char *id = jr_idstr(sp, "id", idb, sizeof(idb));
-		struct rec x;
+		struct kt_rec x;
 
 		if (!id)
 			continue;
-		rbegin(&x, job, "sprints");
-		rstr(&x, "external_id", id);
-		rstr(&x, "board_id", board ? board : jr_idstr(sp, "originBoardId", bb, sizeof(bb)));
-		rstr(&x, "name", pj_str(sp, "name"));
-		rstr(&x, "state", pj_str(sp, "state"));
-		rstr(&x, "goal", pj_str(sp, "goal"));
-		rtime(&x, "start_at", pj_str(sp, "startDate"));
-		rtime(&x, "end_at", pj_str(sp, "endDate"));
-		rtime(&x, "complete_at", pj_str(sp, "completeDate"));
-		rc = rend(&x);
+		kt_rec_begin(&x, jr_api, job, "sprints");
+		kt_rec_str(&x, "external_id", id);
+		kt_rec_str(&x, "board_id", board ? board : jr_idstr(sp, "originBoardId", bb, sizeof(bb)));
+		kt_rec_str(&x, "name", pj_str(sp, "name"));
+		kt_rec_str(&x, "state", pj_str(sp, "state"));
+		kt_rec_str(&x, "goal", pj_str(sp, "goal"));
+		kt_rec_time(&x, "start_at", pj_str(sp, "startDate"));
+		kt_rec_time(&x, "end_at", pj_str(sp, "endDate"));
+		kt_rec_time(&x, "complete_at", pj_str(sp, "completeDate"));
+		rc = kt_rec_end(&x);
 	}
 	json_object_put(params);
 	return rc;
@@ -306,22 +251,22 @@ static int32_t emit_history(pulse_job *job, const char *issue_id,
 		struct json_object *it = json_object_array_get_idx(items, i);
 		char ext[80], b1[64], b2[64];
 		const char *field = pj_str(it, "field");
-		struct rec x;
+		struct kt_rec x;
 
 		if (!field)
 			continue;
 		snprintf(ext, sizeof(ext), "%s:%zu", hid, i);
-		rbegin(&x, job, "changelogs");
-		rstr(&x, "external_id", ext);
-		rstr(&x, "work_item_external_id", issue_id);
-		rstr(&x, "author", author);
-		rstr(&x, "field", field);
-		rstr(&x, "from_value", item_text(it, "from", b1, sizeof(b1)));
-		rstr(&x, "to_value", item_text(it, "to", b2, sizeof(b2)));
-		rstr(&x, "from_string", pj_str(it, "fromString"));
-		rstr(&x, "to_string", pj_str(it, "toString"));
-		rtime(&x, "changed_at", created);
-		rc = rend(&x);
+		kt_rec_begin(&x, jr_api, job, "changelogs");
+		kt_rec_str(&x, "external_id", ext);
+		kt_rec_str(&x, "work_item_external_id", issue_id);
+		kt_rec_str(&x, "author", author);
+		kt_rec_str(&x, "field", field);
+		kt_rec_str(&x, "from_value", item_text(it, "from", b1, sizeof(b1)));
+		kt_rec_str(&x, "to_value", item_text(it, "to", b2, sizeof(b2)));
+		kt_rec_str(&x, "from_string", pj_str(it, "fromString"));
+		kt_rec_str(&x, "to_string", pj_str(it, "toString"));
+		kt_rec_time(&x, "changed_at", created);
+		rc = kt_rec_end(&x);
 	}
 	return rc;
 }
@@ -373,44 +318,44 @@ static int32_t emit_issue(pulse_job *job, struct json_object *iss,
 		pj_obj(f, points_field) : NULL;
 	char idb[32], pb[32], parb[32];
 	const char *id = jr_idstr(iss, "id", idb, sizeof(idb));
-	struct rec x;
+	struct kt_rec x;
 	int32_t rc;
 
 	if (!id || !f)
 		return PULSE_OK;
 	if (sprint_field && *sprint_field)
 		sprints = sprint_ids(pj_obj(f, sprint_field));
-	rbegin(&x, job, "work_items");
-	rstr(&x, "external_id", id);
-	rstr(&x, "key", pj_str(iss, "key"));
-	rstr(&x, "project_external_id", jr_idstr(pj_obj(f, "project"), "id", pb, sizeof(pb)));
-	rstr(&x, "wit_name", pj_str(pj_obj(f, "issuetype"), "name"));
-	rstr(&x, "status_name", pj_str(pj_obj(f, "status"), "name"));
-	rstr(&x, "summary", pj_str(f, "summary"));
-	rstr(&x, "priority", pj_str(pj_obj(f, "priority"), "name"));
-	rstr(&x, "assignee", pj_str(pj_obj(f, "assignee"), "accountId"));
-	rstr(&x, "reporter", pj_str(pj_obj(f, "reporter"), "accountId"));
-	rstr(&x, "parent_external_id", jr_idstr(pj_obj(f, "parent"), "id", parb, sizeof(parb)));
+	kt_rec_begin(&x, jr_api, job, "work_items");
+	kt_rec_str(&x, "external_id", id);
+	kt_rec_str(&x, "key", pj_str(iss, "key"));
+	kt_rec_str(&x, "project_external_id", jr_idstr(pj_obj(f, "project"), "id", pb, sizeof(pb)));
+	kt_rec_str(&x, "wit_name", pj_str(pj_obj(f, "issuetype"), "name"));
+	kt_rec_str(&x, "status_name", pj_str(pj_obj(f, "status"), "name"));
+	kt_rec_str(&x, "summary", pj_str(f, "summary"));
+	kt_rec_str(&x, "priority", pj_str(pj_obj(f, "priority"), "name"));
+	kt_rec_str(&x, "assignee", pj_str(pj_obj(f, "assignee"), "accountId"));
+	kt_rec_str(&x, "reporter", pj_str(pj_obj(f, "reporter"), "accountId"));
+	kt_rec_str(&x, "parent_external_id", jr_idstr(pj_obj(f, "parent"), "id", parb, sizeof(parb)));
 	if (sprints)
-		rjson(&x, "sprint_external_ids", sprints);
+		kt_rec_json(&x, "sprint_external_ids", sprints);
 	else
-		rstr(&x, "sprint_external_ids", NULL);
+		kt_rec_str(&x, "sprint_external_ids", NULL);
 	if (labels)
-		rjson(&x, "labels", labels);
+		kt_rec_json(&x, "labels", labels);
 	else
-		rstr(&x, "labels", NULL);
+		kt_rec_str(&x, "labels", NULL);
 	if (pts && (json_object_is_type(pts, json_type_double) ||
 		    json_object_is_type(pts, json_type_int))) {
 		if (x.rc == PULSE_OK)
 			x.rc = jr_api->record_float(x.r, "story_points",
 						    json_object_get_double(pts));
 	} else {
-		rstr(&x, "story_points", NULL);
+		kt_rec_str(&x, "story_points", NULL);
 	}
-	rtime(&x, "created_at", pj_str(f, "created"));
-	rtime(&x, "updated_at", pj_str(f, "updated"));
-	rtime(&x, "resolved_at", pj_str(f, "resolutiondate"));
-	rc = rend(&x);
+	kt_rec_time(&x, "created_at", pj_str(f, "created"));
+	kt_rec_time(&x, "updated_at", pj_str(f, "updated"));
+	kt_rec_time(&x, "resolved_at", pj_str(f, "resolutiondate"));
+	rc = kt_rec_end(&x);
 	json_object_put(sprints);
 	if (rc != PULSE_OK)
 		return rc;
@@ -498,22 +443,22 @@ static int32_t t_dev_status(pulse_job *job, const pulse_raw_page *page,
 			const char *url = pj_str(pr, "url");
 			int64_t num = pr_number(pr);
 			char ext[600];
-			struct rec x;
+			struct kt_rec x;
 
 			if (!url)
 				continue;
 			snprintf(ext, sizeof(ext), "%s:%s", issue, url);
-			rbegin(&x, job, "wits_prs_links");
-			rstr(&x, "external_id", ext);
-			rstr(&x, "work_item_external_id", issue);
-			rstr(&x, "repository_full_name", pj_str(pr, "repositoryName"));
+			kt_rec_begin(&x, jr_api, job, "wits_prs_links");
+			kt_rec_str(&x, "external_id", ext);
+			kt_rec_str(&x, "work_item_external_id", issue);
+			kt_rec_str(&x, "repository_full_name", pj_str(pr, "repositoryName"));
 			if (num >= 0)
-				rinteger(&x, "pr_number", num);
+				kt_rec_int(&x, "pr_number", num);
 			else
-				rstr(&x, "pr_number", NULL);
-			rstr(&x, "pr_url", url);
-			rstr(&x, "pr_status", pj_str(pr, "status"));
-			rc = rend(&x);
+				kt_rec_str(&x, "pr_number", NULL);
+			kt_rec_str(&x, "pr_url", url);
+			kt_rec_str(&x, "pr_status", pj_str(pr, "status"));
+			rc = kt_rec_end(&x);
 		}
 	}
 	json_object_put(params);

@@ -172,7 +172,7 @@ static int is_leap(int64_t y)
 static int64_t rule_day(const struct tz_date *d, int64_t y)
 {
 	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int64_t jan1 = jr_civil_to_epoch(y, 1, 1, 0, 0, 0), first;
+	int64_t jan1 = kt_civil_to_epoch(y, 1, 1, 0, 0, 0), first;
 	int wd, day, len;
 
 	switch (d->kind) {
@@ -181,7 +181,7 @@ static int64_t rule_day(const struct tz_date *d, int64_t y)
 	case 'D':
 		return jan1 + (int64_t)d->n * 86400;
 	default:
-		first = jr_civil_to_epoch(y, d->m, 1, 0, 0, 0);
+		first = kt_civil_to_epoch(y, d->m, 1, 0, 0, 0);
 		/* 1970-01-01 was a Thursday (4) */
 		wd = (int)(((first / 86400) % 7 + 7 + 4) % 7);
 		day = 1 + (d->d - wd + 7) % 7 + (d->w - 1) * 7;
@@ -198,7 +198,7 @@ static int32_t rule_offset(const struct tz_rule *r, int64_t t)
 
 	if (!r->has_dst)
 		return r->std_off;
-	jr_epoch_to_civil(t + r->std_off, &y, NULL, NULL, NULL, NULL, NULL);
+	kt_epoch_to_civil(t + r->std_off, &y, NULL, NULL, NULL, NULL, NULL);
 	/* The change to DST happens at a standard-time wall clock, the
 	 * change back at a DST wall clock. */
 	start = rule_day(&r->start, y) + r->start.secs - r->std_off;
@@ -411,6 +411,6 @@ void jr_tz_jql(const struct jr_tz *tz, int64_t t_ms, char *out, size_t n)
 	int64_t t = t_ms >= 0 ? t_ms / 1000 : -((-t_ms + 999) / 1000), y;
 	int mon, d, h, mi;
 
-	jr_epoch_to_civil(t + jr_tz_offset(tz, t), &y, &mon, &d, &h, &mi, NULL);
+	kt_epoch_to_civil(t + jr_tz_offset(tz, t), &y, &mon, &d, &h, &mi, NULL);
 	snprintf(out, n, "%04d/%02d/%02d %02d:%02d", (int)y, mon, d, h, mi);
 }

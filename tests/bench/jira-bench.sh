@@ -74,7 +74,7 @@ const lines = [
   `  first sync:       ${records} records (work items + changelog rows) in ${secs} s = ${Math.round(records / secs)} records/s`,
   `  API calls:        ${s1.requests} (${dataCalls} for issues/changelogs/dev-status, ${metaCalls} metadata; 429s: ${s1.rate_limited})`,
   `  minimum:          ${min} (search ${minSearch} + bulk changelog ${minBulk} + dev-status ${minDev}); ratio ${(dataCalls / min).toFixed(2)}`,
-  `  by kind:          search ${used(/search\/jql/)}/${minSearch}, changelog ${used(/changelog/)}/${minBulk}, dev-status ${used(/dev-status/)}/${minDev} (used/minimum; dev-status is asked for every issue: which ones have pull requests is not known beforehand)`,
+  `  by kind:          search ${used(/search\/jql/)}/${minSearch}, changelog ${used(/changelog/)}/${minBulk}, dev-status ${used(/dev-status/)}/${minDev} (used/minimum; dev-status is asked only for the issues whose Development field shows pull requests)`,
   `  peak RSS:         ${(rssKb / 1024).toFixed(1)} MiB (pulse-host, /usr/bin/time %M)`,
   `  no-change sync:   ${secs2} s, ${s2.requests} calls (the first sync: ${secs} s, ${s1.requests} calls)`,
   `  calls by path:`,

@@ -1,6 +1,7 @@
 /*
  * test-jira-tz: the Jira plugin's own time-zone code (plugins/source-jira/
- * tz.c) against the C library's, and its time and id-set helpers.
+ * tz.c) against the C library's, and the Jira spellings of times and id
+ * sets it relies on from the connector kit (plugins/common).
  *
  * The plugin reads TZif files itself so that no thread ever touches TZ;
  * this test may (it is single-threaded): for each zone and instant,
@@ -146,7 +147,7 @@ static void jql_literals(void **st)
 	char err[300], out[40];
 	struct jr_tz *la = jr_tz_load("America/Los_Angeles", err, sizeof(err));
 	struct jr_tz *ktm = jr_tz_load("Asia/Kathmandu", err, sizeof(err));
-	int64_t t = jr_parse_time_ms("2026-08-29T23:30:59.999Z");
+	int64_t t = kt_time_parse_ms("2026-08-29T23:30:59.999Z");
 
 	(void)st;
 	assert_non_null(la);
@@ -158,7 +159,7 @@ static void jql_literals(void **st)
 	jr_tz_jql(NULL, t, out, sizeof(out));
 	assert_string_equal(out, "2026/08/29 23:30");
 	/* winter: PST */
-	jr_tz_jql(la, jr_parse_time_ms("2026-01-15T08:00:00Z"), out, sizeof(out));
+	jr_tz_jql(la, kt_time_parse_ms("2026-01-15T08:00:00Z"), out, sizeof(out));
 	assert_string_equal(out, "2026/01/15 00:00");
 	jr_tz_free(la);
 	jr_tz_free(ktm);
@@ -169,55 +170,55 @@ static void parse_times(void **st)
 	char out[40];
 
 	(void)st;
-	assert_int_equal(jr_parse_time_ms("2026-08-29T16:30:00.000-0700"),
-			 jr_parse_time_ms("2026-08-29T23:30:00Z"));
-	assert_int_equal(jr_parse_time_ms("2026-08-29T23:30:00Z"), 1788046200000LL);
-	assert_int_equal(jr_parse_time_ms("2026-08-30T05:00:00.5+05:30"),
+	assert_int_equal(kt_time_parse_ms("2026-08-29T16:30:00.000-0700"),
+			 kt_time_parse_ms("2026-08-29T23:30:00Z"));
+	assert_int_equal(kt_time_parse_ms("2026-08-29T23:30:00Z"), 1788046200000LL);
+	assert_int_equal(kt_time_parse_ms("2026-08-30T05:00:00.5+05:30"),
 			 1788046200500LL);
-	assert_int_equal(jr_parse_time_ms("2026-08-29"), 1787961600000LL);
-	assert_int_equal(jr_parse_time_ms("1969-12-31T23:59:59.250Z"), -750);
-	assert_true(jr_parse_time_ms("2026-13-01") == JR_NO_TIME);
-	assert_true(jr_parse_time_ms("2026-08-29T25") == JR_NO_TIME);
-	assert_true(jr_parse_time_ms("yesterday") == JR_NO_TIME);
-	assert_true(jr_parse_time_ms(NULL) == JR_NO_TIME);
-	jr_format_utc(1788046200123LL, out, sizeof(out));
+	assert_int_equal(kt_time_parse_ms("2026-08-29"), 1787961600000LL);
+	assert_int_equal(kt_time_parse_ms("1969-12-31T23:59:59.250Z"), -750);
+	assert_true(kt_time_parse_ms("2026-13-01") == KT_NO_TIME);
+	assert_true(kt_time_parse_ms("2026-08-29T25") == KT_NO_TIME);
+	assert_true(kt_time_parse_ms("yesterday") == KT_NO_TIME);
+	assert_true(kt_time_parse_ms(NULL) == KT_NO_TIME);
+	kt_time_format_ms(1788046200123LL, 3, out, sizeof(out));
 	assert_string_equal(out, "2026-08-29T23:30:00.123Z");
-	jr_format_utc(-750, out, sizeof(out));
+	kt_time_format_ms(-750, 3, out, sizeof(out));
 	assert_string_equal(out, "1969-12-31T23:59:59.250Z");
 }
 
 static void id_sets(void **st)
 {
-	struct jr_ids s = {0}, r = {0};
+	struct kt_ids s = {0}, r = {0};
 	char *text;
 
 	(void)st;
-	assert_int_equal(jr_ids_parse(&s, "10-12,7,20,21,5"), 0);
-	jr_ids_add(&s, 11);
-	jr_ids_add(&s, 13);
-	jr_ids_sort(&s);
+	assert_int_equal(kt_ids_parse(&s, "10-12,7,20,21,5"), 0);
+	kt_ids_add(&s, 11);
+	kt_ids_add(&s, 13);
+	kt_ids_sort(&s);
 	assert_int_equal(s.n, 8);
-	text = jr_ids_format(&s);
+	text = kt_ids_format(&s);
 	assert_string_equal(text, "5,7,10-13,20-21");
-	assert_int_equal(jr_ids_parse(&r, text), 0);
-	jr_ids_sort(&r);
+	assert_int_equal(kt_ids_parse(&r, text), 0);
+	kt_ids_sort(&r);
 	assert_int_equal(r.n, s.n);
 	assert_memory_equal(r.v, s.v, s.n * sizeof(*s.v));
-	assert_true(jr_ids_has(&s, 12));
-	assert_false(jr_ids_has(&s, 14));
+	assert_true(kt_ids_has(&s, 12));
+	assert_false(kt_ids_has(&s, 14));
 	free(text);
-	jr_ids_free(&r);
-	assert_int_equal(jr_ids_parse(&r, "3-1"), -1);
-	jr_ids_free(&r);
-	assert_int_equal(jr_ids_parse(&r, "1,,x"), -1);
-	jr_ids_free(&r);
-	assert_int_equal(jr_ids_parse(&r, ""), 0);
+	kt_ids_free(&r);
+	assert_int_equal(kt_ids_parse(&r, "3-1"), -1);
+	kt_ids_free(&r);
+	assert_int_equal(kt_ids_parse(&r, "1,,x"), -1);
+	kt_ids_free(&r);
+	assert_int_equal(kt_ids_parse(&r, ""), 0);
 	assert_int_equal(r.n, 0);
-	text = jr_ids_format(&r);
+	text = kt_ids_format(&r);
 	assert_string_equal(text, "");
 	free(text);
-	jr_ids_free(&r);
-	jr_ids_free(&s);
+	kt_ids_free(&r);
+	kt_ids_free(&s);
 }
 
 int main(void)

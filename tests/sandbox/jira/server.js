@@ -19,7 +19,7 @@ function usage(msg) {
        [--issues M] [--email E] [--token T] [--user-tz Area/City] [--port-file F]
        [--gh-org ORG] [--gh-repos N] [--gh-repo-names a,b,..] [--gh-prs N]
        [--rate-limit N] [--max-page N]
-       [--utc-timestamps] [--base-url URL] [--verbose]
+       [--utc-timestamps] [--no-dev-field] [--base-url URL] [--verbose]
 `);
   process.exit(2);
 }
@@ -29,7 +29,7 @@ function parseArgs(argv) {
     port: null, host: '127.0.0.1', seed: 'pulse', projects: 3, issues: 60,
     email: 'sandbox@example.com', token: 'sandbox-token', userTz: 'America/Los_Angeles',
     portFile: null, ghOrg: 'acme', ghRepos: 3, ghRepoNames: null, ghPrs: 40, rateLimit: 0, maxPage: 100,
-    utcTimestamps: false, baseUrl: null, verbose: false,
+    utcTimestamps: false, noDevField: false, baseUrl: null, verbose: false,
   };
   const flags = {
     '--port': ['port', 'int'], '--host': ['host', 'str'], '--seed': ['seed', 'str'],
@@ -45,6 +45,7 @@ function parseArgs(argv) {
     if (a.startsWith('--') && eq > 0) { v = a.slice(eq + 1); a = a.slice(0, eq); }
     if (a === '--verbose' || a === '-v') { o.verbose = true; continue; }
     if (a === '--utc-timestamps') { o.utcTimestamps = true; continue; }
+    if (a === '--no-dev-field') { o.noDevField = true; continue; }
     if (a === '--help' || a === '-h') usage();
     const f = flags[a];
     if (!f) usage('unknown option ' + a);
@@ -66,6 +67,7 @@ function parseArgs(argv) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
+if (opts.noDevField) R.dropField('customfield_10000');
 const log = (...a) => { if (opts.verbose) process.stderr.write('[jira-sandbox] ' + a.join(' ') + '\n'); };
 
 // ---------------------------------------------------------------- state

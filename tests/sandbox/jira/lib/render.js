@@ -175,9 +175,36 @@ const FIELDS = [
   ['customfield_10020', 'Sprint', (c, i) => (i.sprints.length ? i.sprints.map(id => sprintObj(c, c.store.sprintById.get(id), true)) : null),
     { type: 'array', items: 'json', custom: 'com.pyxis.greenhopper.jira:gh-sprint', customId: 10020 }],
   ['customfield_10016', 'Story point estimate', (c, i) => i.points, { type: 'number', custom: 'com.pyxis.greenhopper.jira:jsw-story-points', customId: 10016 }],
+  ['customfield_10000', 'Development', (c, i) => devSummaryField(c, i),
+    { type: 'any', custom: 'com.atlassian.jira.plugins.jira-development-integration-plugin:devsummarycf', customId: 10000 }],
 ];
 const FIELD_MAP = new Map(FIELDS.map(f => [f[0], f]));
 const ALL_FIELD_IDS = FIELDS.map(f => f[0]);
+
+// The Development summary field, as Jira Cloud renders it: "{}" without
+// pull requests, else a text whose json= part holds the dev-status summary.
+function devSummaryField(ctx, i) {
+  const prs = i.prs || [];
+  if (!prs.length) return '{}';
+  const open = prs.filter(p => p.status === 'OPEN').length;
+  const merged = prs.filter(p => p.status === 'MERGED').length;
+  const state = open ? 'OPEN' : merged ? 'MERGED' : 'DECLINED';
+  const stateCount = open || merged || prs.length;
+  const last = Math.max(...prs.map(p => p.lastUpdate));
+  const json = { cachedValue: { errors: [], configErrors: [], summary: { pullrequest: { overall: {
+    count: prs.length, lastUpdated: ts(ctx, last), stateCount, state, dataType: 'pullrequest', open: open > 0 },
+  byInstanceType: { GitHub: { count: prs.length, name: 'GitHub' } } } } }, isStale: false };
+  return `{pullrequest={dataType=pullrequest, state=${state}, stateCount=${stateCount}}, json=${JSON.stringify(json)}}`;
+}
+
+// A site without the Development field (--no-dev-field).
+function dropField(id) {
+  const k = FIELDS.findIndex(f => f[0] === id);
+  if (k < 0) return;
+  FIELDS.splice(k, 1);
+  FIELD_MAP.delete(id);
+  ALL_FIELD_IDS.splice(ALL_FIELD_IDS.indexOf(id), 1);
+}
 
 // Parse Jira's `fields` selector (array of tokens) into an ordered id list,
 // or null when no fields were requested (=> id/key/self only).
@@ -252,5 +279,5 @@ function fieldList() {
 module.exports = {
   user, status, statusCategory, issueType, priority, resolution, project, projectRef, sprintObj,
   issue, changelogHistory, resolveFields, fieldNames, fieldSchemas, fieldList, ts, avatarUrls,
-  ALL_FIELD_IDS, EMBED_CHANGELOG_MAX,
+  ALL_FIELD_IDS, EMBED_CHANGELOG_MAX, dropField,
 };
