@@ -115,7 +115,11 @@ RC=0
 wait "$fpid" || RC=$?
 [ "$RC" = 130 ] || { show int; wh_fail "a signal while following exited $RC, expected 130"; }
 wh_contains "$WH_DIR/int.err" "stopped following job $jl; it keeps running in the daemon"
-sleep 0.5
+# It keeps running: it stores pages after the watcher is gone.
+page_of_lost() { wh_sql "SELECT coalesce(max(value::int), 0) FROM integration_state WHERE integration_id = $lost AND key = 'page'"; }
+p0=$(page_of_lost)
+advanced() { [ "$(page_of_lost)" -gt "$p0" ]; }
+wh_wait_for 30 "job $jl to store a page after the watcher stopped (page $p0)" advanced
 [ "$(orch_state "$jl")" = RUNNING ] || wh_fail "stopping the watch changed job $jl to $(orch_state "$jl")"
 
 # ---- the connection drops mid-job (the RUNNING job joined): exit 4

@@ -257,7 +257,8 @@ SQL
 # harness_json_get KEY: the top-level KEY of the JSON object on stdin
 # (`pulse-host ... --json` output), raw; fails if it is missing or null.
 harness_json_get() {
-	jq -er --arg k "$1" '.[$k] // error("no key \($k)")'
+	jq -r --arg k "$1" 'if type == "object" and .[$k] != null then .[$k]
+		else error("no key \"\($k)\" in \(tojson)") end'
 }
 
 # ---------------------------------------------------------------- ports
