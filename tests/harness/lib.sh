@@ -231,7 +231,10 @@ harness_app_db() {
 	hostport=${admin#*@}
 	hostport=${hostport%%/*}
 	HARNESS_DB_APP_URL=postgresql://$HARNESS_DB_ROLE:$pw@$hostport/$name
-	if ! printf '%s\n' "$pw" | "$PULSE_HOST_BIN" migrate \
+	# A config of its own: never the one `make install` may have put in
+	# the configure prefix.
+	printf 'log_level = "info";\n' > "$logdir/migrate.conf" || return 1
+	if ! printf '%s\n' "$pw" | "$PULSE_HOST_BIN" -c "$logdir/migrate.conf" migrate \
 		--admin-url "$HARNESS_DB_ADMIN_URL" --app-role "$HARNESS_DB_ROLE" \
 		--app-password - > "$logdir/migrate.log" 2>&1; then
 		cat "$logdir/migrate.log" >&2
