@@ -45,9 +45,20 @@ fi
 
 step "Building (out of tree, build/demo)"
 build=$src/build/demo
-if [ ! -x "$src/configure" ]; then (cd "$src" && autoreconf -fi >/dev/null 2>&1); fi
 mkdir -p "$build"
-if [ ! -f "$build/Makefile" ]; then (cd "$build" && "$src/configure" -q); fi
+# quiet when they work; their whole output when they fail
+if [ ! -x "$src/configure" ]; then
+	(cd "$src" && autoreconf -fi) >"$build/autoreconf.log" 2>&1 || {
+		cat "$build/autoreconf.log" >&2
+		die "autoreconf -fi failed (output above, also in $build/autoreconf.log)"
+	}
+fi
+if [ ! -f "$build/Makefile" ]; then
+	(cd "$build" && "$src/configure" -q) >"$build/configure.out" 2>&1 || {
+		cat "$build/configure.out" >&2
+		die "configure failed (output above; details in $build/config.log)"
+	}
+fi
 make -C "$build" -j"$(nproc)" -s >/dev/null
 echo "built $(ls "$build"/plugins/*/.libs/*.so | wc -l) plugins"
 
@@ -109,9 +120,11 @@ cat >"$work/github.json" <<JSON
 {"base_url": "$gh_url", "org": "acme", "tokens": ["sandbox-token"],
  "deployment_environment": "prod|production"}
 JSON
+# --json: the new integration's id without scraping the sentence
 gh_id=$(ph integration add --tenant demo --plugin github --name github \
-	--config "$work/github.json" | sed -n 's/.*integration \([0-9][0-9]*\).*/\1/p' | head -n 1)
-[ -n "$gh_id" ] || die "could not add the GitHub integration"
+	--config "$work/github.json" --json | jq -er .id) ||
+	die "could not add the GitHub integration"
+echo "integration $gh_id added: github"
 ids=("$gh_id")
 if ph plugins show jira >/dev/null 2>&1; then
 	cat >"$work/jira.json" <<JSON
@@ -119,8 +132,9 @@ if ph plugins show jira >/dev/null 2>&1; then
  "projects": [], "incident_types": ["Incident"]}
 JSON
 	jira_id=$(ph integration add --tenant demo --plugin jira --name jira \
-		--config "$work/jira.json" | sed -n 's/.*integration \([0-9][0-9]*\).*/\1/p' | head -n 1)
-	[ -n "$jira_id" ] || die "could not add the Jira integration"
+		--config "$work/jira.json" --json | jq -er .id) ||
+		die "could not add the Jira integration"
+	echo "integration $jira_id added: jira"
 	ids+=("$jira_id")
 else
 	echo "note: this build has no jira plugin; syncing GitHub only"

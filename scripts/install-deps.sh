@@ -1,23 +1,16 @@
 #!/bin/bash
 # install-deps: install the Debian 12 packages pulse-host needs to build, test,
 # package and run its demo. Idempotent and quick when all is present: only
-# missing packages are installed (apt-get update runs only then).
+# missing packages are installed (apt-get update runs only then). The list
+# is scripts/packages.txt (shared with .ci/run).
 #
 #   scripts/install-deps.sh [--check]    --check: list what is missing, exit 1 if any
 set -euo pipefail
 
-pkgs=(
-	# build
-	build-essential autoconf automake libtool pkg-config
-	libcurl4-openssl-dev libpq-dev libjson-c-dev libconfig-dev
-	libgcrypt20-dev librabbitmq-dev libwebsockets-dev libcmocka-dev
-	# private servers for tests and the demo
-	postgresql rabbitmq-server
-	# sandboxes, test tooling
-	curl python3 iproute2 procps psmisc time
-	# packaging
-	debhelper devscripts lintian dpkg-dev fakeroot
-)
+list="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/packages.txt"
+[ -r "$list" ] || { echo "install-deps: cannot read $list" >&2; exit 1; }
+# one package per line; '#' starts a comment
+mapfile -t pkgs < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$list")
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -46,11 +39,12 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # Installing the server packages must not leave system-wide servers running
-# on the default ports: tests and the demo start private ones.
+# on the default ports: tests and the demo start private ones. The trap is
+# set first, so a failing apt-get still removes the file.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
 	chmod +x /usr/sbin/policy-rc.d
-	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done"

@@ -123,13 +123,36 @@ static int plugin_validate(struct plugin *p, struct json_object *settings,
 	return 0;
 }
 
+/* `integration add --json`: the new integration on one line, so scripts
+ * read its id without scraping the human sentence. */
+static void print_added_json(int64_t id, int64_t tid, const char *plugin,
+			     const char *name, const char *type, int secrets)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "plugin", json_object_new_string(plugin));
+	json_object_object_add(o, "tenant_id", json_object_new_int64(tid));
+	json_object_object_add(o, "type", json_object_new_string(type));
+	json_object_object_add(o, "secrets_encrypted",
+			       json_object_new_boolean(secrets));
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
 static void add_usage(FILE *f)
 {
 	fprintf(f, "usage: pulse-host integration add --tenant T --plugin NAME "
-		"--config FILE.json [--name N] [--type Data|AI|Embedding]\n"
+		"--config FILE.json [--name N] [--type Data|AI|Embedding] "
+		"[--json]\n"
 		"\nThe JSON file holds the plugin's settings (see `pulse-host "
 		"plugins show NAME`).\nSecret fields in it are encrypted with "
-		"key_file and never stored in plain text.\n");
+		"key_file and never stored in plain text.\n"
+		"\n--json prints the new integration as one line of JSON for "
+		"scripts:\n  {\"id\":7,\"name\":\"N\",\"plugin\":\"NAME\","
+		"\"tenant_id\":1,\"type\":\"Data\",\"secrets_encrypted\":false}\n");
 }
 
 static int integ_add(struct cli *cli, int argc, char **argv)
@@ -140,6 +163,7 @@ static int integ_add(struct cli *cli, int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"name", required_argument, NULL, 'n'},
 		{"type", required_argument, NULL, 'y'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -151,7 +175,7 @@ static int integ_add(struct cli *cli, int argc, char **argv)
 	char err[1024], *text = NULL;
 	PGconn *c = NULL;
 	int64_t tid, id;
-	int o, rc = 1;
+	int o, json = 0, rc = 1;
 
 	optind = 0;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -161,6 +185,7 @@ static int integ_add(struct cli *cli, int argc, char **argv)
 		case 'c': file = optarg; break;
 		case 'n': name = optarg; break;
 		case 'y': type = optarg; break;
+		case 'j': json = 1; break;
 		case 'h': add_usage(stdout); return 0;
 		default: add_usage(stderr); return EXIT_USAGE;
 		}
@@ -189,10 +214,15 @@ static int integ_add(struct cli *cli, int argc, char **argv)
 	    integration_add(c, &key, tid, name ? name : plugin, type, plugin,
 			    settings, secrets, &id, err, sizeof(err)) < 0)
 		goto fail;
-	printf("integration %" PRId64 " added: tenant %" PRId64 ", plugin %s, "
-	       "name %s, type %s%s\n", id, tid, plugin, name ? name : plugin,
-	       type, json_object_object_length(secrets) ?
-	       ", secrets encrypted" : "");
+	if (json)
+		print_added_json(id, tid, plugin, name ? name : plugin, type,
+				 json_object_object_length(secrets) > 0);
+	else
+		printf("integration %" PRId64 " added: tenant %" PRId64 ", plugin "
+		       "%s, name %s, type %s%s\n", id, tid, plugin,
+		       name ? name : plugin, type,
+		       json_object_object_length(secrets) ?
+		       ", secrets encrypted" : "");
 	rc = 0;
 	goto out;
 fail:

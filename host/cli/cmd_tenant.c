@@ -1,4 +1,4 @@
-/* cmd_tenant: `pulse-host tenant add NAME` and `tenant list [--json]`. */
+/* cmd_tenant: `pulse-host tenant add NAME [--json]` and `tenant list [--json]`. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -10,24 +10,54 @@
 #include "db/db.h"
 #include "model/tenant.h"
 
+static void tenant_add_usage(FILE *f)
+{
+	fprintf(f, "usage: pulse-host tenant add NAME [--json]\n"
+		"\n--json prints the new tenant as one line of JSON for scripts:\n"
+		"  {\"id\":1,\"name\":\"NAME\"}\n");
+}
+
 static int tenant_add_cmd(struct cli *cli, int argc, char **argv)
 {
+	const char *name = NULL;
 	char err[1024];
 	PGconn *c = NULL;
 	int64_t id;
-	int rc = 1;
+	int i, json = 0, rc = 1;
 
-	if (argc != 2 || cli_is_help(argv[1])) {
-		fprintf(argc == 2 ? stdout : stderr,
-			"usage: pulse-host tenant add NAME\n");
-		return argc == 2 ? 0 : EXIT_USAGE;
+	for (i = 1; i < argc; i++) {
+		if (cli_is_help(argv[i])) {
+			tenant_add_usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			json = 1;
+		} else if (argv[i][0] == '-' || name) {
+			tenant_add_usage(stderr);
+			return EXIT_USAGE;
+		} else {
+			name = argv[i];
+		}
+	}
+	if (!name) {
+		tenant_add_usage(stderr);
+		return EXIT_USAGE;
 	}
 	if (!(c = db_connect(cli->conf.database_url, err, sizeof(err))) ||
-	    tenant_add(c, argv[1], &id, err, sizeof(err)) < 0) {
+	    tenant_add(c, name, &id, err, sizeof(err)) < 0) {
 		fprintf(stderr, "tenant add: %s\n", err);
 		goto out;
 	}
-	printf("tenant %" PRId64 " added: %s\n", id, argv[1]);
+	if (json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "id", json_object_new_int64(id));
+		json_object_object_add(o, "name", json_object_new_string(name));
+		printf("%s\n", json_object_to_json_string_ext(o,
+		       JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else {
+		printf("tenant %" PRId64 " added: %s\n", id, name);
+	}
 	rc = 0;
 out:
 	PQfinish(c);
@@ -88,7 +118,7 @@ out:
 int cmd_tenant(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_cmd cmds[] = {
-		{"add", tenant_add_cmd, "add a tenant"},
+		{"add", tenant_add_cmd, "add a tenant (--json for scripts)"},
 		{"list", tenant_list_cmd, "list tenants (--json for scripts)"},
 		{NULL, NULL, NULL},
 	};

@@ -7,7 +7,17 @@
  * (resumable after a kill). transform turns them into repositories, prs,
  * prs_commits, prs_reviews and prs_comments records. Options make pages
  * malformed, records invalid, or extraction slow, on purpose.
+ *
+ * For tests that must catch a worker at a known point, the environment
+ * variable PULSE_SANDBOX_HOLD_FILE names a file: the first transform in any
+ * process that can create it (O_EXCL) writes its pid there and then waits
+ * until the file is removed. The host commits a page's claim before it
+ * calls transform, so the file's existence proves that a claim is held.
+ * It is an environment variable, not a setting, so that only whoever starts
+ * the process (never a tenant) can make a job wait.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -15,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <pulse-host/plugin.h>
 
@@ -577,6 +588,47 @@ bad:
 	return PULSE_ERR_INVALID;
 }
 
+/* The hold point (see the top of the file). The pid goes into a file of
+ * our own first, which link() then publishes under the agreed name: so the
+ * file appears complete, and only one process anywhere wins and waits. */
+static void hold_point(void)
+{
+	const char *path = getenv("PULSE_SANDBOX_HOLD_FILE");
+	char tmp[4096], pid[32];
+	int fd = -1, n, won;
+
+	if (!path || !*path)
+		return;
+	if (access(path, F_OK) == 0)
+		return; /* somebody holds (or held) already */
+	n = snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (fd < 0 || write(fd, pid, (size_t)n) != n) {
+		api->log(self, PULSE_LOG_ERROR, "hold point: cannot write %s: %s; "
+			 "check PULSE_SANDBOX_HOLD_FILE", tmp, strerror(errno));
+		goto out;
+	}
+	won = link(tmp, path) == 0;
+	if (!won && errno != EEXIST)
+		api->log(self, PULSE_LOG_ERROR, "hold point: cannot create %s: "
+			 "%s; check PULSE_SANDBOX_HOLD_FILE", path, strerror(errno));
+	unlink(tmp);
+	if (!won)
+		goto out;
+	api->log(self, PULSE_LOG_INFO, "hold point: holding in transform "
+		 "until %s is removed", path);
+	while (access(path, F_OK) == 0)
+		sleep_ms(10);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (fd >= 0 && access(tmp, F_OK) == 0)
+		unlink(tmp);
+}
+
 static int32_t sandbox_transform(void *state, pulse_job *job,
 				 const pulse_raw_page *page)
 {
@@ -585,6 +637,7 @@ static int32_t sandbox_transform(void *state, pulse_job *job,
 	size_t i, n;
 
 	(void)state;
+	hold_point();
 	root = json_tokener_parse(page->body);
 	if (!root || !json_object_is_type(root, json_type_object)) {
 		json_object_put(root);

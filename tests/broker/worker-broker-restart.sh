@@ -25,18 +25,18 @@ wt_wait_sql "SELECT count(*) FROM raw_extraction_data WHERE integration_id = $ib
 wt_worker a --prefetch 4
 wt_worker b --prefetch 16
 # Freeze both as soon as they consume (they hold prefetched messages).
-for i in $(seq 300); do
-	grep -q 'event=started' "$WT_DIR/a.log" "$WT_DIR/b.log" 2>/dev/null &&
-		[ "$(grep -l 'event=started' "$WT_DIR/a.log" "$WT_DIR/b.log" | wc -l)" = 2 ] && break
-	sleep 0.1
-done
+wt_wait_for 30 "both workers to start" eval \
+	'harness_log_has "$WT_DIR/a.log" event=started && harness_log_has "$WT_DIR/b.log" event=started'
 kill -STOP "${WT_PID[a]}" "${WT_PID[b]}"
 open=$(wt_sql "SELECT count(*) FROM raw_extraction_data WHERE integration_id = $ib AND status <> 'completed'")
 [ "$open" -gt 0 ] || wt_fail "the workers finished before the broker could be stopped"
 wt_log "stopping the broker with $open of $pages rows open"
 rmq_stop "$WT_DIR/rmq"
 kill -CONT "${WT_PID[a]}"
-sleep 2
+# A notices the broker is gone and retries (a logged failed attempt), and
+# is still alive after that.
+wt_wait_for 60 "worker a to retry the stopped broker" \
+	harness_log_has "$WT_DIR/a.log" 'event=reconnect broker=.* attempt='
 harness_alive "${WT_PID[a]}" || wt_fail "worker a died while the broker was down"
 rmq_start "$WT_DIR/rmq" || wt_fail "private RabbitMQ did not come back"
 up=$(harness_now)
@@ -45,10 +45,7 @@ kill -CONT "${WT_PID[b]}"
 rc=0; wait "$run" || rc=$?
 [ "$rc" = 0 ] || { cat "$WT_DIR/run.log" >&2; wt_fail "job run exited with $rc"; }
 # A may still be waiting out its backoff (at most 10 s) when B finished.
-for i in $(seq 300); do
-	grep -q 'event=reconnected' "$WT_DIR/a.log" && break
-	sleep 0.1
-done
+wt_wait_for 30 "worker a to reconnect" harness_log_has "$WT_DIR/a.log" event=reconnected
 wt_stop_worker a
 wt_stop_worker b
 wt_assert_same "$WT_T1" "$WT_T2"

@@ -3,7 +3,9 @@
 # (it holds claimed rows and unacked messages) and started again. The
 # broker hands its unacked messages to the others, the recovery sweep
 # resets the rows it had claimed, and every page is still loaded exactly
-# once in effect.
+# once in effect. The victim is caught at a hold point of the sandbox
+# plugin (PULSE_SANDBOX_HOLD_FILE), after its claim is committed. The
+# workers started after the kill find the hold file taken and never hold.
 set -euo pipefail
 . "$abs_top_srcdir/tests/broker/worker-lib.sh"
 
@@ -20,19 +22,17 @@ wt_wait_sql "SELECT count(*) FROM raw_extraction_data WHERE integration_id = $ib
 	"$pages" 120
 
 # The victim starts alone, so it dies with most of the work still open.
-wt_worker victim --prefetch 16
-# Catch the victim between its claim and its commit: freeze it, look at
-# what it holds, thaw it if it holds nothing yet.
+# It holds in its first transform (the sandbox's hold point): by then the
+# host has committed the claim of its batch, and it stays there until the
+# kill. The hold file appearing is the proof; no timing is involved.
+hold="$WT_DIR/victim.hold"
+PULSE_SANDBOX_HOLD_FILE=$hold wt_worker victim --prefetch 16
 victim=${WT_PID[victim]}
-held=0
-for i in $(seq 400); do
-	kill -STOP "$victim"
-	held=$(wt_sql "SELECT count(*) FROM raw_extraction_data WHERE status = 'processing' AND owner LIKE '%:$victim'")
-	[ "$held" -gt 0 ] && break
-	kill -CONT "$victim"
-	sleep 0.02
-done
-[ "$held" -gt 0 ] || wt_fail "never caught the victim holding a claimed row"
+wt_wait_for 120 "worker $victim to reach the hold point ($hold)" test -s "$hold"
+[ "$(cat "$hold")" = "$victim" ] ||
+	wt_fail "the hold point was reached by pid $(cat "$hold"), not the victim $victim"
+held=$(wt_sql "SELECT count(*) FROM raw_extraction_data WHERE status = 'processing' AND owner LIKE '%:$victim'")
+[ "$held" -gt 0 ] || wt_fail "the victim holds no claimed row at its hold point"
 open=$(wt_sql "SELECT count(*) FROM raw_extraction_data WHERE integration_id = $ib AND status <> 'completed'")
 wt_log "killing worker $victim holding $held claimed rows ($open rows open)"
 ids=$(wt_sql "SELECT string_agg(id::text, ',') FROM raw_extraction_data WHERE status = 'processing' AND owner LIKE '%:$victim'")

@@ -13,6 +13,7 @@
 #   wt_wait_exit NAME S      wait (S seconds) for it to exit; status in WT_RC
 #   wt_stop_worker NAME      SIGTERM it; fails unless it exits 0 in time
 #   wt_wait_sql SQL WANT S   poll until SQL prints WANT (S seconds)
+#   wt_wait_for S WHAT CMD   poll until CMD succeeds (S seconds)
 #   wt_assert_same T1 T2     canonical counts of the two tenants are equal
 #                            and non-zero, nothing duplicated, no raw row
 #                            of T1 left open
@@ -47,11 +48,7 @@ wt_cleanup() {
 	if [ -n "$WT_VHOST" ]; then
 		rmq_ctl "$PULSE_TEST_RMQ_DIR" delete_vhost "$WT_VHOST" >/dev/null 2>&1 || true
 	fi
-	if [ -n "$WT_DB" ]; then
-		psql -X -q "$PULSE_TEST_PG_ADMIN_URL" \
-			-c "DROP DATABASE IF EXISTS \"$WT_DB\" WITH (FORCE)" \
-			-c "DROP ROLE IF EXISTS \"$WT_ROLE\"" >/dev/null 2>&1 || true
-	fi
+	harness_app_db_drop "$WT_DB"
 	[ -z "$WT_DIR" ] || harness_destroy "$WT_DIR"
 }
 
@@ -60,22 +57,14 @@ wt_sql() {
 }
 
 wt_setup() {
-	local pw hostport
 	WT_NAME=$1
 	WT_DIR=$(harness_mktemp)
 	trap wt_cleanup EXIT
 	WT_DB="wt_${1}_$$_$(harness_random_hex 6)"
-	WT_ROLE="${WT_DB}_app"
-	psql -X -q -v ON_ERROR_STOP=1 "$PULSE_TEST_PG_ADMIN_URL" \
-		-c "CREATE DATABASE \"$WT_DB\"" >/dev/null
-	WT_ADMIN_URL="${PULSE_TEST_PG_ADMIN_URL%/*}/$WT_DB"
-	pw=$(harness_random_hex 20)
-	printf '%s\n' "$pw" | "$B" migrate --admin-url "$WT_ADMIN_URL" \
-		--app-role "$WT_ROLE" --app-password - >"$WT_DIR/migrate.log" 2>&1 ||
-		{ cat "$WT_DIR/migrate.log" >&2; wt_fail "migrate failed"; }
-	hostport=${PULSE_TEST_PG_ADMIN_URL#*@}
-	hostport=${hostport%%/*}
-	export PULSE_HOST_DATABASE_URL="postgresql://$WT_ROLE:$pw@$hostport/$WT_DB"
+	harness_app_db "$WT_DB" "$WT_DIR" || wt_fail "database set-up failed"
+	WT_ROLE=$HARNESS_DB_ROLE
+	WT_ADMIN_URL=$HARNESS_DB_ADMIN_URL
+	export PULSE_HOST_DATABASE_URL=$HARNESS_DB_APP_URL
 	WT_VHOST=$WT_DB
 	PULSE_HOST_BROKER_URL=$(rmq_add_vhost "$PULSE_TEST_RMQ_DIR" "$WT_VHOST")
 	export PULSE_HOST_BROKER_URL
@@ -86,10 +75,10 @@ wt_setup() {
 	jobs = { max_attempts = ${WT_MAX_ATTEMPTS:-3}; stale_seconds = ${WT_STALE:-2}; };
 	http = { allow_hosts = ["127.0.0.1", "localhost"]; };
 	EOF
-	"$B" -c "$WT_CONF" tenant add broker >/dev/null
-	"$B" -c "$WT_CONF" tenant add reference >/dev/null
-	WT_T1=$(wt_sql "SELECT id FROM tenants WHERE name = 'broker'")
-	WT_T2=$(wt_sql "SELECT id FROM tenants WHERE name = 'reference'")
+	WT_T1=$("$B" -c "$WT_CONF" tenant add broker --json | harness_json_get id) ||
+		wt_fail "tenant add broker failed"
+	WT_T2=$("$B" -c "$WT_CONF" tenant add reference --json | harness_json_get id) ||
+		wt_fail "tenant add reference failed"
 }
 
 wt_private_broker() {
@@ -99,14 +88,12 @@ wt_private_broker() {
 }
 
 wt_integration() {
-	local tenant=$1 json=$2 f out
+	local tenant=$1 json=$2 f
 	f="$WT_DIR/integ-$RANDOM.json"
 	printf '%s\n' "$json" > "$f"
-	out=$("$B" -c "$WT_CONF" integration add --tenant "$tenant" \
-		--plugin sandbox --config "$f" --name "sb-$RANDOM") ||
+	"$B" -c "$WT_CONF" integration add --tenant "$tenant" --plugin sandbox \
+		--config "$f" --name "sb-$RANDOM" --json | harness_json_get id ||
 		wt_fail "integration add failed"
-	out=${out#integration }
-	printf '%s\n' "${out%% *}"
 }
 
 wt_worker() {
@@ -143,14 +130,11 @@ wt_stop_worker() {
 }
 
 wt_wait_sql() {
-	local sql=$1 want=$2 secs=$3 i got=
-	for i in $(seq $((secs * 5))); do
-		got=$(wt_sql "$sql")
-		[ "$got" = "$want" ] && return 0
-		sleep 0.2
-	done
-	wt_fail "waited $secs s for [$sql] = $want; last: $got"
+	harness_wait_sql "$3" "$WT_ADMIN_URL" "$1" "$2" || wt_fail "see above"
 }
+
+# wt_wait_for SECONDS WHAT CMD...: harness_wait_for, failing the test.
+wt_wait_for() { harness_wait_for "$@" || wt_fail "see above"; }
 
 wt_counts() {
 	local t=$1 tab out=

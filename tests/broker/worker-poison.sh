@@ -26,13 +26,8 @@ rc=0
 bad=$(wt_sql "SELECT count(*) FROM raw_extraction_data WHERE integration_id = $ib AND status = 'failed'")
 [ "$bad" -gt 0 ] || wt_fail "no page failed; fail_every did nothing"
 
-n=0
-for i in $(seq 50); do
-	n=$(dead)
-	[ "$n" = "$bad" ] && break
-	sleep 0.2
-done
-[ "$n" = "$bad" ] || wt_fail "pulse.dead holds $n messages, want $bad (one per bad page)"
+dead_is() { n=$(dead); [ "$n" = "$1" ]; }
+wt_wait_for 10 "pulse.dead to hold $bad messages (one per bad page)" dead_is "$bad"
 failed=$(wt_sql "SELECT count(*) FROM raw_extraction_data WHERE integration_id = $ib AND status = 'failed' AND dead_lettered AND attempts >= 1 AND error LIKE '%pull_requests%'")
 [ "$failed" = "$bad" ] || wt_fail "$failed rows are failed+dead-lettered with their error, want $bad"
 other=$(wt_sql "SELECT count(*) FROM raw_extraction_data WHERE integration_id = $ib AND status NOT IN ('completed', 'failed')")
@@ -40,20 +35,21 @@ other=$(wt_sql "SELECT count(*) FROM raw_extraction_data WHERE integration_id = 
 grep -q 'event=dead_lettered' "$WT_DIR/w1.log" "$WT_DIR/w2.log" ||
 	wt_fail "no worker logged a dead-lettering"
 
-# Sweeps run every second (stale_seconds 2): none may resurrect a row.
-sleep 3
+# No sweep may resurrect a failed row. `worker --once` exits only after a
+# drain sweep of any age has found no open row, so once it has exited 0 a
+# sweep has certainly run (waiting for the periodic ones would be timing).
+wt_worker sweeper --once
+wt_wait_exit sweeper 60
+[ "$WT_RC" = 0 ] || wt_fail "worker --once (the sweeper) exited $WT_RC"
+! harness_log_has "$WT_DIR/sweeper.log" 'event=swept' ||
+	wt_fail "a drain sweep found rows to dispatch again: $(grep event=swept "$WT_DIR/sweeper.log")"
 n=$(dead)
-[ "$n" = "$bad" ] || wt_fail "pulse.dead changed to $n after sweeps, want $bad"
+[ "$n" = "$bad" ] || wt_fail "pulse.dead changed to $n after a sweep, want $bad"
 
 # A message that is not ours: dead-lettered, and the workers go on.
 "$abs_top_builddir/tests/broker/amqp-send" "$PULSE_HOST_BROKER_URL" \
 	pulse.transform 'not json' || wt_fail "amqp-send failed"
-for i in $(seq 50); do
-	n=$(dead)
-	[ "$n" = $((bad + 1)) ] && break
-	sleep 0.2
-done
-[ "$n" = $((bad + 1)) ] || wt_fail "the foreign message did not reach pulse.dead ($n)"
+wt_wait_for 10 "the foreign message to reach pulse.dead" dead_is $((bad + 1))
 grep -q 'event=invalid_message body="not json"' "$WT_DIR/w1.log" "$WT_DIR/w2.log" ||
 	wt_fail "no worker logged the invalid message"
 wt_stop_worker w1

@@ -54,9 +54,8 @@ echo "measure: 3 workers --once: $pages pages, $records records in $secs s"
 
 # A long-running worker: idle, then SIGTERM -> exit 0; the queue is empty.
 wt_worker idle --prefetch 4
-sleep 2
+wt_wait_for 30 "the idle worker to start" harness_log_has "$WT_DIR/idle.log" event=started
 wt_stop_worker idle
-grep -q 'event=started' "$WT_DIR/idle.log" || wt_fail "idle worker never started"
 ready=$("$B" -c "$WT_CONF" queue status --json | grep -o '"name":"pulse.transform","ready":[0-9]*' | grep -o '[0-9]*$')
 [ "$ready" = 0 ] || wt_fail "pulse.transform still holds $ready messages"
 

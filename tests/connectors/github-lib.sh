@@ -24,7 +24,6 @@
 B=$PULSE_HOST_BIN
 GH_DIR=
 GH_DB=
-GH_ROLE=
 GH_SANDBOX_PID=
 GH_RUNS=0
 
@@ -43,7 +42,7 @@ gh_stats() { gh_api GET /_sandbox/stats; }
 gh_stats_reset() { gh_api POST /_sandbox/stats/reset >/dev/null; }
 
 gh_setup() {
-	local pw hostport port_file i
+	local port_file i
 	GH_NAME=$1
 	shift
 	command -v node >/dev/null || gh_fail "node is not installed (see tests/sandbox/github/ensure-deps.sh)"
@@ -53,17 +52,9 @@ gh_setup() {
 	GH_DIR=$(harness_mktemp)
 	trap gh_cleanup EXIT
 	GH_DB="gh_${GH_NAME//-/_}_$$_$(harness_random_hex 6)"
-	GH_ROLE="${GH_DB}_app"
-	psql -X -q -v ON_ERROR_STOP=1 "$PULSE_TEST_PG_ADMIN_URL" \
-		-c "CREATE DATABASE \"$GH_DB\"" >/dev/null
-	GH_ADMIN_URL="${PULSE_TEST_PG_ADMIN_URL%/*}/$GH_DB"
-	pw=$(harness_random_hex 20)
-	printf '%s\n' "$pw" | "$B" migrate --admin-url "$GH_ADMIN_URL" \
-		--app-role "$GH_ROLE" --app-password - >"$GH_DIR/migrate.log" 2>&1 ||
-		{ cat "$GH_DIR/migrate.log" >&2; gh_fail "migrate failed"; }
-	hostport=${PULSE_TEST_PG_ADMIN_URL#*@}
-	hostport=${hostport%%/*}
-	export PULSE_HOST_DATABASE_URL="postgresql://$GH_ROLE:$pw@$hostport/$GH_DB"
+	harness_app_db "$GH_DB" "$GH_DIR" || gh_fail "database set-up failed"
+	GH_ADMIN_URL=$HARNESS_DB_ADMIN_URL
+	export PULSE_HOST_DATABASE_URL=$HARNESS_DB_APP_URL
 	# One machine, in-process stages: these tests are about the plugin.
 	export PULSE_HOST_BROKER_URL=
 	GH_CONF="$GH_DIR/pulse-host.conf"
@@ -97,8 +88,9 @@ gh_integration() {
 		process.stdout.write(JSON.stringify(o));
 	' "$json" "$GH_URL" > "$file"
 	out=$("$B" -c "$GH_CONF" integration add --tenant t1 --plugin github \
-		--config "$file" --name "gh$RANDOM" 2>&1) || { printf '%s\n' "$out" >&2; gh_fail "integration add failed"; }
-	printf '%s\n' "$out" | sed -n 's/^integration \([0-9]*\) added.*/\1/p'
+		--config "$file" --name "gh$RANDOM" --json 2>"$GH_DIR/add.err") ||
+		{ cat "$GH_DIR/add.err" >&2; gh_fail "integration add failed"; }
+	printf '%s\n' "$out" | harness_json_get id
 }
 
 # gh_run ID [ARGS...]: run the job in-process; never exits the test.

@@ -12,11 +12,11 @@ id=$(gh_integration '{"org":"acme"}')
 gh_api POST /_sandbox/faults '[{"kind":"delay","api":"graphql","skip":3,"delay_ms":8000}]' >/dev/null
 "$B" -c "$GH_CONF" job run --in-process "$id" >"$GH_DIR/killed.log" 2>&1 &
 pid=$!
-for i in $(seq 200); do
-	[ "$(gh_api GET /_sandbox/faults | jqv 'd.pending.length')" = 0 ] && break
-	sleep 0.1
-done
-sleep 0.5
+# The fault is taken when the fourth request arrives; requests go one at a
+# time, so by then the pages before it are stored with their checkpoint.
+fault_taken() { [ "$(gh_api GET /_sandbox/faults | jqv 'd.pending.length')" = 0 ]; }
+harness_wait_for 60 "the job to send the delayed (fourth) GraphQL request" fault_taken ||
+	gh_fail "see above"
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null || true
 ck=$(gh_sql "SELECT value FROM integration_state WHERE key LIKE 'pr_cursor:%'")

@@ -28,7 +28,6 @@
 B=$PULSE_HOST_BIN
 JR_DIR=
 JR_DB=
-JR_ROLE=
 JR_SANDBOX_PID=
 JR_RUNS=0
 
@@ -63,24 +62,15 @@ jr_start_sandbox() {
 }
 
 jr_setup() {
-	local pw hostport
 	JR_NAME=$1
 	shift
 	command -v node >/dev/null || jr_fail "node is not installed (apt-get install nodejs)"
 	JR_DIR=$(harness_mktemp)
 	trap jr_cleanup EXIT
 	JR_DB="jr_${JR_NAME//-/_}_$$_$(harness_random_hex 6)"
-	JR_ROLE="${JR_DB}_app"
-	psql -X -q -v ON_ERROR_STOP=1 "$PULSE_TEST_PG_ADMIN_URL" \
-		-c "CREATE DATABASE \"$JR_DB\"" >/dev/null
-	JR_ADMIN_URL="${PULSE_TEST_PG_ADMIN_URL%/*}/$JR_DB"
-	pw=$(harness_random_hex 20)
-	printf '%s\n' "$pw" | "$B" migrate --admin-url "$JR_ADMIN_URL" \
-		--app-role "$JR_ROLE" --app-password - >"$JR_DIR/migrate.log" 2>&1 ||
-		{ cat "$JR_DIR/migrate.log" >&2; jr_fail "migrate failed"; }
-	hostport=${PULSE_TEST_PG_ADMIN_URL#*@}
-	hostport=${hostport%%/*}
-	export PULSE_HOST_DATABASE_URL="postgresql://$JR_ROLE:$pw@$hostport/$JR_DB"
+	harness_app_db "$JR_DB" "$JR_DIR" || jr_fail "database set-up failed"
+	JR_ADMIN_URL=$HARNESS_DB_ADMIN_URL
+	export PULSE_HOST_DATABASE_URL=$HARNESS_DB_APP_URL
 	# One machine, in-process stages: these tests are about the plugin.
 	export PULSE_HOST_BROKER_URL=
 	JR_CONF="$JR_DIR/pulse-host.conf"
@@ -107,8 +97,9 @@ jr_integration() {
 		process.stdout.write(JSON.stringify(o));
 	' "$json" "$JR_URL" > "$file"
 	out=$("$B" -c "$JR_CONF" integration add --tenant t1 --plugin jira \
-		--config "$file" --name "jira$RANDOM" 2>&1) || { printf '%s\n' "$out" >&2; jr_fail "integration add failed"; }
-	printf '%s\n' "$out" | sed -n 's/^integration \([0-9]*\) added.*/\1/p'
+		--config "$file" --name "jira$RANDOM" --json 2>"$JR_DIR/add.err") ||
+		{ cat "$JR_DIR/add.err" >&2; jr_fail "integration add failed"; }
+	printf '%s\n' "$out" | harness_json_get id
 }
 
 # jr_run ID [ARGS...]: run the job in-process; never exits the test.

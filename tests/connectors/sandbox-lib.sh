@@ -3,24 +3,20 @@
 #
 #   sb_cleanup P LOGFN  stop the sandbox, drop the database and role, remove
 #                       the temp dir (or keep it when P_KEEP is set), then
-#                       run P_ON_EXIT; reads P_SANDBOX_PID P_DB P_ROLE P_DIR
+#                       run P_ON_EXIT; reads P_SANDBOX_PID P_DB P_DIR
 #   sb_api URL METHOD PATH [JSON]   call a sandbox's API, print the body
 #   jqv EXPR [FILE]     node-based JSON query helper (no jq needed)
 . "$abs_top_srcdir/tests/harness/lib.sh"
 
 sb_cleanup() {
-	local p=$1 logfn=$2 pid db role dir keep on_exit
-	pid=${p}_SANDBOX_PID db=${p}_DB role=${p}_ROLE dir=${p}_DIR
+	local p=$1 logfn=$2 pid db dir keep on_exit
+	pid=${p}_SANDBOX_PID db=${p}_DB dir=${p}_DIR
 	keep=${p}_KEEP on_exit=${p}_ON_EXIT
 	if [ -n "${!pid:-}" ]; then
 		kill -TERM "${!pid}" 2>/dev/null || true
 		harness_wait_exit "${!pid}" 10 || kill -KILL "${!pid}" 2>/dev/null || true
 	fi
-	if [ -n "${!db:-}" ]; then
-		psql -X -q "$PULSE_TEST_PG_ADMIN_URL" \
-			-c "DROP DATABASE IF EXISTS \"${!db}\" WITH (FORCE)" \
-			-c "DROP ROLE IF EXISTS \"${!role}\"" >/dev/null 2>&1 || true
-	fi
+	harness_app_db_drop "${!db:-}"
 	if [ -n "${!dir:-}" ]; then
 		if [ -n "${!keep:-}" ]; then
 			"$logfn" "kept ${!dir}"

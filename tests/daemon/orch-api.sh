@@ -47,7 +47,13 @@ IFS=. read -r h _ s <<< "$VIEW"
 forged="$h.$(printf '{"tenant":1,"role":"admin","exp":%s}' "$exp" | b64url).$s"
 orch_expect 401 GET /api/v1/jobs "$forged"
 SHORT=$(orch_token acme admin 1s)
-sleep 2.1
+# Wait until the clock is a second past the token's own exp claim.
+IFS=. read -r _ short_payload _ <<< "$SHORT"
+short_payload=$(printf '%s' "$short_payload" | tr -- '-_' '+/')
+while [ $(( ${#short_payload} % 4 )) != 0 ]; do short_payload+='='; done
+short_exp=$(printf '%s' "$short_payload" | base64 -d | jq -e .exp) || wh_fail "no exp in the 1s token"
+past() { [ "$(date +%s)" -gt "$1" ]; }
+wh_wait_for 30 "the 1s token to expire (exp $short_exp)" past $((short_exp + 1))
 orch_expect 401 GET /api/v1/jobs "$SHORT"
 grep -q "expired" "$WH_DIR/resp.json" || wh_fail "expired: $(cat "$WH_DIR/resp.json")"
 wh_expect_fail "$WH_DIR/tok.err" ph token issue --tenant nosuch --role view

@@ -105,27 +105,25 @@ fi
 # ---- SIGTERM (like Ctrl-C) ends the watching, not the job: exit 130
 "$WH_BIN" -c "$WH_CONF" job run "$lost" --follow > "$WH_DIR/int.out" 2> "$WH_DIR/int.err" &
 fpid=$!
-for i in $(seq 200); do
-	grep -q 'pages: [0-9]' "$WH_DIR/int.out" && break
-	sleep 0.1
-done
-grep -q 'pages: [0-9]' "$WH_DIR/int.out" || { show int; wh_fail "no progress from job $jl"; }
+harness_wait_for 20 "progress lines in int.out" harness_log_has "$WH_DIR/int.out" 'pages: [0-9]' ||
+	{ show int; wh_fail "no progress from job $jl"; }
 kill -TERM "$fpid"
 RC=0
 wait "$fpid" || RC=$?
 [ "$RC" = 130 ] || { show int; wh_fail "a signal while following exited $RC, expected 130"; }
 wh_contains "$WH_DIR/int.err" "stopped following job $jl; it keeps running in the daemon"
-sleep 0.5
+# It keeps running: it stores pages after the watcher is gone.
+page_of_lost() { wh_sql "SELECT coalesce(max(value::int), 0) FROM integration_state WHERE integration_id = $lost AND key = 'page'"; }
+p0=$(page_of_lost)
+advanced() { [ "$(page_of_lost)" -gt "$p0" ]; }
+wh_wait_for 30 "job $jl to store a page after the watcher stopped (page $p0)" advanced
 [ "$(orch_state "$jl")" = RUNNING ] || wh_fail "stopping the watch changed job $jl to $(orch_state "$jl")"
 
 # ---- the connection drops mid-job (the RUNNING job joined): exit 4
 ph job run "$lost" --follow > "$WH_DIR/lost.out" 2> "$WH_DIR/lost.err" &
 fpid=$!
-for i in $(seq 200); do
-	grep -q 'pages: [0-9]' "$WH_DIR/lost.out" && break
-	sleep 0.1
-done
-grep -q 'pages: [0-9]' "$WH_DIR/lost.out" || { show lost; wh_fail "no progress from the lost job"; }
+harness_wait_for 20 "progress lines in lost.out" harness_log_has "$WH_DIR/lost.out" 'pages: [0-9]' ||
+	{ show lost; wh_fail "no progress from the lost job"; }
 kill -9 "$(cat "$WH_DIR/main.pid")"
 wait "$(cat "$WH_DIR/main.pid")" 2>/dev/null || :
 rm -f "$WH_DIR/main.pid"

@@ -88,7 +88,7 @@ orch_stop() { # orch_stop NAME: clean shutdown within 40 s
 orch_add() { # orch_add TENANT NAME PLUGIN JSON: print the integration id
 	printf '%s\n' "$4" > "$WH_DIR/$2.json"
 	ph integration add --tenant "$1" --plugin "$3" --config "$WH_DIR/$2.json" \
-		--name "$2" | sed -n 's/^integration \([0-9]*\) added.*/\1/p'
+		--name "$2" --json | harness_json_get id
 }
 
 orch_job() { wh_sql "SELECT id FROM etl_jobs WHERE integration_id = $1"; }
@@ -112,14 +112,9 @@ orch_expect() {
 }
 
 orch_wait_sql() { # orch_wait_sql SQL WANT SECONDS
-	local got= end=$(( SECONDS + $3 ))
-	while [ "$SECONDS" -le "$end" ]; do
-		got=$(wh_sql "$1")
-		[ "$got" = "$2" ] && return 0
-		sleep 0.1
-	done
+	harness_wait_sql "$3" "$WH_ADMIN" "$1" "$2" && return 0
 	orch_dump
-	wh_fail "waited $3 s for '$1' = '$2', last '$got'"
+	wh_fail "waited $3 s for '$1' = '$2', last '$HARNESS_SQL_LAST'"
 }
 
 orch_dump() { # what the jobs and daemons did, for a failing test's log

@@ -11,13 +11,10 @@ FIX="$abs_top_srcdir/tests/fixtures/dora/golden.sql"
 W=(--from 2024-01-01 --to 2024-02-05)    # 35 days = 5 weeks, 2 months
 DIR=$(harness_mktemp)
 DB="dora_golden_$$_$(harness_random_hex 6)"
-ROLE="${DB}_app"
 fails=0
 
 cleanup() {
-	psql -X -q "$PULSE_TEST_PG_ADMIN_URL" \
-		-c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" \
-		-c "DROP ROLE IF EXISTS \"$ROLE\"" >/dev/null 2>&1 || true
+	harness_app_db_drop "$DB"
 	harness_destroy "$DIR"
 }
 trap cleanup EXIT
@@ -27,14 +24,9 @@ for v in PULSE_TEST_PG_ADMIN_URL PULSE_HOST_BIN; do
 done
 command -v python3 >/dev/null || { echo "python3 is needed to read the JSON" >&2; exit 99; }
 
-psql -X -q -v ON_ERROR_STOP=1 "$PULSE_TEST_PG_ADMIN_URL" -c "CREATE DATABASE \"$DB\"" >/dev/null
-ADMIN="${PULSE_TEST_PG_ADMIN_URL%/*}/$DB"
-pw=$(harness_random_hex 20)
-printf '%s\n' "$pw" | "$B" migrate --admin-url "$ADMIN" --app-role "$ROLE" \
-	--app-password - >"$DIR/migrate.log" 2>&1 || { cat "$DIR/migrate.log" >&2; exit 99; }
-hostport=${PULSE_TEST_PG_ADMIN_URL#*@}
-hostport=${hostport%%/*}
-export PULSE_HOST_DATABASE_URL="postgresql://$ROLE:$pw@$hostport/$DB"
+harness_app_db "$DB" "$DIR" || exit 99
+ADMIN=$HARNESS_DB_ADMIN_URL
+export PULSE_HOST_DATABASE_URL=$HARNESS_DB_APP_URL
 CONF="$DIR/pulse-host.conf"
 : > "$CONF"
 # The fixture goes in as the app role: it must satisfy the RLS policies.

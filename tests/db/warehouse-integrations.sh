@@ -12,16 +12,26 @@ ph tenant add acme 2>>"$LOG" | grep -q "tenant 1 added: acme" || wh_fail "tenant
 wh_expect_fail "$WH_DIR/dup.err" ph tenant add acme
 wh_contains "$WH_DIR/dup.err" "tenant 'acme' already exists"
 ph tenant list --json 2>>"$LOG" | grep -q '"name":"acme"' || wh_fail "tenant list --json"
+# --json: the created tenant as an object (what scripts read ids from)
+ph tenant add beta --json > "$WH_DIR/tenant.json" 2>>"$LOG" || wh_fail "tenant add --json"
+[ "$(harness_json_get name < "$WH_DIR/tenant.json")" = beta ] || wh_fail "tenant add --json: $(cat "$WH_DIR/tenant.json")"
+[ "$(harness_json_get id < "$WH_DIR/tenant.json")" = \
+	"$(wh_sql "SELECT id FROM tenants WHERE name = 'beta'")" ] ||
+	wh_fail "tenant add --json id is not the new tenant's: $(cat "$WH_DIR/tenant.json")"
 
 cat > "$WH_DIR/ok.json" <<JSON
 { "repos": 1, "prs_per_repo": 3, "token": "$TOKEN", "since": "2025-02-01",
   "repo_filter": "^repo-[0-9]+$", "api_url": "https://example.invalid/api" }
 JSON
 ph integration add --tenant acme --plugin sandbox --config "$WH_DIR/ok.json" \
-	> "$WH_DIR/add.out" 2>>"$LOG"
-wh_contains "$WH_DIR/add.out" "secrets encrypted"
-ID=$(sed -n 's/^integration \([0-9]*\) added.*/\1/p' "$WH_DIR/add.out")
-[ -n "$ID" ] || wh_fail "no id in: $(cat "$WH_DIR/add.out")"
+	--name first --json > "$WH_DIR/add.json" 2>>"$LOG"
+ID=$(harness_json_get id < "$WH_DIR/add.json") || wh_fail "no id in: $(cat "$WH_DIR/add.json")"
+[ "$ID" = "$(wh_sql "SELECT id FROM integrations WHERE name = 'first'")" ] ||
+	wh_fail "integration add --json id is not the new integration's: $(cat "$WH_DIR/add.json")"
+jq -e '.name == "first" and .plugin == "sandbox" and .type == "Data" and .secrets_encrypted == true' \
+	"$WH_DIR/add.json" >/dev/null || wh_fail "integration add --json: $(cat "$WH_DIR/add.json")"
+[ "$(harness_json_get tenant_id < "$WH_DIR/add.json")" = \
+	"$(wh_sql "SELECT id FROM tenants WHERE name = 'acme'")" ] || wh_fail "integration add --json: wrong tenant_id"
 
 # the key file: created 0600, 32 bytes
 [ "$(stat -c %a "$WH_DIR/secret.key")" = 600 ] || wh_fail "key file mode $(stat -c %a "$WH_DIR/secret.key")"
@@ -70,8 +80,11 @@ chmod 644 "$WH_DIR/other.key"
 "$WH_BIN" -c "$WH_DIR/other.conf" job run "$ID" > /dev/null 2> "$WH_DIR/mode.err" && wh_fail "0644 key accepted"
 wh_contains "$WH_DIR/mode.err" "chmod 600"
 # a blob moved to another integration does not open
-ph integration add --tenant acme --plugin sandbox --config "$WH_DIR/ok.json" --name second >/dev/null 2>>"$LOG"
+# (the human form of integration add, checked once)
+ph integration add --tenant acme --plugin sandbox --config "$WH_DIR/ok.json" --name second \
+	> "$WH_DIR/add.out" 2>>"$LOG"
 ID2=$(wh_sql "SELECT id FROM integrations WHERE name = 'second'")
+wh_contains "$WH_DIR/add.out" "integration $ID2 added: tenant 1, plugin sandbox, name second, type Data, secrets encrypted"
 wh_sql "UPDATE integrations SET credentials = (SELECT credentials FROM integrations WHERE id = $ID) WHERE id = $ID2"
 wh_expect_fail "$WH_DIR/moved.err" ph job run "$ID2"
 wh_contains "$WH_DIR/moved.err" "cannot decrypt the credentials of integration $ID2"

@@ -11,7 +11,7 @@ ph tenant add acme >/dev/null
 add() { # add NAME JSON: print the new integration's id
 	printf '%s\n' "$2" > "$WH_DIR/$1.json"
 	ph integration add --tenant acme --plugin sandbox --config "$WH_DIR/$1.json" \
-		--name "$1" | sed -n 's/^integration \([0-9]*\) added.*/\1/p'
+		--name "$1" --json | harness_json_get id
 }
 count() { wh_sql "SELECT count(*) FROM $1 WHERE integration_id = $2"; }
 # What the pages hold, counted by PostgreSQL from the stored bodies (not by
@@ -101,11 +101,8 @@ wh_sql "SELECT error FROM raw_extraction_data WHERE integration_id = $I4 AND sta
 I5=$(add killed '{"repos": 2, "prs_per_repo": 50, "page_size": 5, "page_delay_ms": 150}')
 "$WH_BIN" -c "$WH_CONF" job run "$I5" > "$WH_DIR/k1.out" 2>&1 &
 pid=$!
-for i in $(seq 200); do
-	n=$(wh_sql "SELECT count(*) FROM raw_extraction_data WHERE integration_id = $I5")
-	[ "$n" -ge 6 ] && break
-	sleep 0.1
-done
+stored() { [ "$(wh_sql "SELECT count(*) FROM raw_extraction_data WHERE integration_id = $1")" -ge "$2" ]; }
+wh_wait_for 60 "6 pages of integration $I5 to be stored" stored "$I5" 6
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || :
 n1=$(wh_sql "SELECT count(*) FROM raw_extraction_data WHERE integration_id = $I5")
@@ -129,10 +126,7 @@ wh_sql "SELECT error FROM job_runs WHERE integration_id = $I5 AND state = 'ERROR
 I6=$(add cancelled '{"repos": 1, "prs_per_repo": 40, "page_size": 2, "page_delay_ms": 100}')
 "$WH_BIN" -c "$WH_CONF" job run "$I6" > "$WH_DIR/c1.out" 2> "$WH_DIR/c1.err" &
 pid=$!
-for i in $(seq 200); do
-	[ "$(wh_sql "SELECT count(*) FROM raw_extraction_data WHERE integration_id = $I6")" -ge 3 ] && break
-	sleep 0.1
-done
+wh_wait_for 60 "3 pages of integration $I6 to be stored" stored "$I6" 3
 kill -TERM "$pid"
 rc=0; wait "$pid" || rc=$?
 [ "$rc" = 1 ] || wh_fail "SIGTERM: exit $rc"

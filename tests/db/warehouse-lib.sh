@@ -12,6 +12,8 @@
 #   wh_fail MSG             print MSG and exit 1
 #   wh_expect_fail OUT_FILE CMD...   CMD must exit non-zero; its stderr goes
 #                           to OUT_FILE
+#   wh_wait_for SECONDS WHAT CMD...  harness_wait_for, failing the test
+#   wh_tenant NAME          add a tenant, print its id (from --json)
 # Everything is dropped at exit.
 set -euo pipefail
 . "$abs_top_srcdir/tests/harness/lib.sh"
@@ -26,25 +28,19 @@ wh_cleanup() {
 	# our own children only (e.g. a job run we backgrounded)
 	pids=$(jobs -p 2>/dev/null) || pids=
 	[ -z "$pids" ] || kill -9 $pids 2>/dev/null || :
-	if [ -n "${WH_DB:-}" ]; then
-		psql -X -q "$PULSE_TEST_PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $WH_DB WITH (FORCE)" >/dev/null 2>&1 || :
-		psql -X -q "$PULSE_TEST_PG_ADMIN_URL" -c "DROP ROLE IF EXISTS $WH_ROLE" >/dev/null 2>&1 || :
-	fi
+	harness_app_db_drop "${WH_DB:-}"
 	[ -z "${WH_DIR:-}" ] || rm -rf "$WH_DIR"
 }
 
 wh_setup() {
-	local base hostport pw
 	WH_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pulse-wh.XXXXXX")
 	WH_DB=wh_$(harness_random_hex 10)
-	WH_ROLE=${WH_DB}_app
 	trap wh_cleanup EXIT
-	pw=$(harness_random_hex 24)
-	base=${PULSE_TEST_PG_ADMIN_URL%/*}
-	hostport=${base#*@}
-	WH_ADMIN=$base/$WH_DB
-	WH_APP_URL=postgresql://$WH_ROLE:$pw@$hostport/$WH_DB
-	psql -X -q "$PULSE_TEST_PG_ADMIN_URL" -c "CREATE DATABASE $WH_DB" >/dev/null
+	PULSE_HOST_BIN=$WH_BIN harness_app_db "$WH_DB" "$WH_DIR" ||
+		wh_fail "database set-up failed"
+	WH_ROLE=$HARNESS_DB_ROLE
+	WH_ADMIN=$HARNESS_DB_ADMIN_URL
+	WH_APP_URL=$HARNESS_DB_APP_URL
 	export PULSE_HOST_DATABASE_URL=$WH_APP_URL
 	export PULSE_HOST_BROKER_URL=
 	WH_CONF=$WH_DIR/pulse.conf
@@ -54,12 +50,11 @@ plugin_dirs = ["$abs_top_builddir/plugins/source-sandbox/.libs"];
 jobs = { max_attempts = 5; stale_seconds = 300; };
 http = { allow_hosts = ["127.0.0.1", "localhost"]; };
 CONF
-	printf '%s\n' "$pw" | ph migrate --admin-url "$WH_ADMIN" --app-role "$WH_ROLE" \
-		--app-password - > "$WH_DIR/migrate.log" 2>&1 ||
-		{ cat "$WH_DIR/migrate.log" >&2; wh_fail "migrate failed"; }
 }
 
 ph() { "$WH_BIN" -c "$WH_CONF" "$@"; }
+wh_wait_for() { harness_wait_for "$@" || wh_fail "see above"; }
+wh_tenant() { ph tenant add "$1" --json | harness_json_get id; }
 wh_sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$WH_ADMIN" -c "$1"; }
 wh_app_sql() { psql -X -q -At -v ON_ERROR_STOP=1 "$WH_APP_URL" -c "$1"; }
 

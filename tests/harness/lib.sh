@@ -10,6 +10,8 @@
 #     rmq_stop "$dir/rmq"; rmq_start "$dir/rmq"   # same ports, same data
 #     rmq_restart "$dir/rmq"
 #     harness_destroy "$dir"               # stop everything under $dir, rm -rf
+#     harness_wait_for 30 "the file" test -e "$dir/f"   # bounded, says what failed
+#     harness_app_db "db_$$" "$dir"        # database + app role + migrate
 #
 # Servers run detached (their own sessions): a test that dies without
 # calling harness_destroy leaves them running until the next harness run
@@ -156,6 +158,110 @@ harness_sweep_orphans() {
 		harness_sweep "$o"
 		harness_release_ports "$o"
 	done
+}
+
+# ---------------------------------------------------------------- waiting
+
+# harness_wait_for SECONDS WHAT CMD...: run CMD every 0.1 s until it
+# succeeds. On timeout, say what was awaited (WHAT, e.g. "the worker to
+# hold a claimed row") and the command, and return 1. The proof is CMD's
+# success, never the time spent: use this, not a fixed sleep, to show that
+# something happened.
+harness_wait_for() {
+	local secs=$1 what=$2 end
+	shift 2
+	end=$(( SECONDS + secs ))
+	while :; do
+		"$@" && return 0
+		[ "$SECONDS" -lt "$end" ] || break
+		sleep 0.1
+	done
+	harness_err "timed out after $secs s waiting for $what (condition: $*)"
+}
+
+# harness_log_has FILE ERE: true if a line of FILE matches ERE.
+harness_log_has() { grep -Eq -- "$2" "$1" 2>/dev/null; }
+
+# harness_log_count FILE ERE: how many lines of FILE match ERE (0 if none).
+harness_log_count() {
+	local n
+	n=$(grep -Ec -- "$2" "$1" 2>/dev/null) || n=0
+	printf '%s\n' "${n:-0}"
+}
+
+# harness_sql_is URL SQL WANT: true if SQL (one value) prints WANT; the
+# value read is left in HARNESS_SQL_LAST for the failure message.
+HARNESS_SQL_LAST=
+harness_sql_is() {
+	HARNESS_SQL_LAST=$(psql -X -q -At -v ON_ERROR_STOP=1 "$1" -c "$2" 2>&1) ||
+		return 1
+	[ "$HARNESS_SQL_LAST" = "$3" ]
+}
+
+# harness_wait_sql SECONDS URL SQL WANT: wait until SQL prints WANT; on
+# timeout the message shows the last value.
+harness_wait_sql() {
+	harness_wait_for "$1" "[$3] = '$4'" harness_sql_is "$2" "$3" "$4" ||
+		harness_err "last value of [$3]: '$HARNESS_SQL_LAST'"
+}
+
+# ---------------------------------------------------------------- app databases
+
+# harness_app_db NAME LOGDIR: on the suite's PostgreSQL
+# ($PULSE_TEST_PG_ADMIN_URL), create database NAME and migrate it with
+# `pulse-host migrate` ($PULSE_HOST_BIN), which creates the plain app role
+# NAME_app (no superuser, no BYPASSRLS: row-level security applies) with a
+# random password. Sets:
+#   HARNESS_DB_ADMIN_URL  superuser URL of the new database
+#   HARNESS_DB_APP_URL    the app role's URL (what PULSE_HOST_DATABASE_URL
+#                         should be)
+#   HARNESS_DB_ROLE       the app role's name
+# migrate's output goes to LOGDIR/migrate.log (shown on failure). Drop it
+# all with harness_app_db_drop NAME.
+harness_app_db() {
+	local name=$1 logdir=$2 admin=${PULSE_TEST_PG_ADMIN_URL:-} pw hostport
+	[ -n "$admin" ] || { harness_err "harness_app_db: PULSE_TEST_PG_ADMIN_URL is not set (run under make check)"; return 1; }
+	[ -n "${PULSE_HOST_BIN:-}" ] || { harness_err "harness_app_db: PULSE_HOST_BIN is not set"; return 1; }
+	HARNESS_DB_ROLE=${name}_app
+	HARNESS_DB_ADMIN_URL=${admin%/*}/$name
+	printf '%s\n' 'CREATE DATABASE :"name";' |
+		psql -X -q -v ON_ERROR_STOP=1 -v name="$name" "$admin" >/dev/null ||
+		{ harness_err "could not create database $name"; return 1; }
+	pw=$(harness_random_hex 24) || return 1
+	hostport=${admin#*@}
+	hostport=${hostport%%/*}
+	HARNESS_DB_APP_URL=postgresql://$HARNESS_DB_ROLE:$pw@$hostport/$name
+	# A config of its own: never the one `make install` may have put in
+	# the configure prefix.
+	printf 'log_level = "info";\n' > "$logdir/migrate.conf" || return 1
+	if ! printf '%s\n' "$pw" | "$PULSE_HOST_BIN" -c "$logdir/migrate.conf" migrate \
+		--admin-url "$HARNESS_DB_ADMIN_URL" --app-role "$HARNESS_DB_ROLE" \
+		--app-password - > "$logdir/migrate.log" 2>&1; then
+		cat "$logdir/migrate.log" >&2
+		harness_err "pulse-host migrate of database $name failed (log above)"
+		return 1
+	fi
+}
+
+# harness_app_db_drop NAME: drop database NAME and its role NAME_app, if
+# they exist (for EXIT traps: never fails).
+harness_app_db_drop() {
+	[ -n "${1:-}" ] && [ -n "${PULSE_TEST_PG_ADMIN_URL:-}" ] || return 0
+	psql -X -q "$PULSE_TEST_PG_ADMIN_URL" -v name="$1" -v role="$1_app" \
+		>/dev/null 2>&1 <<'SQL' || :
+DROP DATABASE IF EXISTS :"name" WITH (FORCE);
+DROP ROLE IF EXISTS :"role";
+SQL
+	return 0
+}
+
+# ---------------------------------------------------------------- JSON
+
+# harness_json_get KEY: the top-level KEY of the JSON object on stdin
+# (`pulse-host ... --json` output), raw; fails if it is missing or null.
+harness_json_get() {
+	jq -r --arg k "$1" 'if type == "object" and .[$k] != null then .[$k]
+		else error("no key \"\($k)\" in \(tojson)") end'
 }
 
 # ---------------------------------------------------------------- ports

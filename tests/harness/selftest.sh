@@ -75,5 +75,46 @@ if command -v ss >/dev/null 2>&1; then
 		test "$(ss -Hltn "sport = :$port" | awk '{print $4}' | sort -u)" = "127.0.0.1:$port"
 fi
 
+# ---- helpers: bounded waits, the app database, JSON
+wait_ok() { harness_wait_for 5 "a file that exists" test -e "$abs_top_srcdir/tests/harness/lib.sh"; }
+check "harness_wait_for returns at once when the condition holds" wait_ok
+wait_times_out() {
+	local err t0
+	t0=$SECONDS
+	err=$(harness_wait_for 1 "the impossible" false 2>&1) && return 1
+	echo "  said: $err"
+	[[ $err == *"timed out after 1 s waiting for the impossible (condition: false)"* ]] &&
+		[ $((SECONDS - t0)) -le 5 ]
+}
+check "harness_wait_for gives up after its bound and says what it waited for" wait_times_out
+check "harness_json_get reads a key" test "$(printf '{"id":7,"name":"x"}' | harness_json_get id)" = 7
+check "harness_json_get fails on a missing key" bash -c '! printf "{\"id\":7}" | { . "$1"; harness_json_get name; } 2>/dev/null' _ \
+	"$abs_top_srcdir/tests/harness/lib.sh"
+app_db() {
+	local d db rc=1
+	d=$(harness_mktemp) || return 1
+	db="harness_app_$$_$(harness_random_hex 6)"
+	if harness_app_db "$db" "$d" &&
+		harness_sql_is "$HARNESS_DB_APP_URL" \
+			"select current_user || '|' || current_database() || '|' || rolsuper || '|' || rolbypassrls from pg_roles where rolname = current_user" \
+			"${db}_app|$db|false|false" &&
+		harness_sql_is "$HARNESS_DB_ADMIN_URL" "select count(*) > 0 from schema_migrations" t; then
+		rc=0
+	else
+		echo "  last value: $HARNESS_SQL_LAST"
+	fi
+	harness_app_db_drop "$db"
+	harness_sql_is "$PULSE_TEST_PG_ADMIN_URL" "select count(*) from pg_database where datname = '$db'" 0 || rc=1
+	harness_sql_is "$PULSE_TEST_PG_ADMIN_URL" "select count(*) from pg_roles where rolname = '${db}_app'" 0 || rc=1
+	rm -rf "$d"
+	return "$rc"
+}
+if [ -n "${PULSE_HOST_BIN:-}" ] && [ -x "$PULSE_HOST_BIN" ]; then
+	check "harness_app_db: migrated database, plain app role (RLS applies); dropped again" app_db
+else
+	echo "PULSE_HOST_BIN is not built: run this test through make check" >&2
+	exit 99
+fi
+
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]

@@ -2,10 +2,14 @@
 # loader-cli: the installed-style CLI facing a directory of good and broken
 # plugins: every refusal is one clear log line naming the file and reason,
 # the listing shows each with its status, and the host goes on (exit 0).
+# The host sees the build tree's plugins only: a config of our own with
+# no plugin_dirs replaces the default (the configure prefix, where `make
+# install` may have put plugins), and --plugin-dir adds the test's dir.
 set -euo pipefail
-bin=${PULSE_HOST_BIN:?}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+printf 'plugin_dirs = [];\n' > "$dir/test.conf"
+ph() { "${PULSE_HOST_BIN:?}" -c "$dir/test.conf" "$@"; }
 cp "$abs_top_builddir"/tests/fixtures/plugins/fake/.libs/fake-*.so "$dir/"
 cp "$abs_top_builddir"/plugins/example/.libs/example.so "$dir/"
 fail=0
@@ -13,7 +17,7 @@ check() { # check DESCRIPTION COMMAND...
 	if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fail=1; fi
 }
 
-"$bin" --plugin-dir "$dir" plugins >"$dir/out" 2>"$dir/err"
+ph --plugin-dir "$dir" plugins >"$dir/out" 2>"$dir/err"
 check "plugins exits 0 despite refusals" true
 check "example listed as loaded" grep -Eq '^example +source +1\.0\.0 +1\.0 +loaded' "$dir/out"
 check "fake-good loaded" grep -Eq '^fake-good .* loaded ' "$dir/out"
@@ -26,14 +30,15 @@ done
 check "exactly 7 refusal log lines" test "$(grep -c 'refused file=' "$dir/err")" -eq 7
 check "init failure shows the plugin's text" grep -q 'init failed: cannot open license file' "$dir/out"
 
-"$bin" --plugin-dir "$dir" plugins --json >"$dir/json" 2>/dev/null
+ph --plugin-dir "$dir" plugins --json >"$dir/json" 2>/dev/null
 check "json lists 12 plugin files" test "$(grep -c '"path"' "$dir/json")" -eq 12
+check "every listed file is the test's own" test -z "$(grep -o '"path":"[^"]*"' "$dir/json" | grep -vF "\"path\":\"$dir/")"
 check "json has reason for refused" grep -q '"reason":"built for ABI major 2' "$dir/json"
 
-"$bin" --plugin-dir "$dir" plugins show fake-good >"$dir/show" 2>/dev/null
+ph --plugin-dir "$dir" plugins show fake-good >"$dir/show" 2>/dev/null
 check "show prints field table" grep -Eq '^  endpoint +url +yes' "$dir/show"
 check "show prints default" grep -Eq '^  retries +int +no +3' "$dir/show"
-if "$bin" --plugin-dir "$dir" plugins show fake-init-fails >"$dir/show2" 2>&1; then
+if ph --plugin-dir "$dir" plugins show fake-init-fails >"$dir/show2" 2>&1; then
 	echo "not ok - show of a refused plugin must fail"; fail=1
 else
 	check "show of refused plugin explains" grep -q "no loaded plugin named 'fake-init-fails'" "$dir/show2"
