@@ -12,6 +12,7 @@ host_libpulsehost_la_SOURCES = \
 	host/plugin/loader.c host/plugin/loader.h \
 	host/plugin/hostapi.c host/plugin/hostapi.h host/plugin/job.h \
 	host/plugin/settings.c host/plugin/settings.h \
+	host/plugin/trust.c host/plugin/trust.h \
 	host/http/http.c host/http/http.h \
 	host/http/ratelimit.c host/http/ratelimit.h \
 	host/pipeline/store.c host/pipeline/store.h \
@@ -28,6 +29,7 @@ host_libpulsehost_la_SOURCES = \
 	host/server/progress.c host/server/progress.h \
 	host/server/api.c host/server/api.h \
 	host/server/server.c host/server/server.h \
+	host/server/wsmsg.c host/server/wsmsg.h \
 	host/model/tenant.c host/model/tenant.h \
 	host/model/integration.c host/model/integration.h \
 	host/model/mapping.c host/model/mapping.h \
