@@ -6,3 +6,6 @@ tests_unit_test_security_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(GCRYPT_CFLAGS)
 	$(PQ_CFLAGS)
 tests_unit_test_security_LDADD = host/libpulsehost.la $(CMOCKA_LIBS) $(GCRYPT_LIBS)
 TESTS += tests/unit/test-security
+TESTS += tests/unit/sec-config.sh tests/db/sec-rls-role.sh tests/daemon/sec-ws.sh
+EXTRA_DIST += tests/unit/sec-config.sh tests/db/sec-rls-role.sh \
+	tests/daemon/sec-ws.sh tests/daemon/sec-ws-client.mjs

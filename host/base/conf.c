@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <libconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,12 +58,55 @@ static const struct {
 	{NULL, 0, 0},
 };
 
+/* The integer literal written for setting `name` on `line` of file, as
+ * written: libconfig 1.5 silently truncates a decimal beyond int to 32
+ * bits (99999999999 reads as 1215752191). 1 and *v, or 0 if not found. */
+static int source_int(const char *file, int line, const char *name,
+		      long long *v)
+{
+	FILE *f = fopen(file, "r");
+	char buf[1024], *p;
+	size_t n = strlen(name);
+	int i, found = 0;
+
+	if (!f)
+		return 0;
+	for (i = 1; fgets(buf, sizeof(buf), f); i++) {
+		if (i != line)
+			continue;
+		for (p = strstr(buf, name); p; p = strstr(p + 1, name)) {
+			char *q = p + n, *end;
+
+			if (p > buf && (isalnum((unsigned char)p[-1]) ||
+					p[-1] == '_'))
+				continue;
+			q += strspn(q, " \t");
+			if (*q != '=' && *q != ':')
+				continue;
+			q++;
+			errno = 0;
+			*v = strtoll(q, &end, 0);
+			if (errno == ERANGE)
+				*v = *q == '-' ? LLONG_MIN : LLONG_MAX;
+			found = end != q;
+			break;
+		}
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
 /* An integer setting outside its declared range: -1 with err. */
 static int check_range(const config_setting_t *s, const char *path,
 		       const char *file, char *err, size_t errlen)
 {
-	long long v = config_setting_get_int64(s);
+	long long v = config_setting_get_int64(s), raw;
 	int i;
+
+	if (source_int(file, config_setting_source_line(s),
+		       config_setting_name(s), &raw))
+		v = raw;
 
 	for (i = 0; conf_ranges[i].path; i++) {
 		if (strcmp(conf_ranges[i].path, path) != 0)
