@@ -327,6 +327,21 @@ static int check_values(struct conf *c, const config_t *cfg, const char *file,
 	return 0;
 }
 
+/* Nothing but white space? (A file of comments is a deliberate choice
+ * of the defaults, like the shipped one; an empty one is an accident.) */
+static int file_blank(const char *file)
+{
+	FILE *f = fopen(file, "r");
+	int ch, blank = 1;
+
+	if (!f)
+		return 0;
+	while (blank && (ch = getc(f)) != EOF)
+		blank = isspace(ch) != 0;
+	fclose(f);
+	return blank;
+}
+
 int conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 {
 	return conf_load_ex(path, CONF_ALLOW_EMPTY, c, err, errlen);
@@ -364,11 +379,10 @@ int conf_load_ex(const char *path, int flags, struct conf *c, char *err,
 		goto out;
 	}
 	c->path = strdup(file);
-	if (config_setting_length(config_root_setting(&cfg)) == 0 &&
-	    !(flags & CONF_ALLOW_EMPTY)) {
-		snprintf(err, errlen, "%s: the file holds no settings (truncated "
-			 "while being written?); refusing it rather than running "
-			 "on built-in defaults", file);
+	if (!(flags & CONF_ALLOW_EMPTY) && file_blank(file)) {
+		snprintf(err, errlen, "%s: the file is empty (truncated while "
+			 "being written?); refusing it rather than running on "
+			 "built-in defaults", file);
 		goto out;
 	}
 	if (check_group(config_root_setting(&cfg), "", file, err, errlen) < 0)

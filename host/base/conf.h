@@ -37,8 +37,9 @@ const char *conf_default_path(void);
  * release it with conf_free even after an error.
  */
 int conf_load(const char *path, struct conf *out, char *err, size_t errlen);
-/* conf_load with flags: without CONF_ALLOW_EMPTY a file that holds no
- * setting at all is refused (a SIGHUP reload of a truncated file). */
+/* conf_load with flags: without CONF_ALLOW_EMPTY a file of nothing but
+ * white space is refused (a SIGHUP reload of a truncated file); comments
+ * alone are fine. */
 #define CONF_ALLOW_EMPTY 1
 int conf_load_ex(const char *path, int flags, struct conf *out, char *err,
 		 size_t errlen);

@@ -96,7 +96,7 @@ if grep -q 'event=ready' "$WH_DIR/second.err"; then wh_fail "second daemon said 
 cp "$WH_CONF" "$WH_DIR/main.conf.bak"
 : > "$WH_CONF"
 kill -HUP "$PID"
-sec_wait_line "$WH_DIR/main.log" 'event=reload_failed.*holds no settings' 10
+sec_wait_line "$WH_DIR/main.log" 'event=reload_failed.*the file is empty' 10
 cp "$WH_DIR/main.conf.bak" "$WH_CONF"
 harness_alive "$PID" || wh_fail "daemon died on an empty config reload"
 orch_expect 200 GET /api/v1/jobs "$NEW"

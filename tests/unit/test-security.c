@@ -242,8 +242,16 @@ static void test_conf_ranges_and_listen(void **state)
 	expect_conf_error("listen = \"no-such-host.invalid:80\";\n",
 			  CONF_ALLOW_EMPTY, "the host must be");
 	/* An empty file on reload: refused; at start it is allowed. */
-	expect_conf_error("", 0, "holds no settings");
-	expect_conf_error("  # only a comment\n", 0, "holds no settings");
+	expect_conf_error("", 0, "the file is empty");
+	expect_conf_error("  \n\t\n", 0, "the file is empty");
+	{
+		struct conf c;
+		const char *path = write_conf("# the defaults, on purpose\n");
+
+		assert_int_equal(conf_load_ex(path, 0, &c, err, sizeof(err)), 0);
+		conf_free(&c);
+		unlink(path);
+	}
 	assert_int_equal(conf_parse_listen("*:8470", host, sizeof(host), &port,
 					   err, sizeof(err)), 0);
 	assert_int_equal(port, 8470);
