@@ -19,3 +19,6 @@ install-pulse-statedir:
 	$(MKDIR_P) -m 0700 '$(DESTDIR)$(pulsestatedir)'
 	chmod 0700 '$(DESTDIR)$(pulsestatedir)'
 .PHONY: install-pulse-statedir
+print-pulsestatedir:
+	@echo '$(pulsestatedir)'
+.PHONY: print-pulsestatedir

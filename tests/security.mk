@@ -9,3 +9,5 @@ TESTS += tests/unit/test-security
 TESTS += tests/unit/sec-config.sh tests/db/sec-rls-role.sh tests/daemon/sec-ws.sh
 EXTRA_DIST += tests/unit/sec-config.sh tests/db/sec-rls-role.sh \
 	tests/daemon/sec-ws.sh tests/daemon/sec-ws-client.mjs
+TESTS += tests/unit/sec-install.sh
+EXTRA_DIST += tests/unit/sec-install.sh
