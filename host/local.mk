@@ -13,6 +13,7 @@ host_libpulsehost_la_SOURCES = \
 	host/plugin/hostapi.c host/plugin/hostapi.h \
 	host/plugin/job.c host/plugin/job.h \
 	host/plugin/settings.c host/plugin/settings.h \
+	host/plugin/trust.c host/plugin/trust.h \
 	host/http/http.h host/http/http_int.h \
 	host/http/http_client.c host/http/http_tokens.c \
 	host/http/http_transfer.c host/http/http_etag.c \
@@ -39,6 +40,7 @@ host_libpulsehost_la_SOURCES = \
 	host/server/api_integrations.c host/server/api_raw.c \
 	host/server/api_meta.c host/server/api_dora.c \
 	host/server/server.c host/server/server.h \
+	host/server/wsmsg.c host/server/wsmsg.h \
 	host/model/tenant.c host/model/tenant.h \
 	host/model/integration.c host/model/integration.h \
 	host/model/mapping.c host/model/mapping.h \

@@ -9,3 +9,16 @@ clean-local: clean-deb
 clean-deb:
 	-rm -rf deb
 .PHONY: clean-deb
+
+# The state directory holding key_file and jwt_key_file: private to the
+# daemon's user (the keys decrypt every tenant's secrets). The host also
+# creates it, 0700, on first use (host/base/crypto.c).
+pulsestatedir = $(localstatedir)/lib/pulse-host
+install-data-local: install-pulse-statedir
+install-pulse-statedir:
+	$(MKDIR_P) -m 0700 '$(DESTDIR)$(pulsestatedir)'
+	chmod 0700 '$(DESTDIR)$(pulsestatedir)'
+.PHONY: install-pulse-statedir
+print-pulsestatedir:
+	@echo '$(pulsestatedir)'
+.PHONY: print-pulsestatedir

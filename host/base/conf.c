@@ -1,11 +1,15 @@
 /* conf: read and validate pulse-host.conf (libconfig). */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <libconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/conf.h"
@@ -34,8 +38,90 @@ static const struct {
 	{"jobs", C_GROUP},         {"jobs.max_attempts", C_INT},
 	{"jobs.stale_seconds", C_INT},
 	{"jobs.max_running", C_INT}, {"jobs.heartbeat_timeout_seconds", C_INT},
+	{"jwt_max_lifetime_seconds", C_INT}, {"trust_plugin_dirs", C_INT},
 	{NULL, C_STR},
 };
+
+/* The range of every integer key, checked as int64 so a huge value is
+ * refused, never wrapped into an int. */
+static const struct {
+	const char *path;
+	long long min, max;
+} conf_ranges[] = {
+	{"http.timeout_seconds", 1, 3600},
+	{"http.max_retries", 0, 100},
+	{"jobs.max_attempts", 1, 1000},
+	{"jobs.stale_seconds", 1, 7 * 86400},
+	{"jobs.max_running", 1, 4096},
+	{"jobs.heartbeat_timeout_seconds", 1, 86400},
+	{"jwt_max_lifetime_seconds", 60, 366 * 86400},
+	{"trust_plugin_dirs", 0, 1},
+	{NULL, 0, 0},
+};
+
+/* The integer literal written for setting `name` on `line` of file, as
+ * written: libconfig 1.5 silently truncates a decimal beyond int to 32
+ * bits (99999999999 reads as 1215752191). 1 and *v, or 0 if not found. */
+static int source_int(const char *file, int line, const char *name,
+		      long long *v)
+{
+	FILE *f = fopen(file, "r");
+	char buf[1024], *p;
+	size_t n = strlen(name);
+	int i, found = 0;
+
+	if (!f)
+		return 0;
+	for (i = 1; fgets(buf, sizeof(buf), f); i++) {
+		if (i != line)
+			continue;
+		for (p = strstr(buf, name); p; p = strstr(p + 1, name)) {
+			char *q = p + n, *end;
+
+			if (p > buf && (isalnum((unsigned char)p[-1]) ||
+					p[-1] == '_'))
+				continue;
+			q += strspn(q, " \t");
+			if (*q != '=' && *q != ':')
+				continue;
+			q++;
+			errno = 0;
+			*v = strtoll(q, &end, 0);
+			if (errno == ERANGE)
+				*v = *q == '-' ? LLONG_MIN : LLONG_MAX;
+			found = end != q;
+			break;
+		}
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+/* An integer setting outside its declared range: -1 with err. */
+static int check_range(const config_setting_t *s, const char *path,
+		       const char *file, char *err, size_t errlen)
+{
+	long long v = config_setting_get_int64(s), raw;
+	int i;
+
+	if (source_int(file, config_setting_source_line(s),
+		       config_setting_name(s), &raw))
+		v = raw;
+
+	for (i = 0; conf_ranges[i].path; i++) {
+		if (strcmp(conf_ranges[i].path, path) != 0)
+			continue;
+		if (v < conf_ranges[i].min || v > conf_ranges[i].max) {
+			snprintf(err, errlen, "%s:%d: '%s' is %lld; it must be "
+				 "between %lld and %lld", file,
+				 config_setting_source_line(s), path, v,
+				 conf_ranges[i].min, conf_ranges[i].max);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 const char *conf_default_path(void)
 {
@@ -98,6 +184,8 @@ static int conf_defaults(struct conf *c)
 	c->jobs_stale_s = 300;
 	c->jobs_max_running = 4;
 	c->jobs_heartbeat_timeout_s = 60;
+	c->jwt_max_lifetime_s = 30 * 86400;
+	c->trust_plugin_dirs = 0;
 	return c->database_url && c->plugin_dirs && c->worker_roles &&
 		c->http_allow_hosts ? 0 : -1;
 }
@@ -155,6 +243,9 @@ static int check_group(const config_setting_t *group, const char *prefix,
 				 kind_name(conf_keys[found].kind));
 			return -1;
 		}
+		if (conf_keys[found].kind == C_INT &&
+		    check_range(s, path, file, err, errlen) < 0)
+			return -1;
 		if (conf_keys[found].kind == C_LIST) {
 			int j, m = config_setting_length(s);
 
@@ -222,28 +313,45 @@ static int check_values(struct conf *c, const config_t *cfg, const char *file,
 			return -1;
 		}
 	}
-	if (c->http_timeout_s <= 0 || c->http_max_retries < 0 ||
-	    c->jobs_max_attempts <= 0 || c->jobs_stale_s <= 0 ||
-	    c->jobs_max_running <= 0 || c->jobs_heartbeat_timeout_s <= 0) {
-		snprintf(err, errlen,
-			 "%s: http.timeout_seconds, jobs.max_attempts, "
-			 "jobs.stale_seconds, jobs.max_running and "
-			 "jobs.heartbeat_timeout_seconds must be positive, "
-			 "http.max_retries >= 0",
-			 file);
-		return -1;
-	}
-	if (!strchr(c->listen, ':')) {
-		config_setting_t *s = config_lookup(cfg, "listen");
+	/* Integer ranges are checked with the key types (check_group). */
+	{
+		char host[128], e[256];
+		int port;
 
-		snprintf(err, errlen, "%s:%d: listen '%s' must be HOST:PORT",
-			 file, s ? config_setting_source_line(s) : 0, c->listen);
-		return -1;
+		if (conf_parse_listen(c->listen, host, sizeof(host), &port, e,
+				      sizeof(e)) < 0) {
+			config_setting_t *s = config_lookup(cfg, "listen");
+
+			snprintf(err, errlen, "%s:%d: %s", file,
+				 s ? config_setting_source_line(s) : 0, e);
+			return -1;
+		}
 	}
 	return 0;
 }
 
+/* Nothing but white space? (A file of comments is a deliberate choice
+ * of the defaults, like the shipped one; an empty one is an accident.) */
+static int file_blank(const char *file)
+{
+	FILE *f = fopen(file, "r");
+	int ch, blank = 1;
+
+	if (!f)
+		return 0;
+	while (blank && (ch = getc(f)) != EOF)
+		blank = isspace(ch) != 0;
+	fclose(f);
+	return blank;
+}
+
 int conf_load(const char *path, struct conf *c, char *err, size_t errlen)
+{
+	return conf_load_ex(path, CONF_ALLOW_EMPTY, c, err, errlen);
+}
+
+int conf_load_ex(const char *path, int flags, struct conf *c, char *err,
+		 size_t errlen)
 {
 	config_t cfg;
 	config_setting_t *s;
@@ -274,6 +382,12 @@ int conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 		goto out;
 	}
 	c->path = strdup(file);
+	if (!(flags & CONF_ALLOW_EMPTY) && file_blank(file)) {
+		snprintf(err, errlen, "%s: the file is empty (truncated while "
+			 "being written?); refusing it rather than running on "
+			 "built-in defaults", file);
+		goto out;
+	}
 	if (check_group(config_root_setting(&cfg), "", file, err, errlen) < 0)
 		goto out;
 	if (config_lookup_string(&cfg, "database_url", &v))
@@ -304,6 +418,10 @@ int conf_load(const char *path, struct conf *c, char *err, size_t errlen)
 		c->jobs_max_running = iv;
 	if (config_lookup_int(&cfg, "jobs.heartbeat_timeout_seconds", &iv))
 		c->jobs_heartbeat_timeout_s = iv;
+	if (config_lookup_int(&cfg, "jwt_max_lifetime_seconds", &iv))
+		c->jwt_max_lifetime_s = iv;
+	if (config_lookup_int(&cfg, "trust_plugin_dirs", &iv))
+		c->trust_plugin_dirs = iv;
 	if ((s = config_lookup(&cfg, "plugin_dirs")) != NULL) {
 		list_free(c->plugin_dirs);
 		c->plugin_dirs = read_list(s);
@@ -366,17 +484,125 @@ static void print_list(const char *name, char *const *v)
 	printf("];\n");
 }
 
-/* user:password@ in a URL becomes user:***@ for printing. */
+/* Bounded appends for conf_mask_url. */
+struct mbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void mb_put(struct mbuf *b, const char *s, size_t n)
+{
+	while (n-- && b->len + 1 < b->cap)
+		b->p[b->len++] = *s++;
+	b->p[b->len] = '\0';
+}
+
+/* Does the key [k, k+n) name a password ("password", "sslpassword")? */
+static int is_password_key(const char *k, size_t n)
+{
+	return n >= 8 && strncasecmp(k + n - 8, "password", 8) == 0;
+}
+
+/* URL form: userinfo password, and every ...password= query parameter. */
+static void mask_uri(const char *url, const char *scheme, struct mbuf *b)
+{
+	const char *auth = scheme + 3, *end, *at, *colon, *q;
+
+	end = auth + strcspn(auth, "/?#");
+	at = memchr(auth, '@', (size_t)(end - auth));
+	/* The last '@' ends the userinfo (a password may hold '@'). */
+	while (at && memchr(at + 1, '@', (size_t)(end - at - 1)))
+		at = memchr(at + 1, '@', (size_t)(end - at - 1));
+	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (colon) {
+		mb_put(b, url, (size_t)(colon + 1 - url));
+		mb_put(b, "***", 3);
+		mb_put(b, at, (size_t)(end - at));
+	} else {
+		mb_put(b, url, (size_t)(end - url));
+	}
+	q = end;
+	while (*q) {
+		size_t n = strcspn(q + 1, "&#");
+		const char *eq = memchr(q + 1, '=', n);
+
+		mb_put(b, q, 1);
+		if (*q != '#' && eq && is_password_key(q + 1, (size_t)(eq - q - 1))) {
+			mb_put(b, q + 1, (size_t)(eq + 1 - (q + 1)));
+			mb_put(b, "***", 3);
+		} else {
+			mb_put(b, q + 1, n);
+		}
+		q += 1 + n;
+	}
+}
+
+/* key=value form (libpq): "host=db password='x y' user=app". */
+static void mask_kv(const char *s, struct mbuf *b)
+{
+	while (*s) {
+		const char *k = s, *v;
+		size_t kn;
+		int pw;
+
+		while (*s && *s != '=' && *s != ' ' && *s != '\t')
+			s++;
+		kn = (size_t)(s - k);
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s != '=') {          /* white space between pairs */
+			mb_put(b, k, (size_t)(s - k) ? (size_t)(s - k) : 1);
+			if (s == k)
+				s++;
+			continue;
+		}
+		s++;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		pw = is_password_key(k, kn);
+		mb_put(b, k, (size_t)(s - k));
+		v = s;
+		if (*s == '\'') {        /* quoted, with backslash escapes */
+			for (s++; *s && *s != '\''; s++)
+				if (*s == '\\' && s[1])
+					s++;
+			if (*s)
+				s++;
+		} else {
+			while (*s && *s != ' ' && *s != '\t')
+				s++;
+		}
+		if (pw)
+			mb_put(b, "***", 3);
+		else
+			mb_put(b, v, (size_t)(s - v));
+	}
+}
+
+void conf_mask_url(const char *url, char *out, size_t outlen)
+{
+	struct mbuf b = {out, 0, outlen};
+	const char *scheme;
+
+	if (!outlen)
+		return;
+	out[0] = '\0';
+	if (!url)
+		return;
+	scheme = strstr(url, "://");
+	/* a URL: "://" before any "=" or blank (else key=value form) */
+	if (scheme && strcspn(url, "= \t") >= (size_t)(scheme - url))
+		mask_uri(url, scheme, &b);
+	else
+		mask_kv(url, &b);
+}
+
 static void print_url(const char *name, const char *url)
 {
-	const char *scheme = strstr(url, "://"), *at, *colon;
+	char masked[2048];
 
-	at = scheme ? strchr(scheme + 3, '@') : NULL;
-	colon = scheme ? strchr(scheme + 3, ':') : NULL;
-	if (at && colon && colon < at && !memchr(scheme + 3, '/', (size_t)(at - scheme - 3)))
-		printf("%s = \"%.*s***%s\";", name, (int)(colon + 1 - url), url, at);
-	else
-		printf("%s = \"%s\";", name, url);
+	conf_mask_url(url, masked, sizeof(masked));
+	printf("%s = \"%s\";", name, masked);
 }
 
 void conf_print(const struct conf *c)
@@ -398,6 +624,8 @@ void conf_print(const struct conf *c)
 	       c->http_ca_file, c->http_user_agent, c->http_timeout_s,
 	       c->http_max_retries);
 	print_list("http.allow_hosts", c->http_allow_hosts);
+	printf("jwt_max_lifetime_seconds = %d;\n", c->jwt_max_lifetime_s);
+	printf("trust_plugin_dirs = %d;\n", c->trust_plugin_dirs);
 	printf("jobs = { max_attempts = %d; stale_seconds = %d; "
 	       "max_running = %d; heartbeat_timeout_seconds = %d; };\n",
 	       c->jobs_max_attempts, c->jobs_stale_s, c->jobs_max_running,
@@ -419,4 +647,42 @@ void conf_free(struct conf *c)
 	free(c->http_user_agent);
 	list_free(c->http_allow_hosts);
 	memset(c, 0, sizeof(*c));
+}
+
+int conf_parse_listen(const char *listen, char *host, size_t hostlen,
+		      int *port, char *err, size_t errlen)
+{
+	const char *colon = listen ? strrchr(listen, ':') : NULL;
+	const char *p;
+	struct in_addr a;
+	long v = 0;
+
+	if (!colon || colon == listen) {
+		snprintf(err, errlen, "listen '%s' must be HOST:PORT, e.g. "
+			 "127.0.0.1:8470 (HOST an IPv4 address, 'localhost' or "
+			 "'*')", listen ? listen : "");
+		return -1;
+	}
+	if ((size_t)(colon - listen) >= hostlen) {
+		snprintf(err, errlen, "listen '%s': the host part is too long",
+			 listen);
+		return -1;
+	}
+	/* A port is 1-5 digits: a service name or a sign is refused. */
+	for (p = colon + 1; *p >= '0' && *p <= '9' && p - colon <= 6; p++)
+		v = v * 10 + (*p - '0');
+	if (p == colon + 1 || *p || v < 1 || v > 65535) {
+		snprintf(err, errlen, "listen '%s': the port must be a number "
+			 "from 1 to 65535", listen);
+		return -1;
+	}
+	snprintf(host, hostlen, "%.*s", (int)(colon - listen), listen);
+	if (strcmp(host, "*") != 0 && strcmp(host, "localhost") != 0 &&
+	    inet_pton(AF_INET, host, &a) != 1) {
+		snprintf(err, errlen, "listen '%s': the host must be an IPv4 "
+			 "address, 'localhost' or '*' (all interfaces)", listen);
+		return -1;
+	}
+	*port = (int)v;
+	return 0;
 }

@@ -25,6 +25,8 @@ struct conf {
 	int jobs_stale_s;    /* raw rows stuck this long are swept again */
 	int jobs_max_running; /* jobs one daemon runs at once */
 	int jobs_heartbeat_timeout_s; /* RUNNING without heartbeat: stuck */
+	int jwt_max_lifetime_s; /* API tokens live at most this long */
+	int trust_plugin_dirs; /* 1: skip the plugin file ownership check */
 };
 
 /* The default path: $(sysconfdir)/pulse-host/pulse-host.conf. */
@@ -38,12 +40,30 @@ const char *conf_default_path(void);
  * release it with conf_free even after an error.
  */
 int conf_load(const char *path, struct conf *out, char *err, size_t errlen);
+/* conf_load with flags: without CONF_ALLOW_EMPTY a file of nothing but
+ * white space is refused (a SIGHUP reload of a truncated file); comments
+ * alone are fine. */
+#define CONF_ALLOW_EMPTY 1
+int conf_load_ex(const char *path, int flags, struct conf *out, char *err,
+		 size_t errlen);
+
+/* Split and check a listen address "HOST:PORT": HOST an IPv4 address,
+ * "localhost" or "*", PORT 1-65535 in digits. 0 with host and *port set,
+ * or -1 with err saying what is wrong. */
+int conf_parse_listen(const char *listen, char *host, size_t hostlen,
+		      int *port, char *err, size_t errlen);
 void conf_free(struct conf *c);
 
 /* Append dir to c->plugin_dirs (copied). */
 int conf_add_plugin_dir(struct conf *c, const char *dir);
 
-/* Print the effective configuration (no secrets live here). */
+/* A database or broker URL for printing: every password form masked as
+ * "***" (user:PASSWORD@ in a URL, ?password= and ?sslpassword= query
+ * parameters, password= / sslpassword= in libpq key=value strings,
+ * quoted or not). Truncated to outlen. */
+void conf_mask_url(const char *url, char *out, size_t outlen);
+
+/* Print the effective configuration (passwords masked). */
 void conf_print(const struct conf *c);
 
 /* Valid worker role names, NULL-terminated. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,6 +53,83 @@ void crypto_free_secret(char *s)
 	free(s);
 }
 
+void crypto_harden_process(void)
+{
+	/* No core dump, no ptrace or /proc/PID/mem by other processes of
+	 * the same user; inherited by every forked job process. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* The directory part of path into dir ("." when there is none). */
+static void dir_of(const char *path, char *dir, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(dir, len, ".");
+	else if (slash == path)
+		snprintf(dir, len, "/");
+	else
+		snprintf(dir, len, "%.*s", (int)(slash - path), path);
+}
+
+/* Owned by us or root, and not writable by group or others. */
+static int check_owner(const char *what, const char *path,
+		       const struct stat *st, char *err, size_t errlen)
+{
+	if (st->st_uid != geteuid() && st->st_uid != 0) {
+		snprintf(err, errlen, "%s %s is owned by uid %ld, not by this "
+			 "user (uid %ld) or root: refusing it; run `chown %ld "
+			 "%s`", what, path, (long)st->st_uid, (long)geteuid(),
+			 (long)geteuid(), path);
+		return -1;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen, "%s %s is writable by group or others "
+			 "(mode %04o): refusing it; run `chmod go-w %s`", what,
+			 path, (unsigned)(st->st_mode & 07777), path);
+		return -1;
+	}
+	return 0;
+}
+
+int crypto_key_file_check(const char *path, char *err, size_t errlen)
+{
+	char dir[4096];
+	struct stat st;
+
+	if (!path || !*path) {
+		snprintf(err, errlen, "key file path is empty");
+		return -1;
+	}
+	dir_of(path, dir, sizeof(dir));
+	if (stat(dir, &st) == 0 &&
+	    check_owner("key file directory", dir, &st, err, errlen) < 0)
+		return -1;
+	if (stat(path, &st) < 0)
+		return 0; /* created on first use, 0600 */
+	if (check_owner("key file", path, &st, err, errlen) < 0)
+		return -1;
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(err, errlen, "key file %s has mode %04o: group or "
+			 "others may read it; run `chmod 600 %s`", path,
+			 (unsigned)(st.st_mode & 07777), path);
+		return -1;
+	}
+	return 0;
+}
+
+/* The key's directory, made 0700 when it is missing (a fresh install
+ * whose packaging did not create it). One level only. */
+static void make_key_dir(const char *path)
+{
+	char dir[4096];
+
+	dir_of(path, dir, sizeof(dir));
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return; /* the open below reports the real problem */
+}
+
 static int create_key(const char *path, struct crypto_key *key, char *err,
 		      size_t errlen)
 {
@@ -91,6 +169,10 @@ int crypto_key_load(const char *path, int create, struct crypto_key *key,
 		snprintf(err, errlen, "key_file is not set in the configuration");
 		return -1;
 	}
+	if (crypto_key_file_check(path, err, errlen) < 0)
+		return -1;
+	if (create)
+		make_key_dir(path);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT && create) {
 		if (create_key(path, key, err, errlen) == 0)
@@ -112,6 +194,9 @@ int crypto_key_load(const char *path, int create, struct crypto_key *key,
 			 strerror(errno));
 		goto out;
 	}
+	/* Checked again on the open file: the path may have changed. */
+	if (check_owner("key file", path, &st, err, errlen) < 0)
+		goto out;
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		snprintf(err, errlen, "key file %s has mode %04o: group or "
 			 "others may read it; run `chmod 600 %s`", path,

@@ -44,6 +44,19 @@ int crypto_open(const struct crypto_key *key, int64_t tenant_id,
 		int64_t integration_id, const unsigned char *blob, size_t len,
 		char **plain, size_t *n, char *err, size_t errlen);
 
+/*
+ * Refuse a key file (or its directory) not owned by this user or root, or
+ * writable by group or others, or a key file readable by them. A missing
+ * file is fine (created on first use). 0, or -1 with err saying how to
+ * fix it. crypto_key_load applies it; `config check` too.
+ */
+int crypto_key_file_check(const char *path, char *err, size_t errlen);
+
+/* Make this process (and the job processes it forks) non-dumpable: no
+ * core file and no ptrace by other processes of the user, so decrypted
+ * secrets never reach a dump. */
+void crypto_harden_process(void);
+
 /* Zero memory the compiler may not optimise away. */
 void crypto_wipe(void *p, size_t n);
 /* Wipe a NUL-terminated secret and free it (NULL is fine). */

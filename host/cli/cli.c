@@ -5,12 +5,14 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "plugin/trust.h"
 
 void cli_load_plugins(struct cli *cli)
 {
 	if (cli->plugins_scanned)
 		return;
 	cli->plugins_scanned = 1;
+	plugin_trust_set(cli->conf.trust_plugin_dirs);
 	loader_scan(&cli->ld, cli->conf.plugin_dirs);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "base/crypto.h"
 
 static int config_check(struct cli *cli, int argc, char **argv)
 {
@@ -16,7 +17,8 @@ static int config_check(struct cli *cli, int argc, char **argv)
 	if (argc > 2 || (argc == 2 && cli_is_help(argv[1]))) {
 		printf("usage: pulse-host config check [FILE]\n\n"
 		       "Validates FILE (default: --config, else %s):\n"
-		       "syntax, unknown keys, types and values. Prints 'ok' or\n"
+		       "syntax, unknown keys, types, value ranges, the listen\n"
+		       "address and the key files' owner and mode. Prints 'ok' or\n"
 		       "FILE:LINE: what is wrong. Exit status 0 when valid.\n",
 		       conf_default_path());
 		return argc == 2 ? 0 : EXIT_USAGE;
@@ -24,6 +26,11 @@ static int config_check(struct cli *cli, int argc, char **argv)
 	if (!path)
 		path = conf_default_path();
 	rc = conf_load(path, &c, err, sizeof(err));
+	/* What `run` checks before it serves, short of the database. */
+	if (rc == 0 && (crypto_key_file_check(c.key_file, err, sizeof(err)) < 0 ||
+			crypto_key_file_check(c.jwt_key_file, err,
+					      sizeof(err)) < 0))
+		rc = -1;
 	if (rc < 0)
 		fprintf(stderr, "config check: %s\n", err);
 	else

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "base/crypto.h"
+#include "db/db.h"
 #include "cli/follow.h"
 #include "jobs/runner.h"
 
@@ -81,6 +83,11 @@ static int job_run(struct cli *cli, int argc, char **argv)
 			return rc;
 		fprintf(stderr, "no daemon at %s; running in the foreground\n",
 			cli->conf.listen ? cli->conf.listen : "(no listen address)");
+	}
+	crypto_harden_process();
+	if (db_require_rls(cli->conf.database_url, "job run", err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
 	}
 	cli_load_plugins(cli);
 	runner_install_signals();

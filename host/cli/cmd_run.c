@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "base/crypto.h"
 #include "base/log.h"
+#include "db/db.h"
 #include "jobs/orchestrator.h"
 #include "server/progress.h"
 #include "server/server.h"
@@ -26,6 +27,7 @@
 
 struct daemon {
 	struct cli *cli;
+	struct api *api;
 	struct server *srv;
 	struct orch *orch;
 	pid_t worker;
@@ -57,13 +59,35 @@ static void drained(void *ctx)
 	server_stop(d->srv);
 }
 
+/* SIGHUP: the API key is read again (it may have been replaced to revoke
+ * every token); viewers whose token the new key refuses are closed. */
+static void reload_jwt_key(struct daemon *d, struct conf *fresh)
+{
+	char *old = d->cli->conf.jwt_key_file;
+	char err[1024];
+
+	d->cli->conf.jwt_key_file = fresh->jwt_key_file;
+	if (api_reload_keys(d->api, err, sizeof(err)) < 0) {
+		log_error("MAIN", "event=reload_failed error=\"%s\" (keeping "
+			  "the old API key)", err);
+		d->cli->conf.jwt_key_file = old;
+		return;
+	}
+	fresh->jwt_key_file = old; /* conf_free(fresh) releases it */
+	log_info("MAIN", "event=jwt_key_reloaded");
+	if (d->srv)
+		server_recheck_tokens(d->srv);
+}
+
 /* SIGHUP: re-read the file; what can change without a restart does. */
 static void reload(struct daemon *d)
 {
 	struct conf fresh;
 	char err[1024];
 
-	if (conf_load(d->cli->conf_path, &fresh, err, sizeof(err)) < 0) {
+	/* Without CONF_ALLOW_EMPTY: a truncated file is refused, not read
+	 * as "all defaults". */
+	if (conf_load_ex(d->cli->conf_path, 0, &fresh, err, sizeof(err)) < 0) {
 		log_error("MAIN", "event=reload_failed error=\"%s\" (keeping the "
 			  "running configuration)", err);
 		conf_free(&fresh);
@@ -74,6 +98,8 @@ static void reload(struct daemon *d)
 	d->cli->conf.jobs_heartbeat_timeout_s = fresh.jobs_heartbeat_timeout_s;
 	d->cli->conf.jobs_max_attempts = fresh.jobs_max_attempts;
 	d->cli->conf.jobs_stale_s = fresh.jobs_stale_s;
+	d->cli->conf.jwt_max_lifetime_s = fresh.jwt_max_lifetime_s;
+	reload_jwt_key(d, &fresh);
 	if (strcmp(fresh.listen, d->cli->conf.listen) != 0 ||
 	    strcmp(fresh.database_url, d->cli->conf.database_url) != 0)
 		log_warn("MAIN", "event=reload note=\"listen and database_url "
@@ -192,13 +218,20 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 			free(cli->conf.listen);
 			cli->conf.listen = strdup(optarg);
 			break;
-		case 'm':
-			cli->conf.jobs_max_running = atoi(optarg);
-			if (cli->conf.jobs_max_running <= 0) {
-				fprintf(stderr, "run: --max-running must be a positive number\n");
+		case 'm': {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 1 || v > 4096) {
+				fprintf(stderr, "run: --max-running must be a number "
+					"from 1 to 4096\n");
 				return EXIT_USAGE;
 			}
+			cli->conf.jobs_max_running = (int)v;
 			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -210,8 +243,23 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	serve = conf_has_role(&cli->conf, "server");
 	orchestrate = conf_has_role(&cli->conf, "orchestrator") ||
 		      conf_has_role(&cli->conf, "extract");
+	if (serve) {
+		char host[128];
+		int port;
+
+		if (conf_parse_listen(cli->conf.listen, host, sizeof(host), &port,
+				      err, sizeof(err)) < 0) {
+			fprintf(stderr, "run: %s\n", err);
+			return 1;
+		}
+	}
+	crypto_harden_process(); /* job processes inherit it */
 	if (crypto_init(err, sizeof(err)) < 0) {
 		fprintf(stderr, "run: %s\n", err);
+		return 1;
+	}
+	if (db_require_rls(cli->conf.database_url, "run", err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
 	cli_load_plugins(cli);
@@ -240,6 +288,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "run: %s\n", bus ? err : "out of memory");
 		goto out;
 	}
+	d.api = api;
 	d.srv = server_new(serve ? cli->conf.listen : NULL, api, bus, err,
 			   sizeof(err));
 	if (!d.srv) {

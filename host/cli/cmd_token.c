@@ -77,6 +77,14 @@ static int cmd_token_issue(struct cli *cli, int argc, char **argv)
 			"3600, 30m, 8h or 7d\n", ttl);
 		return EXIT_USAGE;
 	}
+	/* The daemon would cap it anyway: say so rather than mint a token
+	 * that expires earlier than asked. */
+	if (secs > cli->conf.jwt_max_lifetime_s) {
+		fprintf(stderr, "token issue: --ttl '%s' is longer than "
+			"jwt_max_lifetime_seconds (%d s) of the configuration\n",
+			ttl, cli->conf.jwt_max_lifetime_s);
+		return EXIT_USAGE;
+	}
 	/* The tenant must exist: a token for a typo would only ever 404. */
 	db = db_connect(cli->conf.database_url, err, sizeof(err));
 	if (!db || tenant_resolve(db, tenant, &cl.tenant, err, sizeof(err)) < 0) {

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "base/crypto.h"
+#include "db/db.h"
 #include "base/log.h"
 #include "queue/queue.h"
 #include "queue/worker.h"
@@ -161,6 +163,12 @@ int cmd_worker(struct cli *cli, int argc, char **argv)
 	}
 	if (check_roles(cli, roles) < 0)
 		return EXIT_USAGE;
+	crypto_harden_process();
+	if (db_require_rls(cli->conf.database_url, "pulse-host worker", err,
+			   sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
 	cli_load_plugins(cli);
 	rc = worker_run(&cli->conf, &cli->ld, &o, err, sizeof(err));
 	if (rc)

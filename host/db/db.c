@@ -10,37 +10,12 @@
 #include <unistd.h>
 
 #include "db/db.h"
+#include "base/conf.h"
 #include "base/log.h"
 
 void db_mask_url(const char *url, char *out, size_t outlen)
 {
-	const char *scheme, *at, *colon, *slash;
-
-	if (!url)
-		url = "";
-	scheme = strstr(url, "://");
-	at = scheme ? strchr(scheme + 3, '@') : NULL;
-	slash = scheme ? strchr(scheme + 3, '/') : NULL;
-	if (at && slash && slash < at)
-		at = NULL;
-	colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
-	if (colon)
-		snprintf(out, outlen, "%.*s***%s", (int)(colon + 1 - url), url, at);
-	else
-		snprintf(out, outlen, "%s", url);
-	/* key=value form: password=... */
-	if (!scheme) {
-		char *p = strstr(out, "password=");
-
-		if (p) {
-			char *end = p + 9;
-
-			while (*end && *end != ' ')
-				end++;
-			memmove(p + 12, end, strlen(end) + 1);
-			memcpy(p + 9, "***", 3);
-		}
-	}
+	conf_mask_url(url, out, outlen);
 }
 
 /* The server's message without the trailing newline. */
@@ -249,4 +224,68 @@ int db_owner_alive(const char *owner)
 	if (*end || pid <= 0)
 		return 0;
 	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+int db_check_rls_role(PGconn *c, const char *cmd, char *err, size_t errlen)
+{
+	/* pg_has_role(..., 'USAGE') is how PostgreSQL decides ownership for
+	 * RLS: a member inheriting the owner's privileges bypasses it too. */
+	static const char sql[] =
+		"SELECT r.rolname, r.rolsuper, r.rolbypassrls,"
+		" (SELECT string_agg(c.relname, ', ' ORDER BY c.relname)"
+		"  FROM pg_class c WHERE c.relkind IN ('r', 'p')"
+		"  AND c.relrowsecurity AND NOT c.relforcerowsecurity"
+		"  AND pg_has_role(current_user, c.relowner, 'USAGE'))"
+		" FROM pg_roles r WHERE r.rolname = current_user";
+	char qerr[512];
+	PGresult *r = db_query(c, qerr, sizeof(qerr), sql, 0, NULL);
+	const char *role, *owned;
+	int rc = -1;
+
+	if (!r || PQntuples(r) != 1) {
+		snprintf(err, errlen, "%s: cannot check the database role: %s",
+			 cmd, r ? "no such role" : qerr);
+		goto out;
+	}
+	role = PQgetvalue(r, 0, 0);
+	owned = PQgetisnull(r, 0, 3) ? NULL : PQgetvalue(r, 0, 3);
+	if (strcmp(PQgetvalue(r, 0, 1), "t") == 0 ||
+	    strcmp(PQgetvalue(r, 0, 2), "t") == 0) {
+		snprintf(err, errlen, "%s: refusing to serve tenants as database "
+			 "role '%s': it is %s, so row-level security would not "
+			 "isolate tenants. Set database_url to the application "
+			 "role made by `pulse-host migrate --app-role` (the admin "
+			 "URL is for migrate only)", cmd, role,
+			 strcmp(PQgetvalue(r, 0, 1), "t") == 0 ? "a superuser" :
+			 "BYPASSRLS");
+		goto out;
+	}
+	if (owned) {
+		snprintf(err, errlen, "%s: refusing to serve tenants as database "
+			 "role '%s': it owns tables whose row-level security is "
+			 "not FORCEd (%.200s), so their owner sees every tenant. "
+			 "Run `pulse-host migrate` again, or ALTER TABLE ... FORCE "
+			 "ROW LEVEL SECURITY, or connect as a role that owns "
+			 "nothing", cmd, role, owned);
+		goto out;
+	}
+	rc = 0;
+out:
+	PQclear(r);
+	return rc;
+}
+
+int db_require_rls(const char *url, const char *cmd, char *err, size_t errlen)
+{
+	char e[1024];
+	PGconn *c = db_connect(url, e, sizeof(e));
+	int rc;
+
+	if (!c) {
+		snprintf(err, errlen, "%s: %s", cmd, e);
+		return -1;
+	}
+	rc = db_check_rls_role(c, cmd, err, errlen);
+	PQfinish(c);
+	return rc;
 }

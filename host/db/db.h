@@ -16,6 +16,17 @@
  */
 PGconn *db_connect(const char *url, char *err, size_t errlen);
 
+/*
+ * Refuse a role under which row-level security does not isolate tenants:
+ * a superuser, a BYPASSRLS role, or the owner (directly or through
+ * membership) of a table with RLS enabled but not FORCEd. Returns 0, or
+ * -1 with err naming the role, what is wrong and what to do. `cmd` names
+ * the command for the message.
+ */
+int db_check_rls_role(PGconn *c, const char *cmd, char *err, size_t errlen);
+/* Connect to url, db_check_rls_role, disconnect. 0 or -1 (err). */
+int db_require_rls(const char *url, const char *cmd, char *err, size_t errlen);
+
 /* url with any password replaced by "***", into out. */
 void db_mask_url(const char *url, char *out, size_t outlen);
 

@@ -8,15 +8,35 @@
 #include "db/db.h"
 #include "model/tenant.h"
 
+int tenant_name_valid(const char *name, char *err, size_t errlen)
+{
+	const char *p;
+
+	for (p = name; *p && isdigit((unsigned char)*p); p++)
+		;
+	/* "--tenant 7" means tenant id 7: a name "7" would be ambiguous. */
+	if (*name && !*p) {
+		snprintf(err, errlen, "tenant name '%s' is all digits, which "
+			 "`--tenant` would read as a tenant id; use a name with "
+			 "a letter, e.g. 'team-%s'", name, name);
+		return -1;
+	}
+	return 0;
+}
+
 int tenant_add(PGconn *c, const char *name, int64_t *id, char *err,
 	       size_t errlen)
 {
 	const char *params[1] = {name};
-	PGresult *r = PQexecParams(c, "INSERT INTO tenants (name) VALUES ($1)"
-				   " RETURNING id", 1, NULL, params, NULL, NULL, 0);
-	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	PGresult *r;
+	const char *state;
 	int rc = -1;
 
+	if (tenant_name_valid(name, err, errlen) < 0)
+		return -1;
+	r = PQexecParams(c, "INSERT INTO tenants (name) VALUES ($1)"
+			 " RETURNING id", 1, NULL, params, NULL, NULL, 0);
+	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	if (PQresultStatus(r) == PGRES_TUPLES_OK) {
 		*id = db_int64(r, 0, 0);
 		rc = 0;
@@ -60,6 +80,22 @@ int tenant_resolve(PGconn *c, const char *s, int64_t *id, char *err,
 	*id = db_int64(r, 0, 0);
 	PQclear(r);
 	return 0;
+}
+
+int tenant_exists(PGconn *c, int64_t id, char *err, size_t errlen)
+{
+	char buf[24];
+	const char *params[1] = {db_i64(buf, id)};
+	PGresult *r = db_query(c, err, errlen,
+			       "SELECT 1 FROM tenants WHERE id = $1::bigint", 1,
+			       params);
+	int rc;
+
+	if (!r)
+		return -1;
+	rc = PQntuples(r) > 0;
+	PQclear(r);
+	return rc;
 }
 
 PGresult *tenant_list(PGconn *c, char *err, size_t errlen)

@@ -8,7 +8,11 @@
 
 #include <libpq-fe.h>
 
-/* Create tenant name; *id gets its id. 0, or -1 (err; a duplicate name
+/* Names the database would accept but the CLI could misread: an
+ * all-digit name (read as an id). 0, or -1 with err. */
+int tenant_name_valid(const char *name, char *err, size_t errlen);
+
+/* Create tenant name (checked by tenant_name_valid first); *id gets its id. 0, or -1 (err; a duplicate name
  * says so). */
 int tenant_add(PGconn *c, const char *name, int64_t *id, char *err,
 	       size_t errlen);
@@ -17,6 +21,9 @@ int tenant_add(PGconn *c, const char *name, int64_t *id, char *err,
  * 'x'; list them with `pulse-host tenant list`"). */
 int tenant_resolve(PGconn *c, const char *name_or_id, int64_t *id,
 		   char *err, size_t errlen);
+
+/* Does tenant id exist? 1, 0, or -1 with err (database error). */
+int tenant_exists(PGconn *c, int64_t id, char *err, size_t errlen);
 
 /* All tenants: rows (id, name, created_at) ordered by id; caller
  * PQclear()s. NULL with err on failure. */

@@ -12,6 +12,7 @@
 #include "plugin/abi.h"
 #include "plugin/hostapi.h"
 #include "plugin/loader.h"
+#include "plugin/trust.h"
 #include "base/log.h"
 
 const char *loader_kind_name(unsigned kind)
@@ -241,6 +242,8 @@ int loader_load_file(struct loader *ld, const char *path)
 		return -1;
 	ld->v[ld->n++] = p;
 	p->path = strdup(path);
+	if (plugin_trust_check(path, why, sizeof(why)) < 0)
+		goto out;
 	/* RTLD_LOCAL: plugins never see each other's symbols. */
 	p->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!p->dl) {

@@ -14,6 +14,7 @@
 #include "base/crypto.h"
 #include "base/log.h"
 #include "db/db.h"
+#include "model/tenant.h"
 #include "server/api.h"
 #include "server/api_call.h"
 #include "server/auth.h"
@@ -84,23 +85,57 @@ static int route_match(const char *pattern, const char *path, int64_t *id,
 	return *path == '\0';
 }
 
-int api_check_token(struct api *a, const char *token, int64_t *tenant,
-		    int *role, char *err, size_t errlen)
+/* The one token check of REST and WebSocket: signature, claims under
+ * the configured policy, and a tenant that still exists. 0, or an HTTP
+ * status (401, 500 key file, 503 database) with err set. */
+static int check_token(struct api *a, const char *token,
+		       struct auth_claims *who, char *err, size_t errlen)
 {
-	struct auth_claims cl;
+	struct auth_policy pol = {AUTH_DEFAULT_SKEW_S,
+				  a->conf->jwt_max_lifetime_s};
+	PGconn *db;
+	int rc;
 
 	if (!a->have_jwt) {
-		if (api_load_key(a->conf->jwt_key_file, &a->jwt, "jwt_key_file", err,
-				 errlen) < 0)
-			return -1;
+		if (api_load_key(a->conf->jwt_key_file, &a->jwt, "jwt_key_file",
+				 err, errlen) < 0)
+			return 500;
 		a->have_jwt = 1;
 	}
-	if (auth_token_verify(a->jwt.k, sizeof(a->jwt.k), token, time(NULL),
-			      &cl, err, errlen) != 0)
-		return -1;
-	*tenant = cl.tenant;
-	*role = cl.role;
+	if (auth_token_verify_ex(a->jwt.k, sizeof(a->jwt.k), token, time(NULL),
+				 &pol, who, err, errlen) != 0)
+		return 401;
+	db = a->hooks.db ? a->hooks.db(a->hooks.ctx, err, errlen) : NULL;
+	if (!db)
+		return a->hooks.db ? 503 : 0; /* tests without a database */
+	rc = tenant_exists(db, who->tenant, err, errlen);
+	if (rc < 0)
+		return 503;
+	if (rc == 0) {
+		snprintf(err, errlen, "token is for tenant %" PRId64 ", which "
+			 "does not exist (removed?)", who->tenant);
+		return 401;
+	}
 	return 0;
+}
+
+int api_reload_keys(struct api *a, char *err, size_t errlen)
+{
+	struct crypto_key k;
+
+	if (api_load_key(a->conf->jwt_key_file, &k, "jwt_key_file", err,
+			 errlen) < 0)
+		return -1;
+	a->jwt = k;
+	a->have_jwt = 1;
+	crypto_wipe(&k, sizeof(k));
+	return 0;
+}
+
+int api_check_token(struct api *a, const char *token, struct auth_claims *who,
+		    char *err, size_t errlen)
+{
+	return check_token(a, token, who, err, errlen) ? -1 : 0;
 }
 
 static int authenticate(struct api *a, const struct api_request *rq,
@@ -108,6 +143,7 @@ static int authenticate(struct api *a, const struct api_request *rq,
 {
 	char err[512];
 	const char *h = rq->authorization;
+	int st;
 
 	if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
 		api_reply_error(rs, 401, "unauthorized", "an API token is required: "
@@ -118,16 +154,17 @@ static int authenticate(struct api *a, const struct api_request *rq,
 	h += 7;
 	while (*h == ' ')
 		h++;
-	if (!a->have_jwt) {
-		if (api_load_key(a->conf->jwt_key_file, &a->jwt, "jwt_key_file", err,
-				 sizeof(err)) < 0) {
-			api_reply_error(rs, 500, "key_file", "%s", err);
-			return -1;
-		}
-		a->have_jwt = 1;
+	st = check_token(a, h, who, err, sizeof(err));
+	if (st == 500) {
+		api_reply_error(rs, 500, "key_file", "%s", err);
+		return -1;
 	}
-	if (auth_token_verify(a->jwt.k, sizeof(a->jwt.k), h, time(NULL), who,
-			      err, sizeof(err)) != 0) {
+	if (st == 503) {
+		api_reply_error(rs, 503, "database_unavailable", "cannot check "
+				"the token's tenant: %s; retry later", err);
+		return -1;
+	}
+	if (st) {
 		log_info("AUTH", "path=%s result=rejected reason=\"%s\"", rq->path, err);
 		api_reply_error(rs, 401, "unauthorized", "%s", err);
 		return -1;

@@ -20,6 +20,7 @@
 
 #include "base/strbuf.h"
 
+struct auth_claims;
 struct conf;
 struct loader;
 
@@ -69,11 +70,16 @@ void api_handle(struct api *a, const struct api_request *rq,
 void api_response_free(struct api_response *rs);
 
 /*
- * Check an API token (for the WebSocket handshake): 0 and *tenant, *role
- * set, or -1 with err saying why.
+ * Check an API token (for the WebSocket handshake and its re-checks): 0
+ * and *who set (exp already capped by jwt_max_lifetime_seconds), or -1
+ * with err saying why (also for a tenant that no longer exists).
  */
-int api_check_token(struct api *a, const char *token, int64_t *tenant,
-		    int *role, char *err, size_t errlen);
+int api_check_token(struct api *a, const char *token, struct auth_claims *who,
+		    char *err, size_t errlen);
+
+/* Read conf->jwt_key_file again (SIGHUP): tokens signed with the old key
+ * are refused from now on. 0, or -1 with err (the old key stays). */
+int api_reload_keys(struct api *a, char *err, size_t errlen);
 
 /* The viewer page, embedded at build time by host/server/embed-www.sh from
  * host/server/www/ (terminated by a NULL path). */

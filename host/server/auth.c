@@ -180,8 +180,76 @@ out:
 	return out;
 }
 
-/* Decode one base64url part holding a JSON object; NULL if it is not. */
-static json_object *part_json(const char *s, size_t len)
+/* Skip a JSON string starting at s[i] == '"'; the index after it. */
+static size_t skip_string(const char *s, size_t i, size_t n)
+{
+	for (i++; i < n && s[i] != '"'; i++)
+		if (s[i] == '\\')
+			i++;
+	return i < n ? i + 1 : n;
+}
+
+/* Does a top-level key [ks, ke) occur again after ke? */
+static int key_repeats(const char *s, size_t n, size_t ks, size_t ke)
+{
+	size_t i = ke;
+	int depth = 1;
+
+	while (i < n && depth > 0) {
+		if (s[i] == '"') {
+			size_t e = skip_string(s, i, n);
+			size_t j = e;
+
+			while (j < n && (s[j] == ' ' || s[j] == '\t' ||
+					 s[j] == '\n' || s[j] == '\r'))
+				j++;
+			if (depth == 1 && j < n && s[j] == ':' &&
+			    e - i == ke - ks && memcmp(s + i, s + ks, e - i) == 0)
+				return 1;
+			i = e;
+			continue;
+		}
+		if (s[i] == '{' || s[i] == '[')
+			depth++;
+		else if (s[i] == '}' || s[i] == ']')
+			depth--;
+		i++;
+	}
+	return 0;
+}
+
+int auth_json_has_duplicate_key(const char *s, size_t n)
+{
+	size_t i = 0;
+	int depth = 0;
+
+	/* Keys are compared as written: a key spelt with an escape the
+	 * second time is refused anyway by the claim checks (unknown). */
+	while (i < n) {
+		if (s[i] == '"') {
+			size_t e = skip_string(s, i, n), j = e;
+
+			while (j < n && (s[j] == ' ' || s[j] == '\t' ||
+					 s[j] == '\n' || s[j] == '\r'))
+				j++;
+			if (depth == 1 && j < n && s[j] == ':' &&
+			    key_repeats(s, n, i, e))
+				return 1;
+			i = e;
+			continue;
+		}
+		if (s[i] == '{' || s[i] == '[')
+			depth++;
+		else if (s[i] == '}' || s[i] == ']')
+			depth--;
+		i++;
+	}
+	return 0;
+}
+
+/* Decode one base64url part holding a JSON object; NULL if it is not
+ * (or if it repeats a key: then *dup is set). */
+static json_object *part_json(const char *s, size_t len, int *dup)
 {
 	unsigned char *raw;
 	json_object *o;
@@ -190,6 +258,11 @@ static json_object *part_json(const char *s, size_t len)
 	raw = auth_b64url_decode(s, len, &n);
 	if (!raw)
 		return NULL;
+	if (auth_json_has_duplicate_key((const char *)raw, n)) {
+		*dup = 1;
+		free(raw);
+		return NULL;
+	}
 	o = json_tokener_parse((const char *)raw);
 	free(raw);
 	if (o && !json_object_is_type(o, json_type_object)) {
@@ -199,15 +272,83 @@ static json_object *part_json(const char *s, size_t len)
 	return o;
 }
 
+/* An optional integer claim: 0 absent, 1 present (*v set), -1 not an
+ * integer. */
+static int int_claim(json_object *pl, const char *key, int64_t *v)
+{
+	json_object *o;
+
+	if (!json_object_object_get_ex(pl, key, &o))
+		return 0;
+	if (!json_object_is_type(o, json_type_int))
+		return -1;
+	*v = json_object_get_int64(o);
+	return 1;
+}
+
+/* nbf, iat and exp against now and the policy. 0 or an AUTH_* code. */
+static int check_times(json_object *pl, int64_t now,
+		       const struct auth_policy *pol, struct auth_claims *out,
+		       char *err, size_t errlen)
+{
+	int64_t nbf = 0;
+	int has_iat, has_nbf;
+
+	has_iat = int_claim(pl, "iat", &out->iat);
+	has_nbf = int_claim(pl, "nbf", &nbf);
+	if (has_iat < 0 || has_nbf < 0) {
+		snprintf(err, errlen, "token 'iat' and 'nbf' must be integers");
+		return AUTH_BAD_CLAIMS;
+	}
+	if (has_nbf && nbf > now + pol->skew_s) {
+		snprintf(err, errlen, "token is not valid before %" PRId64
+			 " ('nbf', %" PRId64 " s from now)", nbf, nbf - now);
+		return AUTH_NOT_YET;
+	}
+	if (has_iat && out->iat > now + pol->skew_s) {
+		snprintf(err, errlen, "token 'iat' is %" PRId64 " s in the "
+			 "future; check the clocks of the issuing host",
+			 out->iat - now);
+		return AUTH_NOT_YET;
+	}
+	if (pol->max_lifetime_s > 0) {
+		if (!has_iat) {
+			snprintf(err, errlen, "token has no 'iat' claim; issue "
+				 "a new one with `pulse-host token issue`");
+			return AUTH_BAD_CLAIMS;
+		}
+		if (out->exp > out->iat + pol->max_lifetime_s)
+			out->exp = out->iat + pol->max_lifetime_s;
+	}
+	if (out->exp <= now) {
+		snprintf(err, errlen, "token expired %" PRId64 " s ago%s; issue a "
+			 "new one with `pulse-host token issue`", now - out->exp,
+			 pol->max_lifetime_s > 0 ? " (exp capped by "
+			 "jwt_max_lifetime_seconds)" : "");
+		return AUTH_EXPIRED;
+	}
+	return 0;
+}
+
 int auth_token_verify(const unsigned char *key, size_t keylen,
 		      const char *token, int64_t now, struct auth_claims *out,
 		      char *err, size_t errlen)
 {
+	return auth_token_verify_ex(key, keylen, token, now, NULL, out, err,
+				    errlen);
+}
+
+int auth_token_verify_ex(const unsigned char *key, size_t keylen,
+			 const char *token, int64_t now,
+			 const struct auth_policy *pol, struct auth_claims *out,
+			 char *err, size_t errlen)
+{
+	static const struct auth_policy defaults = {AUTH_DEFAULT_SKEW_S, 0};
 	const char *dot1, *dot2;
 	json_object *hdr = NULL, *pl = NULL, *v;
 	unsigned char mac[32], *sig = NULL;
 	size_t siglen = 0;
-	int rc = AUTH_MALFORMED;
+	int rc = AUTH_MALFORMED, dup = 0;
 
 	memset(out, 0, sizeof(*out));
 	dot1 = token ? strchr(token, '.') : NULL;
@@ -216,8 +357,15 @@ int auth_token_verify(const unsigned char *key, size_t keylen,
 		snprintf(err, errlen, "token is not a JWT (header.payload.signature)");
 		goto out;
 	}
-	hdr = part_json(token, (size_t)(dot1 - token));
-	pl = part_json(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+	if (!pol)
+		pol = &defaults;
+	hdr = part_json(token, (size_t)(dot1 - token), &dup);
+	pl = part_json(dot1 + 1, (size_t)(dot2 - dot1 - 1), &dup);
+	if (dup) {
+		snprintf(err, errlen, "token header or payload repeats a key");
+		rc = AUTH_BAD_CLAIMS;
+		goto out;
+	}
 	if (!hdr || !pl) {
 		snprintf(err, errlen, "token header or payload is not base64url JSON");
 		goto out;
@@ -272,18 +420,10 @@ int auth_token_verify(const unsigned char *key, size_t keylen,
 		goto out;
 	}
 	out->exp = json_object_get_int64(v);
-	if (json_object_object_get_ex(pl, "iat", &v))
-		out->iat = json_object_get_int64(v);
 	if (json_object_object_get_ex(pl, "sub", &v))
 		snprintf(out->sub, sizeof(out->sub), "%s",
 			 json_object_get_string(v));
-	if (out->exp <= now) {
-		snprintf(err, errlen, "token expired %" PRId64 " s ago; issue a "
-			 "new one with `pulse-host token issue`", now - out->exp);
-		rc = AUTH_EXPIRED;
-		goto out;
-	}
-	rc = 0;
+	rc = check_times(pl, now, pol, out, err, errlen);
 out:
 	json_object_put(hdr);
 	json_object_put(pl);

@@ -44,11 +44,35 @@ char *auth_token_issue(const unsigned char *key, size_t keylen,
 #define AUTH_EXPIRED (-4)
 #define AUTH_BAD_CLAIMS (-5) /* missing/invalid tenant, role or exp */
 
-/* Check a token against key at time now; fills *out on 0, else err says
- * why (never echoing the token). */
+#define AUTH_NOT_YET (-6)    /* nbf or iat in the future */
+
+/* Limits a verifier applies besides the signature. */
+struct auth_policy {
+	int64_t skew_s;         /* clock skew allowed for nbf and iat */
+	int64_t max_lifetime_s; /* exp is capped to iat + this; 0 = no cap */
+};
+#define AUTH_DEFAULT_SKEW_S 60
+
+/*
+ * Check a token against key at time now; fills *out on 0, else err says
+ * why (never echoing the token). Refused besides a bad signature: a
+ * payload with a duplicate key (JSON parsers disagree on which wins),
+ * a missing or invalid tenant, role or exp, an nbf or iat later than now
+ * plus pol->skew_s, and an exp past now. With pol->max_lifetime_s set, a
+ * token needs iat and its effective exp (out->exp) is at most iat +
+ * max_lifetime_s. pol NULL: the default skew, no lifetime cap.
+ */
+int auth_token_verify_ex(const unsigned char *key, size_t keylen,
+			 const char *token, int64_t now,
+			 const struct auth_policy *pol, struct auth_claims *out,
+			 char *err, size_t errlen);
+/* auth_token_verify_ex with pol NULL. */
 int auth_token_verify(const unsigned char *key, size_t keylen,
 		      const char *token, int64_t now, struct auth_claims *out,
 		      char *err, size_t errlen);
+
+/* 1 if the JSON object text (n bytes) repeats a key at its top level. */
+int auth_json_has_duplicate_key(const char *json, size_t n);
 
 /*
  * May role do action on resource? Resources: jobs, integrations, raw,

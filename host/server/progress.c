@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "server/progress.h"
+#include "server/wsmsg.h"
 #include "base/strbuf.h"
 
 /* A stalled viewer keeps at most this many messages; past it new
@@ -344,16 +345,12 @@ int progress_sub_only(struct progress_sub *s, const char *const *channels,
 	char (*only)[32];
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		const char *c = channels[i];
-		char *end;
-
-		if (strcmp(c, "*") == 0 || strcmp(c, "vectorization") == 0)
-			continue;
-		if (strncmp(c, "job:", 4) != 0 || strtoll(c + 4, &end, 10) <= 0 ||
-		    *end || strlen(c) >= 32)
+	if (n && !channels)
+		return -1;
+	/* Same rule as the message parser; a NULL entry is refused too. */
+	for (i = 0; i < n; i++)
+		if (!wsmsg_channel_valid(channels[i]))
 			return -1;
-	}
 	only = calloc(n ? n : 1, sizeof(*only));
 	if (!only)
 		return -1;

@@ -62,7 +62,8 @@ struct progress_sub *progress_subscribe(struct progress_bus *b,
 					void (*wake)(void *ctx), void *ctx);
 void progress_unsubscribe(struct progress_sub *s);
 /* Receive only these channels from now on ("job:7", "vectorization";
- * "*" = all). Returns 0, or -1 for a malformed channel name. */
+ * "*" = all). Returns 0, or -1 for a malformed or NULL channel name
+ * (see wsmsg_channel_valid). */
 int progress_sub_only(struct progress_sub *s, const char *const *channels,
 		      size_t n);
 

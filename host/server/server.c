@@ -4,15 +4,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 #include <libwebsockets.h>
 
 #include "server/api.h"
+#include "base/conf.h"
+#include "server/auth.h"
 #include "base/log.h"
 #include "server/progress.h"
 #include "server/server.h"
+#include "server/wsmsg.h"
 #include "base/strbuf.h"
 
 #define MAX_BODY (1024 * 1024)
@@ -52,6 +56,12 @@ struct pss {
 	/* WebSocket */
 	struct progress_sub *sub;
 	struct lws *wsi;
+	struct strbuf rx;     /* a client message arriving in fragments */
+	int rx_over;          /* it grew past WSMSG_MAX_LEN: refuse it */
+	unsigned char *reply; /* LWS_PRE + an error reply to send (owned) */
+	size_t reply_len;
+	char *token;          /* the session's token, re-checked on reload */
+	const char *close_why; /* set: close with this reason when writable */
 };
 
 /* A watched descriptor (opaque user data of its raw wsi). */
@@ -210,12 +220,13 @@ static void ws_wake(void *ctx)
 	lws_callback_on_writable((struct lws *)ctx);
 }
 
-/* The token of a /ws/progress handshake, checked: 0 and the tenant. */
-static int ws_auth(struct server *s, struct lws *wsi, int64_t *tenant)
+/* The token of a /ws/progress handshake, checked: 0 and its claims;
+ * *token (if not NULL) gets a copy of the token (caller frees). */
+static int ws_auth(struct server *s, struct lws *wsi, struct auth_claims *who,
+		   char **token)
 {
 	char uri[64], buf[2048], err[512];
 	const char *tok;
-	int role;
 
 	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) < 0 ||
 	    strcmp(uri, "/ws/progress") != 0) {
@@ -227,34 +238,110 @@ static int ws_auth(struct server *s, struct lws *wsi, int64_t *tenant)
 		log_info("WS", "result=refused reason=\"no token= in the URL\"");
 		return -1;
 	}
-	if (api_check_token(s->api, tok, tenant, &role, err, sizeof(err)) < 0) {
+	if (api_check_token(s->api, tok, who, err, sizeof(err)) < 0) {
 		log_info("WS", "result=refused reason=\"%s\"", err);
 		return -1;
 	}
+	if (token && !(*token = strdup(tok)))
+		return -1;
 	return 0;
 }
 
-static void ws_receive(struct pss *p, const char *in, size_t len)
+/* Close the session at the next writable callback, saying why. */
+static void ws_close_soon(struct lws *wsi, struct pss *p, const char *why)
 {
-	json_tokener *tok = json_tokener_new();
-	json_object *o = NULL, *chans;
+	p->close_why = why;
+	lws_callback_on_writable(wsi);
+}
 
-	if (tok) {
-		o = json_tokener_parse_ex(tok, in, (int)len);
-		json_tokener_free(tok);
-	}
-	if (o && json_object_object_get_ex(o, "subscribe", &chans) &&
-	    json_object_is_type(chans, json_type_array)) {
-		size_t i, n = json_object_array_length(chans);
-		const char **v = calloc(n ? n : 1, sizeof(*v));
+/* Arm the timer that ends the session when its token expires. */
+static void ws_arm_expiry(struct lws *wsi, const struct auth_claims *who)
+{
+	int64_t left = who->exp - (int64_t)time(NULL);
 
-		for (i = 0; v && i < n; i++)
-			v[i] = json_object_get_string(json_object_array_get_idx(chans, i));
-		if (v && progress_sub_only(p->sub, v, n) < 0)
-			log_info("WS", "result=ignored reason=\"bad channel list\"");
-		free(v);
+	if (left < 1)
+		left = 1;
+	/* lws timers are relative microseconds; re-armed if over a day. */
+	if (left > 86400)
+		left = 86400;
+	lws_set_timer_usecs(wsi, (lws_usec_t)left * LWS_USEC_PER_SEC);
+}
+
+/* Re-check the session's token (timer or key reload): close it with a
+ * clear reason once the token is no longer accepted. */
+static void ws_recheck(struct server *s, struct lws *wsi, struct pss *p)
+{
+	struct auth_claims who;
+	char err[512];
+
+	if (!p->token || p->close_why)
+		return;
+	if (api_check_token(s->api, p->token, &who, err, sizeof(err)) < 0) {
+		log_info("WS", "viewer=closed reason=\"%s\"", err);
+		ws_close_soon(wsi, p, strstr(err, "expired") ? "token expired" :
+			      "token no longer valid");
+		return;
 	}
-	json_object_put(o);
+	ws_arm_expiry(wsi, &who);
+}
+
+/* Queue an error reply for the viewer (one at a time: a newer error
+ * replaces an unsent one, so a flood of bad messages costs no memory). */
+static void ws_reply_error(struct lws *wsi, struct pss *p, const char *msg)
+{
+	char *json = wsmsg_error_json(msg);
+	size_t n = json ? strlen(json) : 0;
+
+	free(p->reply);
+	p->reply = json ? malloc(LWS_PRE + n) : NULL;
+	if (p->reply) {
+		memcpy(p->reply + LWS_PRE, json, n);
+		p->reply_len = n;
+		lws_callback_on_writable(wsi);
+	}
+	free(json);
+}
+
+/* One complete client message: checked by wsmsg_parse, then acted on. */
+static void ws_message(struct lws *wsi, struct pss *p, const char *in,
+		       size_t len)
+{
+	const char *v[WSMSG_MAX_CHANNELS];
+	struct wsmsg m;
+	char err[256];
+	size_t i;
+
+	if (wsmsg_parse(in, len, &m, err, sizeof(err)) < 0) {
+		log_info("WS", "result=refused_message reason=\"%s\"", err);
+		ws_reply_error(wsi, p, err);
+		return;
+	}
+	for (i = 0; i < m.nchannels; i++)
+		v[i] = m.channels[i];
+	if (progress_sub_only(p->sub, v, m.nchannels) < 0)
+		ws_reply_error(wsi, p, "cannot subscribe (out of memory)");
+}
+
+/* Gather fragments; a message over WSMSG_MAX_LEN is refused whole. */
+static void ws_receive(struct lws *wsi, struct pss *p, const char *in,
+		       size_t len)
+{
+	if (lws_is_first_fragment(wsi)) {
+		sb_reset(&p->rx);
+		p->rx_over = 0;
+	}
+	if (p->rx.len + len > WSMSG_MAX_LEN)
+		p->rx_over = 1;
+	else if (sb_add(&p->rx, in, len) < 0)
+		p->rx_over = 1;
+	if (!lws_is_final_fragment(wsi))
+		return;
+	if (p->rx_over)
+		ws_reply_error(wsi, p, "message too large; at most 4096 bytes");
+	else
+		ws_message(wsi, p, p->rx.buf ? p->rx.buf : "", p->rx.len);
+	sb_free(&p->rx);
+	p->rx_over = 0;
 }
 
 static int ws_write(struct lws *wsi, struct pss *p)
@@ -262,6 +349,24 @@ static int ws_write(struct lws *wsi, struct pss *p)
 	unsigned char *data;
 	size_t len;
 
+	if (p->close_why) {
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+				 (unsigned char *)(uintptr_t)p->close_why,
+				 strlen(p->close_why));
+		return -1;
+	}
+	if (p->reply) {
+		int n = lws_write(wsi, p->reply + LWS_PRE, p->reply_len,
+				  LWS_WRITE_TEXT);
+
+		free(p->reply);
+		p->reply = NULL;
+		if (n < (int)p->reply_len)
+			return -1;
+		if (p->sub && progress_sub_pending(p->sub))
+			lws_callback_on_writable(wsi);
+		return 0;
+	}
 	while (p->sub && progress_sub_peek(p->sub, &data, &len)) {
 		if (lws_write(wsi, data, len, LWS_WRITE_TEXT) < (int)len)
 			return -1;
@@ -280,7 +385,7 @@ static int cb_main(struct lws *wsi, enum lws_callback_reasons reason,
 {
 	struct server *s = lws_context_user(lws_get_context(wsi));
 	struct pss *p = user;
-	int64_t tenant;
+	struct auth_claims who;
 
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
@@ -318,22 +423,32 @@ static int cb_main(struct lws *wsi, enum lws_callback_reasons reason,
 			http_reset(p);
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		return ws_auth(s, wsi, &tenant) < 0 ? 1 : 0;
+		return ws_auth(s, wsi, &who, NULL) < 0 ? 1 : 0;
 	case LWS_CALLBACK_ESTABLISHED:
 		memset(p, 0, sizeof(*p));
-		if (ws_auth(s, wsi, &tenant) < 0)
+		if (ws_auth(s, wsi, &who, &p->token) < 0)
 			return -1;
 		p->wsi = wsi;
-		p->sub = progress_subscribe(s->bus, tenant, ws_wake, wsi);
+		p->sub = progress_subscribe(s->bus, who.tenant, ws_wake, wsi);
 		if (!p->sub)
 			return -1;
 		s->viewers++;
+		ws_arm_expiry(wsi, &who);
 		log_debug("WS", "viewer=open tenant=%lld viewers=%d",
-			  (long long)tenant, s->viewers);
+			  (long long)who.tenant, s->viewers);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
 		if (p->sub)
-			ws_receive(p, in, len);
+			ws_receive(wsi, p, in, len);
+		return 0;
+	case LWS_CALLBACK_TIMER:
+		if (p && p->sub)
+			ws_recheck(s, wsi, p);
+		return 0;
+	case LWS_CALLBACK_USER:
+		/* server_recheck_tokens(): the API keys were reloaded. */
+		if (p && p->sub)
+			ws_recheck(s, wsi, p);
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return ws_write(wsi, p);
@@ -342,6 +457,13 @@ static int cb_main(struct lws *wsi, enum lws_callback_reasons reason,
 			progress_unsubscribe(p->sub);
 			p->sub = NULL;
 			s->viewers--;
+		}
+		if (p) {
+			sb_free(&p->rx);
+			free(p->reply);
+			free(p->token);
+			p->reply = NULL;
+			p->token = NULL;
 		}
 		return 0;
 	default:
@@ -387,7 +509,6 @@ struct server *server_new(const char *listen, struct api *api,
 	struct lws_context_creation_info info;
 	struct server *s = calloc(1, sizeof(*s));
 	char host[128] = "";
-	const char *colon = listen ? strrchr(listen, ':') : NULL;
 	int port = CONTEXT_PORT_NO_LISTEN;
 
 	if (!s) {
@@ -396,12 +517,10 @@ struct server *server_new(const char *listen, struct api *api,
 	}
 	if (!listen)
 		goto setup; /* no server role: only the event loop */
-	if (!colon || (size_t)(colon - listen) >= sizeof(host) ||
-	    (port = atoi(colon + 1)) < 0 || port > 65535) {
-		snprintf(err, errlen, "listen '%s' must be HOST:PORT", listen);
+	/* Same rule as `config check`: never a silent port 0 (random). */
+	if (conf_parse_listen(listen, host, sizeof(host), &port, err,
+			      errlen) < 0)
 		goto fail;
-	}
-	snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
 setup:
 	s->api = api;
 	s->bus = bus;
@@ -427,6 +546,13 @@ setup:
 	s->vh = lws_get_vhost_by_name(s->ctx, "default");
 	if (!s->vh) {
 		snprintf(err, errlen, "libwebsockets made no vhost for %s", listen);
+		goto fail;
+	}
+	/* Fail loudly unless the socket is bound where we were told. */
+	if (listen && lws_get_vhost_listen_port(s->vh) != port) {
+		snprintf(err, errlen, "cannot listen on %s (bound port %d); "
+			 "change `listen` in the configuration", listen,
+			 lws_get_vhost_listen_port(s->vh));
 		goto fail;
 	}
 	if (listen)
@@ -529,4 +655,14 @@ void server_stop(struct server *s)
 int server_viewers(const struct server *s)
 {
 	return s->viewers;
+}
+
+void server_recheck_tokens(struct server *s)
+{
+	/* The vhost holds its own copy of the protocol table. */
+	const struct lws_protocols *pr = s->vh ?
+		lws_vhost_name_to_protocol(s->vh, "pulse") : NULL;
+
+	if (pr)
+		lws_callback_all_protocol(s->ctx, pr, LWS_CALLBACK_USER);
 }

@@ -53,4 +53,10 @@ void server_stop(struct server *s);
 /* Open WebSocket viewers right now. */
 int server_viewers(const struct server *s);
 
+/* Check every viewer's token again (after the API key was reloaded):
+ * sessions whose token is no longer accepted are closed with the reason
+ * "token no longer valid" (close code 1008). Sessions are also closed,
+ * with "token expired", when their token's exp passes. */
+void server_recheck_tokens(struct server *s);
+
 #endif
