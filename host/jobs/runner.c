@@ -22,6 +22,7 @@
 #include "base/log.h"
 #include "pipeline/pipeline.h"
 #include "jobs/runner.h"
+#include "jobs/runner_summary.h"
 #include "plugin/settings.h"
 #include "pipeline/store.h"
 
@@ -545,43 +546,6 @@ fail:
 	return -1;
 }
 
-static struct json_object *stats_json(struct run *r, double secs)
-{
-	struct json_object *o = json_object_new_object(), *recs;
-	size_t n = 0, i;
-	const struct pipeline_count *c = r->pipe ? pipeline_counts(r->pipe, &n) : NULL;
-
-	json_object_object_add(o, "pages", json_object_new_int64((int64_t)r->store.pages));
-	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)r->store.bytes));
-	json_object_object_add(o, "raw_completed", json_object_new_int64((int64_t)r->rows_done));
-	json_object_object_add(o, "raw_failed", json_object_new_int64((int64_t)r->rows_failed));
-	json_object_object_add(o, "duration_s", json_object_new_double(secs));
-	recs = json_object_new_object();
-	for (i = 0; c && i < n; i++) {
-		struct json_object *e;
-
-		if (!c[i].records)
-			continue;
-		e = json_object_new_object();
-		json_object_object_add(e, "records", json_object_new_int64((int64_t)c[i].records));
-		json_object_object_add(e, "inserted", json_object_new_int64((int64_t)c[i].inserted));
-		json_object_object_add(e, "updated", json_object_new_int64((int64_t)c[i].updated));
-		json_object_object_add(e, "unchanged", json_object_new_int64((int64_t)c[i].unchanged));
-		json_object_object_add(e, "deleted", json_object_new_int64((int64_t)c[i].deleted));
-		json_object_object_add(recs, c[i].entity, e);
-	}
-	json_object_object_add(o, "records", recs);
-	recs = json_object_new_object();
-	json_object_object_add(recs, "requests", json_object_new_int64((int64_t)r->http.requests));
-	json_object_object_add(recs, "retries", json_object_new_int64((int64_t)r->http.retries));
-	json_object_object_add(recs, "not_modified", json_object_new_int64((int64_t)r->http.not_modified));
-	json_object_object_add(recs, "waits", json_object_new_int64((int64_t)r->http.waits));
-	json_object_object_add(recs, "wait_ms", json_object_new_int64((int64_t)r->http.wait_ms));
-	json_object_object_add(recs, "bytes", json_object_new_int64((int64_t)r->http.bytes));
-	json_object_object_add(o, "http", recs);
-	return o;
-}
-
 static void finish_job(struct run *r, const char *run_state, int job_state,
 		       const char *error, int32_t klass, struct json_object *stats)
 {
@@ -617,44 +581,23 @@ fail:
 		  r->run_id, err);
 }
 
-static void print_summary(struct run *r, double secs, const char *error,
-			  int cancelled)
+/* What the run did, for runner_summary_*; pointers into r. */
+static void summary_of(struct run *r, double secs, const char *error,
+		       int cancelled, struct runner_summary *out)
 {
-	FILE *f = r->o->out;
-	size_t n = 0, i;
-	const struct pipeline_count *c = r->pipe ? pipeline_counts(r->pipe, &n) : NULL;
-
-	if (!f)
-		return;
-	end_line(r);
-	fprintf(f, "job run: %s %s in %.1f s (run %" PRId64 ")\n", r->label,
-		cancelled ? "was cancelled" : error ? "failed" :
-		r->rows_failed ? "finished with failures" :
-		"finished", secs, r->run_id);
-	fprintf(f, "  pages stored:  %" PRIu64 " (%.1f MB)\n", r->store.pages,
-		(double)r->store.bytes / 1e6);
-	fprintf(f, "  raw rows:      %" PRIu64 " completed, %" PRIu64 " failed\n",
-		r->rows_done, r->rows_failed);
-	for (i = 0; c && i < n; i++) {
-		uint64_t kept = c[i].inserted + c[i].updated + c[i].unchanged +
-				c[i].deleted;
-
-		if (!c[i].records && !c[i].deleted)
-			continue;
-		fprintf(f, "  %-14s %" PRIu64 " records: %" PRIu64 " inserted, %"
-			PRIu64 " updated, %" PRIu64 " unchanged, %" PRIu64
-			" deleted", c[i].entity, c[i].records, c[i].inserted,
-			c[i].updated, c[i].unchanged, c[i].deleted);
-		/* A record emitted twice in one load batch (say, a history in
-		 * both the search page and the bulk changelog) is merged. */
-		if (c[i].records > kept)
-			fprintf(f, " (%" PRIu64 " repeats merged)",
-				c[i].records - kept);
-		fputc('\n', f);
-	}
-	if (r->rows_failed)
-		fprintf(f, "  first failure: %s\n", r->first_failure);
-	fflush(f);
+	memset(out, 0, sizeof(*out));
+	out->label = r->label;
+	out->run_id = r->run_id;
+	out->secs = secs;
+	out->pages = r->store.pages;
+	out->bytes = r->store.bytes;
+	out->rows_done = r->rows_done;
+	out->rows_failed = r->rows_failed;
+	out->first_failure = r->first_failure;
+	out->counts = r->pipe ? pipeline_counts(r->pipe, &out->ncounts) : NULL;
+	out->http = &r->http;
+	out->error = error;
+	out->cancelled = cancelled;
 }
 
 /* ---- the run ----------------------------------------------------------- */
@@ -686,6 +629,7 @@ int runner_run(const struct conf *conf, struct loader *ld, int64_t id,
 	struct run r;
 	struct crypto_key key;
 	struct json_object *stats = NULL;
+	struct runner_summary sum;
 	struct http_client *hc = NULL;
 	char why[1024] = "", e2[1024];
 	int rc = RUNNER_FAILED, locked = 0, cancelled = 0;
@@ -820,7 +764,8 @@ int runner_run(const struct conf *conf, struct loader *ld, int64_t id,
 done:
 	secs = now_s() - r.t0;
 	cancelled = klass == PULSE_ERR_CANCELLED || runner_cancel_requested();
-	stats = stats_json(&r, secs);
+	summary_of(&r, secs, NULL, 0, &sum);
+	stats = runner_summary_json(&sum);
 	if (locked) {
 		if (cancelled)
 			finish_job(&r, "CANCELLED", JS_PENDING, why[0] ? why : "cancelled",
@@ -830,7 +775,10 @@ done:
 				   why[0] ? JS_ERROR : JS_FINISHED, why[0] ? why : NULL,
 				   klass, stats);
 	}
-	print_summary(&r, secs, why[0] ? why : NULL, cancelled);
+	summary_of(&r, secs, why[0] ? why : NULL, cancelled, &sum);
+	end_line(&r);
+	if (o->out)
+		runner_summary_print(o->out, &sum);
 	if (!why[0] && runner_cancel_requested())
 		snprintf(why, sizeof(why), "cancelled");
 	if (why[0]) {

@@ -1,4 +1,5 @@
-/* integration: integration rows, their etl_jobs row and sealed secrets. */
+/* integration: integration rows, their sealed secrets, and the API's view
+ * of them (see integration.h). */
 #include "config.h"
 
 #include <inttypes.h>

@@ -44,9 +44,9 @@ int integration_secrets(const struct integration *in,
 void integration_secrets_free(struct json_object *secrets);
 
 /*
- * Insert an integration (and its etl_jobs row when type is Data) in one
- * tenant transaction, encrypting secrets (may be NULL or empty) bound to
- * the new id. *id receives it. 0 or -1.
+ * Insert an integration in one tenant transaction, with its job when type
+ * is Data (jobstate_create), encrypting secrets (may be NULL or empty)
+ * bound to the new id. *id receives it. 0 or -1.
  */
 int integration_add(PGconn *c, const struct crypto_key *key,
 		    int64_t tenant_id, const char *name, const char *type,
