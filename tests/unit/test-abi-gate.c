@@ -119,6 +119,11 @@ static void test_v1_0_structs_arrive_full_size(void **state)
 	(void)state;
 	assert_int_equal(run_extract(&ld, "call-v1-0", &job), PULSE_OK);
 	assert_int_equal(job.err_class, 0);
+	/* Its 1.0 config table (40-byte stride) loads, ranges absent. */
+	assert_int_equal(ld.v[0]->nfields, 2);
+	assert_string_equal(ld.v[0]->fields[1].name, "ids");
+	assert_int_equal(ld.v[0]->fields[0].flags, 0);
+	assert_int_equal(ld.v[0]->fields[0].int_max, 0);
 	assert_int_equal(seen.https, 1);
 	assert_int_equal(seen.req_size, sizeof(pulse_http_request));
 	assert_string_equal(seen.url, "https://fake.invalid/v1");
