@@ -13,8 +13,11 @@ int32_t job_fail(struct pulse_job *job, int32_t klass, const char *fmt, ...)
 	va_list ap;
 	char msg[1024];
 
-	/* Plugins may only pass the three classes; anything else is a
-	 * permanent failure, so a bogus class never causes endless retries. */
+	/* Jobs know three outcomes; FALLBACK only means more to providers.
+	 * Anything else is permanent, so a bogus class never causes endless
+	 * retries. */
+	if (klass == PULSE_ERR_FALLBACK)
+		klass = PULSE_ERR_TRANSIENT;
 	if (klass != PULSE_ERR_TRANSIENT && klass != PULSE_ERR_CANCELLED)
 		klass = PULSE_ERR_PERMANENT;
 	va_start(ap, fmt);
