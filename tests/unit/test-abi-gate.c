@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "http/http.h"
 #include "plugin/abi.h"
 #include "plugin/job.h"
 #include "plugin/loader.h"
