@@ -36,7 +36,7 @@ host_libpulsehost_la_SOURCES = \
 	host/jobs/orchestrator.c host/jobs/orchestrator.h \
 	host/server/auth.c host/server/auth.h \
 	host/server/progress.c host/server/progress.h \
-	host/server/api.c host/server/api.h host/server/api_call.h \
+	host/server/api.c host/server/api.h host/server/api_int.h \
 	host/server/api_io.c host/server/api_jobs.c \
 	host/server/api_integrations.c host/server/api_raw.c \
 	host/server/api_meta.c host/server/api_dora.c \

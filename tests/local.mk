@@ -290,3 +290,7 @@ clean-local: clean-node-deps
 clean-node-deps:
 	-rm -rf tests/node-deps
 .PHONY: clean-node-deps
+
+# The tree's shape: no include cycles, one writer of job state.
+TESTS += tests/unit/structure.sh
+EXTRA_DIST += tests/unit/structure.sh scripts/include-cycles.py

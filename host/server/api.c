@@ -16,7 +16,7 @@
 #include "db/db.h"
 #include "model/tenant.h"
 #include "server/api.h"
-#include "server/api_call.h"
+#include "server/api_int.h"
 #include "server/auth.h"
 
 /* ------------------------------------------------------------ routing */

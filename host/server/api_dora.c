@@ -6,7 +6,7 @@
 
 #include "analytics/dora.h"
 #include "db/db.h"
-#include "server/api_call.h"
+#include "server/api_int.h"
 
 void api_dora(struct call *c)
 {

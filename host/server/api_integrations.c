@@ -14,7 +14,7 @@
 #include "model/integration.h"
 #include "plugin/loader.h"
 #include "plugin/settings.h"
-#include "server/api_call.h"
+#include "server/api_int.h"
 
 void api_integrations_list(struct call *c)
 {

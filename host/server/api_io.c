@@ -1,4 +1,4 @@
-/* api_io: parsing API requests and rendering replies (see api_call.h). */
+/* api_io: parsing API requests and rendering replies (see api_int.h). */
 #include "config.h"
 
 #include <ctype.h>
@@ -9,7 +9,7 @@
 
 #include "base/log.h"
 #include "db/db.h"
-#include "server/api_call.h"
+#include "server/api_int.h"
 
 /* ---- replies ---------------------------------------------------------- */
 

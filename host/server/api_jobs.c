@@ -9,7 +9,7 @@
 #include "db/db.h"
 #include "jobs/jobstate.h"
 #include "model/job.h"
-#include "server/api_call.h"
+#include "server/api_int.h"
 
 void api_jobs_list(struct call *c)
 {

@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "db/db.h"
-#include "server/api_call.h"
+#include "server/api_int.h"
 
 void api_health(struct call *c)
 {

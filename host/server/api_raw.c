@@ -7,7 +7,7 @@
 
 #include "db/db.h"
 #include "model/raw.h"
-#include "server/api_call.h"
+#include "server/api_int.h"
 
 void api_raw_get(struct call *c)
 {

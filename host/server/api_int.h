@@ -5,8 +5,8 @@
  * router checked the role), call host/model/ or host/jobs/ and render.
  * Private to host/server/.
  */
-#ifndef PULSE_API_CALL_H
-#define PULSE_API_CALL_H
+#ifndef PULSE_API_INT_H
+#define PULSE_API_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
