@@ -11,10 +11,12 @@ pkgs=(
 	build-essential autoconf automake libtool pkg-config
 	libcurl4-openssl-dev libpq-dev libjson-c-dev libconfig-dev
 	libgcrypt20-dev librabbitmq-dev libwebsockets-dev libcmocka-dev
+	libopenblas-dev libutf8proc-dev
 	# private servers for tests and the demo
 	postgresql rabbitmq-server
 	# sandboxes, test tooling
 	curl python3 iproute2 procps psmisc time
+	python3-torch python3-numpy
 	# packaging
 	debhelper devscripts lintian dpkg-dev fakeroot
 )
