@@ -10,9 +10,11 @@
  *                                            embeds the texts in batches
  *                                            for about SECONDS; prints
  *                                            figures as key=value
+ *   embed-tool sgemm N SECONDS               GFLOP/s of N x N x N sgemm
  */
 #include "embed.h"
 
+#include <cblas.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
@@ -242,6 +244,36 @@ static int cmd_check(const char *dir)
 	return rc < 0 ? 1 : 0;
 }
 
+/* The practical peak: a large square sgemm, as fast as OpenBLAS goes. */
+static int cmd_sgemm(int n, double seconds)
+{
+	size_t nn = (size_t)n * (size_t)n;
+	float *a = malloc(nn * sizeof *a), *b = malloc(nn * sizeof *b);
+	float *c = malloc(nn * sizeof *c);
+	int rc = 1, reps = 0;
+	if (!a || !b || !c)
+		goto out;
+	for (size_t i = 0; i < nn; i++) {
+		a[i] = (float)(i % 7) * 0.1f;
+		b[i] = (float)(i % 5) * 0.1f;
+	}
+	double t0 = now(), el;
+	do {
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f,
+			    a, n, b, n, 0.0f, c, n);
+		reps++;
+		el = now() - t0;
+	} while (el < seconds);
+	printf("gflops=%.2f core=%s threads=%d\n", 2.0 * n * n * (double)n * reps / el / 1e9,
+	       openblas_get_corename(), openblas_get_num_threads());
+	rc = 0;
+out:
+	free(a);
+	free(b);
+	free(c);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "tokenize") == 0)
@@ -250,9 +282,11 @@ int main(int argc, char **argv)
 		return cmd_embed(argv[2], atoi(argv[3]), atoi(argv[4]), 0);
 	if (argc == 6 && strcmp(argv[1], "bench") == 0)
 		return cmd_embed(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]));
+	if (argc == 4 && strcmp(argv[1], "sgemm") == 0)
+		return cmd_sgemm(atoi(argv[2]), atof(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "check") == 0)
 		return cmd_check(argv[2]);
 	fprintf(stderr, "usage: embed-tool tokenize VOCAB MAX | embed DIR MAX BATCH | "
-		"check DIR | bench DIR MAX BATCH SECONDS\n");
+		"check DIR | bench DIR MAX BATCH SECONDS | sgemm N SECONDS\n");
 	return 2;
 }

@@ -1,12 +1,13 @@
-// peer-tokenize.mjs VOCAB MAX_TOKENS < texts.jsonl: the reference token ids,
+// peer-tokenize.js VOCAB MAX_TOKENS < texts.jsonl: the reference token ids,
 // from @huggingface/tokenizers (a JS implementation independent of ours),
 // configured as all-MiniLM-L6-v2's tokenizer.json is: BertNormalizer
 // (clean, CJK, lowercase, strip_accents null), BertPreTokenizer, WordPiece
 // "##" with 100 characters per word, the [CLS] $A [SEP] template, and the
 // five special tokens as added tokens. The peer does not truncate, so we
 // cut to MAX_TOKENS the way the tokenizers library does ([SEP] kept last).
-import fs from "fs";
-import { Tokenizer } from "@huggingface/tokenizers";
+"use strict";
+const fs = require("fs");
+const { Tokenizer } = require("@huggingface/tokenizers");
 
 const [vocabPath, maxArg] = process.argv.slice(2);
 const max = Number(maxArg);
