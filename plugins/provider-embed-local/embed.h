@@ -118,6 +118,10 @@ int emb_forward_prof(const emb_model *m, const int32_t *const *ids,
 int emb_check_vocab(const emb_model *m, const emb_vocab *v, const char *name,
 		    char *err, size_t errlen);
 
+/* Checks that buf's SHA-256 is want_hex (64 hex digits, any case). */
+int emb_verify_sha256(const void *buf, size_t len, const char *want_hex,
+		      const char *name, char *err, size_t errlen);
+
 /* Floating-point operations one text of len tokens costs (for --stats
  * and the benchmark: matrix products only, 2 per multiply-add). */
 double emb_forward_flops(const emb_config *c, int len);

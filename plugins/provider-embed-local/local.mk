@@ -7,8 +7,9 @@ plugins_provider_embed_local_libembedlocal_la_SOURCES = \
 	plugins/provider-embed-local/vocab.c \
 	plugins/provider-embed-local/tokenize.c \
 	plugins/provider-embed-local/model.c \
-	plugins/provider-embed-local/forward.c
+	plugins/provider-embed-local/forward.c \
+	plugins/provider-embed-local/digest.c
 plugins_provider_embed_local_libembedlocal_la_CFLAGS = $(PLUGIN_CC_FLAGS) \
-	$(JSONC_CFLAGS) $(OPENBLAS_CFLAGS) $(UTF8PROC_CFLAGS)
+	$(JSONC_CFLAGS) $(OPENBLAS_CFLAGS) $(UTF8PROC_CFLAGS) $(GCRYPT_CFLAGS)
 plugins_provider_embed_local_libembedlocal_la_LIBADD = \
-	$(JSONC_LIBS) $(OPENBLAS_LIBS) $(UTF8PROC_LIBS) -lm
+	$(JSONC_LIBS) $(OPENBLAS_LIBS) $(UTF8PROC_LIBS) $(GCRYPT_LIBS) -lm

@@ -420,6 +420,22 @@ static void test_tokenizer_rules(void **state)
 	assert_int_equal(tok("x", 1, ids, NULL), -1);
 }
 
+static void test_sha256(void **state)
+{
+	char err[512];
+	(void)state;
+	/* FIPS 180-2's "abc" vector */
+	assert_int_equal(emb_verify_sha256("abc", 3,
+		"BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",
+		"model.safetensors", err, sizeof err), 0);
+	assert_int_equal(emb_verify_sha256("abd", 3,
+		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		"model.safetensors", err, sizeof err), -1);
+	assert_non_null(strstr(err, "damaged or another model"));
+	assert_int_equal(emb_verify_sha256("abc", 3, "ba78", "m", err, sizeof err), -1);
+	assert_non_null(strstr(err, "64 hexadecimal digits"));
+}
+
 /* Runs one corpus file through the parser its folder names. */
 static void run_corpus_file(const char *kind, const char *dir, const char *file)
 {
@@ -485,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_vocab_faults),
 		cmocka_unit_test(test_model_dir),
 		cmocka_unit_test(test_tokenizer_rules),
+		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_fuzz_corpus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
