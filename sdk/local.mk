@@ -6,3 +6,5 @@ exampledir = $(docdir)/examples/example-source
 dist_example_DATA = sdk/examples/example-source/example.c \
 	sdk/examples/example-source/Makefile \
 	sdk/examples/example-source/README.md
+# configure.ac reads the ABI version from the header: re-run it on change.
+CONFIGURE_DEPENDENCIES = $(top_srcdir)/sdk/include/pulse-host/plugin.h

@@ -25,8 +25,8 @@ static int list_json(struct cli *cli)
 		snprintf(abi, sizeof(abi), "%u.%u", p->abi_major, p->abi_minor);
 		json_object_object_add(o, "name",
 				       p->name ? json_object_new_string(p->name) : NULL);
-		json_object_object_add(o, "kind", p->status == PLUGIN_LOADED ?
-				       json_object_new_string(loader_kind_name(p->info.kind)) : NULL);
+		json_object_object_add(o, "kind", p->kind ?
+				       json_object_new_string(loader_kind_name(p->kind)) : NULL);
 		json_object_object_add(o, "version", p->version ?
 				       json_object_new_string(p->version) : NULL);
 		json_object_object_add(o, "abi", p->abi_major ?
@@ -58,16 +58,16 @@ static int list_text(struct cli *cli)
 		printf("\n(add directories with --plugin-dir or plugin_dirs in the config)\n");
 		return 0;
 	}
-	printf("%-16s %-8s %-9s %-5s %-8s %s\n", "NAME", "KIND", "VERSION", "ABI",
-	       "STATUS", "PATH");
+	printf("%-16s %-12s %-9s %-5s %-8s %s\n", "NAME", "KIND", "VERSION",
+	       "ABI", "STATUS", "PATH");
 	for (i = 0; i < cli->ld.n; i++) {
 		struct plugin *p = cli->ld.v[i];
 		char abi[32] = "-";
 
 		if (p->abi_major)
 			snprintf(abi, sizeof(abi), "%u.%u", p->abi_major, p->abi_minor);
-		printf("%-16s %-8s %-9s %-5s %-8s %s\n", p->name ? p->name : "-",
-		       p->status == PLUGIN_LOADED ? loader_kind_name(p->info.kind) : "-",
+		printf("%-16s %-12s %-9s %-5s %-8s %s\n", p->name ? p->name : "-",
+		       p->kind ? loader_kind_name(p->kind) : "-",
 		       p->version ? p->version : "-", abi, status_name(p), p->path);
 		if (p->reason)
 			printf("  reason: %s\n", p->reason);
@@ -98,6 +98,21 @@ static int plugins_list(struct cli *cli, int argc, char **argv)
 	return json ? list_json(cli) : list_text(cli);
 }
 
+/* The declared range of an int field (1.1), under its description. */
+static void print_range(const pulse_config_field *f)
+{
+	int lo = !!(f->flags & PULSE_CFG_HAS_MIN);
+	int hi = !!(f->flags & PULSE_CFG_HAS_MAX);
+
+	if (lo && hi)
+		printf("      range: %lld to %lld\n", (long long)f->int_min,
+		       (long long)f->int_max);
+	else if (lo)
+		printf("      range: at least %lld\n", (long long)f->int_min);
+	else if (hi)
+		printf("      range: at most %lld\n", (long long)f->int_max);
+}
+
 static int plugins_show(struct cli *cli, int argc, char **argv)
 {
 	struct plugin *p;
@@ -118,7 +133,7 @@ static int plugins_show(struct cli *cli, int argc, char **argv)
 		return 1;
 	}
 	printf("%s %s (%s plugin, ABI %u.%u)\n", p->name, p->version,
-	       loader_kind_name(p->info.kind), p->abi_major, p->abi_minor);
+	       loader_kind_name(p->kind), p->abi_major, p->abi_minor);
 	if (p->description[0])
 		printf("%s\n", p->description);
 	printf("file: %s\n\n", p->path);
@@ -136,6 +151,7 @@ static int plugins_show(struct cli *cli, int argc, char **argv)
 		       f->default_json ? f->default_json : "-");
 		if (f->description)
 			printf("      %s\n", f->description);
+		print_range(f);
 	}
 	return 0;
 }

@@ -137,6 +137,17 @@ int32_t store_raw_store(struct pulse_job *job, const pulse_raw_page *pg)
 		PQclear(r);
 		r = NULL;
 	}
+	if (pg->checkpoint_clear_key) {
+		const char *dp[3] = {params[0], params[1], pg->checkpoint_clear_key};
+
+		r = db_query(st->conn, err, sizeof(err),
+			     "DELETE FROM integration_state WHERE tenant_id = $1"
+			     " AND integration_id = $2 AND key = $3", 3, dp);
+		if (!r)
+			goto fail;
+		PQclear(r);
+		r = NULL;
+	}
 	if (db_commit(st->conn, err, sizeof(err)) < 0)
 		goto fail;
 	free(body);

@@ -56,3 +56,19 @@ int abi_copy(void *dst, size_t dst_size, const void *src, size_t min_size,
 	memcpy(dst, src, h.struct_size < dst_size ? h.struct_size : dst_size);
 	return 0;
 }
+
+int abi_gate(const char *plugin, void *dst, size_t dst_size, const void *src,
+	     size_t min_size, const char *what, char *why, size_t whylen)
+{
+	char inner[512];
+
+	if (abi_copy(dst, dst_size, src, min_size, what, inner,
+		     sizeof(inner)) == 0) {
+		/* dst is now whole: say so to whatever checks sizes behind us. */
+		((struct abi_header *)dst)->struct_size = (uint32_t)dst_size;
+		return 0;
+	}
+	snprintf(why, whylen, "plugin '%s' passed a bad %s: %s",
+		 plugin ? plugin : "?", what, inner);
+	return -1;
+}

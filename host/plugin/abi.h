@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pulse-host/plugin.h>
+
 /* Every boundary struct starts like this. */
 struct abi_header {
 	uint32_t struct_size;
@@ -23,5 +25,23 @@ struct abi_header {
  */
 int abi_copy(void *dst, size_t dst_size, const void *src, size_t min_size,
 	     const char *what, char *why, size_t whylen);
+
+/* The end of a struct's last 1.0 member: the least a 1.x plugin passes. */
+#define ABI_END(type, member) \
+	(offsetof(type, member) + sizeof(((type *)0)->member))
+#define ABI_V1_0_HTTP_REQUEST ABI_END(pulse_http_request, reserved)
+#define ABI_V1_0_RAW_PAGE ABI_END(pulse_raw_page, checkpoint_value)
+#define ABI_V1_0_CONFIG_FIELD ABI_END(pulse_config_field, description)
+
+/*
+ * The per-call gate: every struct a plugin passes to a host service goes
+ * through here before the service sees it. Same rules as abi_copy, with
+ * the whole 1.0 struct (min_size) required; the reason names the plugin,
+ * the struct and what to do. dst always has the host's full layout (and
+ * says so: its struct_size is dst_size), so code behind the gate never
+ * reads past a plugin's struct.
+ */
+int abi_gate(const char *plugin, void *dst, size_t dst_size, const void *src,
+	     size_t min_size, const char *what, char *why, size_t whylen);
 
 #endif

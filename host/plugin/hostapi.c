@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <strings.h>
+
+#include "plugin/abi.h"
 #include "plugin/hostapi.h"
 #include "plugin/job.h"
 #include "plugin/loader.h"
 #include "base/log.h"
-#include <strings.h>
 
 #define BE(job, fn) ((job) && (job)->be && (job)->be->fn)
 
@@ -77,6 +79,8 @@ static uint32_t api_config_list_count(pulse_job *job, const char *key)
 		(uint32_t)json_object_array_length(v) : 0;
 }
 
+/* Settings allow integers in id lists ("boards": [7]); json-c renders a
+ * non-string element as its JSON text, so the plugin reads "7". */
 static const char *api_config_list_item(pulse_job *job, const char *key,
 					uint32_t i)
 {
@@ -101,14 +105,85 @@ static int32_t unsupported(pulse_job *job, const char *what)
 			job && job->mode == JOB_TRANSFORM ? "transform" : "extract");
 }
 
-static int32_t api_http(pulse_job *job, const pulse_http_request *req,
+static const char *plugin_name(const pulse_job *job)
+{
+	return job && job->plugin && job->plugin->name ? job->plugin->name : "?";
+}
+
+/* The ABI gate for a struct passed on a call: dst gets the host's full
+ * layout, or the job fails (PERMANENT: a rebuilt plugin is the fix). */
+static int32_t gate(pulse_job *job, void *dst, size_t dst_size,
+		    const void *src, size_t min_size, const char *what)
+{
+	char why[768];
+
+	if (abi_gate(plugin_name(job), dst, dst_size, src, min_size, what, why,
+		     sizeof(why)) == 0)
+		return PULSE_OK;
+	return job_fail(job, PULSE_ERR_PERMANENT, "%s", why);
+}
+
+static int has_header(const char *const *headers, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; headers && headers[i]; i++)
+		if (strncasecmp(headers[i], name, n) == 0 && headers[i][n] == ':')
+			return 1;
+	return 0;
+}
+
+/* req.content_type (1.1) becomes a header, unless the plugin sent one.
+ * *hdrs and *line are new allocations the caller frees; on success
+ * req->headers may point into them. */
+static int32_t add_content_type(pulse_job *job, pulse_http_request *req,
+				const char ***hdrs, char **line)
+{
+	size_t n = 0;
+
+	*hdrs = NULL;
+	*line = NULL;
+	if (!req->content_type || has_header(req->headers, "Content-Type"))
+		return PULSE_OK;
+	if (strpbrk(req->content_type, "\r\n"))
+		return job_fail(job, PULSE_ERR_PERMANENT, "plugin '%s': http "
+				"content_type contains a line break",
+				plugin_name(job));
+	while (req->headers && req->headers[n])
+		n++;
+	*hdrs = calloc(n + 2, sizeof(**hdrs));
+	*line = malloc(strlen(req->content_type) + sizeof("Content-Type: "));
+	if (!*hdrs || !*line)
+		return job_fail(job, PULSE_ERR_TRANSIENT, "out of memory");
+	sprintf(*line, "Content-Type: %s", req->content_type);
+	if (n)
+		memcpy(*hdrs, req->headers, n * sizeof(**hdrs));
+	(*hdrs)[n] = *line;
+	req->headers = *hdrs;
+	return PULSE_OK;
+}
+
+static int32_t api_http(pulse_job *job, const pulse_http_request *reqp,
 			pulse_http_response **resp)
 {
+	pulse_http_request req;
+	const char **hdrs = NULL;
+	char *line = NULL;
+	int32_t rc;
+
 	if (resp)
 		*resp = NULL;
 	if (!BE(job, http))
 		return unsupported(job, "http");
-	return job->be->http(job, req, resp);
+	rc = gate(job, &req, sizeof(req), reqp, ABI_V1_0_HTTP_REQUEST,
+		  "pulse_http_request");
+	if (rc == PULSE_OK)
+		rc = add_content_type(job, &req, &hdrs, &line);
+	if (rc == PULSE_OK)
+		rc = job->be->http(job, &req, resp);
+	free(hdrs);
+	free(line);
+	return rc;
 }
 
 static int32_t api_wait_until(pulse_job *job, int64_t until, const char *why)
@@ -125,11 +200,16 @@ static void api_rate_budget(pulse_job *job, int64_t remaining, int64_t limit,
 		job->be->rate_budget(job, remaining, limit, reset);
 }
 
-static int32_t api_raw_store(pulse_job *job, const pulse_raw_page *page)
+static int32_t api_raw_store(pulse_job *job, const pulse_raw_page *pagep)
 {
+	pulse_raw_page page;
+	int32_t rc;
+
 	if (!BE(job, raw_store))
 		return unsupported(job, "raw_store");
-	return job->be->raw_store(job, page);
+	rc = gate(job, &page, sizeof(page), pagep, ABI_V1_0_RAW_PAGE,
+		  "pulse_raw_page");
+	return rc == PULSE_OK ? job->be->raw_store(job, &page) : rc;
 }
 
 static char *api_state_get(pulse_job *job, const char *key)
@@ -142,6 +222,37 @@ static int32_t api_state_set(pulse_job *job, const char *key, const char *v)
 	if (!BE(job, state_set))
 		return unsupported(job, "state_set");
 	return job->be->state_set(job, key, v);
+}
+
+/* The backends' state_set deletes on a NULL value (job.h). */
+static int32_t api_state_delete(pulse_job *job, const char *key)
+{
+	if (!BE(job, state_set))
+		return unsupported(job, "state_delete");
+	if (!key || !*key)
+		return job_fail(job, PULSE_ERR_PERMANENT, "plugin '%s': "
+				"state_delete with an empty key (plugin bug)",
+				plugin_name(job));
+	return job->be->state_set(job, key, NULL);
+}
+
+static void api_job_log(pulse_job *job, uint32_t level, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[2048];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt ? fmt : "", ap);
+	va_end(ap);
+	if (!job) {
+		log_msg(LOG_WARN, "PLUGIN", "job_log without a job: %s", msg);
+		return;
+	}
+	log_msg(level < 1 || level > 4 ? LOG_INFO : (int)level,
+		job->plugin ? job->plugin->host.category : "PLUGIN",
+		"tenant=%lld integration=%lld run=%lld %s",
+		(long long)job->tenant_id, (long long)job->integration_id,
+		(long long)job->run_id, msg);
 }
 
 static void api_progress(pulse_job *job, const char *step, uint64_t done,
@@ -161,6 +272,9 @@ int32_t job_fail(struct pulse_job *job, int32_t klass, const char *fmt, ...)
 	va_list ap;
 	char msg[1024];
 
+	/* Jobs know three outcomes; FALLBACK only means more to providers. */
+	if (klass == PULSE_ERR_FALLBACK)
+		klass = PULSE_ERR_TRANSIENT;
 	if (klass != PULSE_ERR_TRANSIENT && klass != PULSE_ERR_CANCELLED)
 		klass = PULSE_ERR_PERMANENT;
 	va_start(ap, fmt);
@@ -174,7 +288,8 @@ int32_t job_fail(struct pulse_job *job, int32_t klass, const char *fmt, ...)
 	}
 	log_debug(job->plugin ? job->plugin->host.category : "JOB",
 		  "job_failure class=%s integration=%lld msg=\"%s\"",
-		  klass == PULSE_ERR_TRANSIENT ? "transient" : "permanent",
+		  klass == PULSE_ERR_TRANSIENT ? "transient" :
+		  klass == PULSE_ERR_CANCELLED ? "cancelled" : "permanent",
 		  (long long)job->integration_id, msg);
 	return klass;
 }
@@ -356,6 +471,9 @@ static const pulse_host_api api = {
 	.record_end = api_record_end,
 	.record_abort = api_record_abort,
 	.record_delete = api_record_delete,
+	/* 1.1 */
+	.state_delete = api_state_delete,
+	.job_log = api_job_log,
 };
 
 const pulse_host_api *hostapi_table(void)

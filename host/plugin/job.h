@@ -21,6 +21,7 @@ struct rec_value;
 struct job_backend {
 	int32_t (*raw_store)(struct pulse_job *job, const pulse_raw_page *page);
 	char *(*state_get)(struct pulse_job *job, const char *key);
+	/* A NULL value deletes the key (the API's state_delete). */
 	int32_t (*state_set)(struct pulse_job *job, const char *key,
 			     const char *value);
 	void (*progress)(struct pulse_job *job, const char *step,

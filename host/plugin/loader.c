@@ -92,11 +92,120 @@ static int copy_fields(struct plugin *p, const pulse_config_field *table,
 				 f->name, f->type);
 			goto out;
 		}
+		if (f->flags & (PULSE_CFG_HAS_MIN | PULSE_CFG_HAS_MAX) &&
+		    f->type != PULSE_CFG_INT) {
+			snprintf(why, whylen, "config field '%s' declares an "
+				 "integer range but is of type %s; ranges apply "
+				 "to int fields only", f->name,
+				 loader_field_type_name(f->type));
+			goto out;
+		}
+		if ((f->flags & PULSE_CFG_HAS_MIN) &&
+		    (f->flags & PULSE_CFG_HAS_MAX) && f->int_min > f->int_max) {
+			snprintf(why, whylen, "config field '%s' has an empty "
+				 "range: int_min %lld > int_max %lld", f->name,
+				 (long long)f->int_min, (long long)f->int_max);
+			goto out;
+		}
 		p->nfields = i + 1;
 	}
 	rc = 0;
 out:
 	return rc;
+}
+
+/* Name the first NULL among a table's mandatory ops, or return NULL. */
+#define NEED(ops, fn) if (!(ops).fn) return #fn
+static const char *missing_source(const pulse_source_ops *o)
+{
+	NEED(*o, extract);
+	NEED(*o, transform);
+	return NULL;
+}
+
+static const char *missing_embedder(const pulse_embedder_ops *o)
+{
+	NEED(*o, open);
+	NEED(*o, close);
+	NEED(*o, info);
+	NEED(*o, embed);
+	return NULL;
+}
+
+static const char *missing_llm(const pulse_llm_ops *o)
+{
+	NEED(*o, open);
+	NEED(*o, close);
+	NEED(*o, chat);
+	return NULL;
+}
+
+static const char *missing_vector_store(const pulse_vector_store_ops *o)
+{
+	NEED(*o, open);
+	NEED(*o, close);
+	NEED(*o, ensure_collection);
+	NEED(*o, upsert);
+	NEED(*o, remove);
+	NEED(*o, query);
+	return NULL;
+}
+#undef NEED
+
+/*
+ * Copy the ops table of the plugin's kind through the ABI gate. Provider
+ * tables are new in 1.1, so all of their 1.1 members are required in the
+ * struct; source ops keep their 1.0 minimum (validate is optional).
+ */
+static int copy_ops(struct plugin *p, char *why, size_t whylen)
+{
+	const char *what, *missing;
+	int rc;
+
+	switch (p->info.kind) {
+	case PULSE_KIND_SOURCE:
+		what = "pulse_source_ops";
+		rc = abi_copy(&p->source, sizeof(p->source), p->info.ops,
+			      offsetof(pulse_source_ops, validate), what, why,
+			      whylen);
+		missing = rc ? NULL : missing_source(&p->source);
+		break;
+	case PULSE_KIND_EMBEDDER:
+		what = "pulse_embedder_ops";
+		rc = abi_copy(&p->embedder, sizeof(p->embedder), p->info.ops,
+			      ABI_END(pulse_embedder_ops, embed), what, why,
+			      whylen);
+		missing = rc ? NULL : missing_embedder(&p->embedder);
+		break;
+	case PULSE_KIND_LLM:
+		what = "pulse_llm_ops";
+		rc = abi_copy(&p->llm, sizeof(p->llm), p->info.ops,
+			      ABI_END(pulse_llm_ops, chat), what, why, whylen);
+		missing = rc ? NULL : missing_llm(&p->llm);
+		break;
+	case PULSE_KIND_VECTOR_STORE:
+		what = "pulse_vector_store_ops";
+		rc = abi_copy(&p->vector_store, sizeof(p->vector_store),
+			      p->info.ops, ABI_END(pulse_vector_store_ops, query),
+			      what, why, whylen);
+		missing = rc ? NULL : missing_vector_store(&p->vector_store);
+		break;
+	default:
+		snprintf(why, whylen, "unknown plugin kind %u; this host (ABI "
+			 "%d.%d) knows source, llm, embedder and vector-store; "
+			 "a newer pulse-host may know it", p->info.kind,
+			 PULSE_ABI_MAJOR, PULSE_ABI_MINOR);
+		return -1;
+	}
+	if (rc < 0)
+		return -1;
+	if (missing) {
+		snprintf(why, whylen, "%s lacks the mandatory op '%s' (it is "
+			 "NULL); a %s plugin must implement it", what, missing,
+			 loader_kind_name(p->info.kind));
+		return -1;
+	}
+	return 0;
 }
 
 static void plugin_release(struct plugin *p)
@@ -113,6 +222,9 @@ static void plugin_release(struct plugin *p)
 	/* Pointers into the closed object are no longer valid. */
 	memset(&p->info, 0, sizeof(p->info));
 	memset(&p->source, 0, sizeof(p->source));
+	memset(&p->embedder, 0, sizeof(p->embedder));
+	memset(&p->llm, 0, sizeof(p->llm));
+	memset(&p->vector_store, 0, sizeof(p->vector_store));
 }
 
 /* Look for an entry of another major to give a useful refusal. */
@@ -163,6 +275,7 @@ static int validate(struct loader *ld, struct plugin *p, char *why,
 		return -1;
 	p->abi_major = p->info.abi_major;
 	p->abi_minor = p->info.abi_minor;
+	p->kind = p->info.kind;
 	if (!name_valid(p->info.name)) {
 		snprintf(why, whylen, "plugin name '%s' is invalid; use 1-32 "
 			 "characters of [a-z0-9_-]",
@@ -184,30 +297,8 @@ static int validate(struct loader *ld, struct plugin *p, char *why,
 			return -1;
 		}
 	}
-	switch (p->info.kind) {
-	case PULSE_KIND_SOURCE:
-		if (abi_copy(&p->source, sizeof(p->source), p->info.ops,
-			     offsetof(pulse_source_ops, validate),
-			     "pulse_source_ops", why, whylen) < 0)
-			return -1;
-		if (!p->source.extract || !p->source.transform) {
-			snprintf(why, whylen, "source ops lack extract or transform");
-			return -1;
-		}
-		break;
-	case PULSE_KIND_LLM:
-	case PULSE_KIND_EMBEDDER:
-	case PULSE_KIND_VECTOR_STORE:
-		snprintf(why, whylen,
-			 "kind '%s' has no ops table in ABI %d.%d yet; it needs "
-			 "a newer pulse-host",
-			 loader_kind_name(p->info.kind), PULSE_ABI_MAJOR,
-			 PULSE_ABI_MINOR);
+	if (copy_ops(p, why, whylen) < 0)
 		return -1;
-	default:
-		snprintf(why, whylen, "unknown plugin kind %u", p->info.kind);
-		return -1;
-	}
 	if (copy_fields(p, p->info.config_fields, why, whylen) < 0)
 		return -1;
 	p->host.plugin = p;

@@ -21,7 +21,11 @@ struct plugin {
 	char *reason;               /* why it was refused */
 	void *dl;                   /* dlopen handle, NULL once refused */
 	pulse_plugin_info info;     /* host-layout copy */
-	pulse_source_ops source;    /* host-layout copy, for SOURCE */
+	/* Host-layout copy of the ops table of info.kind (1.1: providers). */
+	pulse_source_ops source;
+	pulse_embedder_ops embedder;
+	pulse_llm_ops llm;
+	pulse_vector_store_ops vector_store;
 	pulse_config_field *fields; /* host-layout copies */
 	size_t nfields;
 	void *state;                /* from init */
@@ -29,6 +33,7 @@ struct plugin {
 	/* Copied strings, so the listing survives a refused plugin's dlclose. */
 	char *name, *version, *description;
 	unsigned abi_major, abi_minor;
+	unsigned kind; /* PULSE_KIND_*, kept for the listing of a refusal */
 };
 
 struct loader {

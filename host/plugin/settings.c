@@ -67,7 +67,7 @@ static const char *expect(unsigned type)
 	case PULSE_CFG_STRING: return "a string";
 	case PULSE_CFG_INT: return "an integer";
 	case PULSE_CFG_BOOL: return "true or false";
-	case PULSE_CFG_STRING_LIST: return "an array of strings";
+	case PULSE_CFG_STRING_LIST: return "an array of strings or integers";
 	case PULSE_CFG_SECRET: return "a non-empty string (a secret)";
 	case PULSE_CFG_SECRET_LIST:
 		return "a string or an array of strings (secrets)";
@@ -78,18 +78,67 @@ static const char *expect(unsigned type)
 	}
 }
 
-static int string_list(struct json_object *v)
+static const char *a_kind(struct json_object *v)
 {
-	size_t i, n;
+	switch (json_object_get_type(v)) {
+	case json_type_null: return "null";
+	case json_type_boolean: return "a boolean";
+	case json_type_double: return "a fractional number";
+	case json_type_int: return "an integer";
+	case json_type_string: return "a string";
+	case json_type_array: return "an array";
+	case json_type_object: return "an object";
+	}
+	return "of unknown type";
+}
 
-	if (!json_object_is_type(v, json_type_array))
+/*
+ * Check every element of the array v (field `name`): strings, and also
+ * integers when ints is set (lists of ids: Jira board ids are numbers).
+ * Returns 1, or 0 with err naming the first bad element and its type.
+ */
+static int list_ok(const char *name, struct json_object *v, int ints,
+		   char *err, size_t errlen)
+{
+	size_t i, n = json_object_array_length(v);
+
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+
+		if (json_object_is_type(e, json_type_string) ||
+		    (ints && json_object_is_type(e, json_type_int)))
+			continue;
+		snprintf(err, errlen, "field '%s': %s[%zu] is %s; expected %s",
+			 name, name, i, a_kind(e),
+			 ints ? "a string or an integer" : "a string");
 		return 0;
-	n = json_object_array_length(v);
-	for (i = 0; i < n; i++)
-		if (!json_object_is_type(json_object_array_get_idx(v, i),
-					 json_type_string))
-			return 0;
+	}
 	return 1;
+}
+
+/* An INT value against the field's declared range (1.1). */
+static int in_range(const pulse_config_field *f, struct json_object *v,
+		    char *err, size_t errlen)
+{
+	int64_t i = json_object_get_int64(v);
+	int lo = !!(f->flags & PULSE_CFG_HAS_MIN);
+	int hi = !!(f->flags & PULSE_CFG_HAS_MAX);
+	char range[96];
+
+	if ((!lo || i >= f->int_min) && (!hi || i <= f->int_max))
+		return 1;
+	if (lo && hi)
+		snprintf(range, sizeof(range), "between %lld and %lld",
+			 (long long)f->int_min, (long long)f->int_max);
+	else if (lo)
+		snprintf(range, sizeof(range), "at least %lld",
+			 (long long)f->int_min);
+	else
+		snprintf(range, sizeof(range), "at most %lld",
+			 (long long)f->int_max);
+	snprintf(err, errlen, "field '%s' must be an integer %s, got %lld",
+		 f->name, range, (long long)i);
+	return 0;
 }
 
 static int valid_url(const char *s)
@@ -133,18 +182,25 @@ int settings_check_value(const struct plugin *p, const char *name,
 		break;
 	case PULSE_CFG_INT:
 		ok = json_object_is_type(v, json_type_int);
+		if (ok && !in_range(f, v, err, errlen))
+			return -1;
 		break;
 	case PULSE_CFG_BOOL:
 		ok = json_object_is_type(v, json_type_boolean);
 		break;
 	case PULSE_CFG_STRING_LIST:
-		ok = string_list(v);
+		ok = json_object_is_type(v, json_type_array);
+		if (ok && !list_ok(name, v, 1, err, errlen))
+			return -1;
 		break;
 	case PULSE_CFG_SECRET:
 		ok = s && *s;
 		break;
 	case PULSE_CFG_SECRET_LIST:
-		ok = (s && *s) || (string_list(v) && json_object_array_length(v) > 0);
+		ok = (s && *s) || (json_object_is_type(v, json_type_array) &&
+				   json_object_array_length(v) > 0);
+		if (ok && !s && !list_ok(name, v, 0, err, errlen))
+			return -1;
 		break;
 	case PULSE_CFG_REGEX:
 		if (s) {

@@ -16,43 +16,46 @@
 #define GH_VERSION "1.0.0"
 #endif
 
-const pulse_host_api *gh_api;
-pulse_host *gh_host;
+PULSE_PLUGIN_INIT(gh_api, gh_host);
 
 static const pulse_config_field fields[] = {
-	{PULSE_STRUCT_INIT(pulse_config_field), "base_url", PULSE_CFG_URL, 0,
-	 "\"" GH_DEFAULT_BASE_URL "\"",
-	 "REST API root; GitHub Enterprise: https://HOST/api/v3"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "org", PULSE_CFG_STRING, 0, NULL,
-	 "organization whose repositories are all synced"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "repos", PULSE_CFG_STRING_LIST, 0,
-	 NULL, "repositories as owner/name (with or instead of org)"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "tokens", PULSE_CFG_SECRET_LIST, 1,
-	 NULL, "personal access or app tokens; rotated when one runs out"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "deployment_environment",
-	 PULSE_CFG_REGEX, 0, "\"" GH_DEFAULT_ENV_REGEX "\"",
-	 "environments that count as production (case-insensitive regex)"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "since", PULSE_CFG_DATE, 0, NULL,
-	 "first sync: ignore pull requests and deployments older than this"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "releases_as_deployments",
-	 PULSE_CFG_BOOL, 0, "false",
-	 "also count published releases (not drafts or prereleases) as deployments"},
-	{PULSE_STRUCT_INIT(pulse_config_field), NULL, 0, 0, NULL, NULL},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "base_url",
+	 .type = PULSE_CFG_URL, .default_json = "\"" GH_DEFAULT_BASE_URL "\"",
+	 .description = "REST API root; GitHub Enterprise: https://HOST/api/v3"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "org",
+	 .type = PULSE_CFG_STRING,
+	 .description = "organization whose repositories are all synced"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "repos",
+	 .type = PULSE_CFG_STRING_LIST,
+	 .description = "repositories as owner/name (with or instead of org)"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "tokens",
+	 .type = PULSE_CFG_SECRET_LIST, .required = 1,
+	 .description = "personal access or app tokens; rotated when one runs out"},
+	{PULSE_STRUCT_HEADER(pulse_config_field),
+	 .name = "deployment_environment", .type = PULSE_CFG_REGEX,
+	 .default_json = "\"" GH_DEFAULT_ENV_REGEX "\"",
+	 .description = "environments that count as production (case-insensitive regex)"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "since",
+	 .type = PULSE_CFG_DATE,
+	 .description = "first sync: ignore pull requests and deployments older than this"},
+	{PULSE_STRUCT_HEADER(pulse_config_field),
+	 .name = "releases_as_deployments", .type = PULSE_CFG_BOOL,
+	 .default_json = "false",
+	 .description = "also count published releases (not drafts or prereleases) as deployments"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = NULL},
 };
 
 static int32_t gh_init(const pulse_host_api *api, pulse_host *host,
 		       void **state, char *err, uint32_t errlen)
 {
 	/* Everything up to record_delete is used. */
-	if (api->struct_size < offsetof(pulse_host_api, record_delete) +
-	    sizeof(api->record_delete)) {
+	if (!PULSE_API_HAS(api, record_delete)) {
 		snprintf(err, errlen, "the host's API table is too old for the "
-			 "github plugin (needs ABI %d.%d)", PULSE_ABI_MAJOR,
-			 PULSE_ABI_MINOR);
+			 "github plugin (needs ABI %d.0 or newer)",
+			 PULSE_ABI_MAJOR);
 		return PULSE_ERR;
 	}
-	gh_api = api;
-	gh_host = host;
+	PULSE_PLUGIN_INIT2(api, host);
 	*state = NULL;
 	return PULSE_OK;
 }
@@ -90,7 +93,7 @@ static int32_t gh_validate(void *state, pulse_job *job, char *err,
 }
 
 static const pulse_source_ops ops = {
-	PULSE_STRUCT_INIT(pulse_source_ops),
+	PULSE_STRUCT_HEADER(pulse_source_ops),
 	.extract = gh_extract,
 	.transform = gh_transform,
 	.validate = gh_validate,

@@ -16,8 +16,7 @@
 struct json_object;
 
 /* The host API table and our handle, kept by init (read-only after). */
-extern const pulse_host_api *gh_api;
-extern pulse_host *gh_host;
+PULSE_PLUGIN_EXTERN(gh_api, gh_host);
 
 /* Raw page entities (the plugin's own names, see docs/github.md). */
 #define GH_RAW_REPOS "repositories"

@@ -20,52 +20,59 @@
 #define JR_VERSION "1.0.0"
 #endif
 
-const pulse_host_api *jr_api;
-pulse_host *jr_host;
+PULSE_PLUGIN_INIT(jr_api, jr_host);
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
 static const pulse_config_field fields[] = {
-	{PULSE_STRUCT_INIT(pulse_config_field), "base_url", PULSE_CFG_URL, 1, NULL,
-	 "the Jira site, e.g. https://acme.atlassian.net"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "email", PULSE_CFG_STRING, 1, NULL,
-	 "e-mail of the Atlassian account the API token belongs to"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "api_token", PULSE_CFG_SECRET, 1,
-	 NULL, "Atlassian API token (basic auth with `email`)"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "projects", PULSE_CFG_STRING_LIST,
-	 0, NULL, "project keys to sync; empty = every project the account sees"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "since", PULSE_CFG_DATE, 0, NULL,
-	 "first sync: ignore issues not updated since this date"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "incident_types",
-	 PULSE_CFG_STRING_LIST, 0, "[\"Incident\"]",
-	 "issue type names that count as incidents (canonical type Incident)"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "boards", PULSE_CFG_STRING_LIST, 0,
-	 NULL, "board ids whose sprints are synced; empty = the projects' boards"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "mappings", PULSE_CFG_JSON, 0, NULL,
-	 "{\"types\": {\"Spike\": \"Task\"}, \"statuses\": {\"In Review\": "
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "base_url",
+	 .type = PULSE_CFG_URL, .required = 1,
+	 .description = "the Jira site, e.g. https://acme.atlassian.net"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "email",
+	 .type = PULSE_CFG_STRING, .required = 1,
+	 .description = "e-mail of the Atlassian account the API token belongs to"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "api_token",
+	 .type = PULSE_CFG_SECRET, .required = 1,
+	 .description = "Atlassian API token (basic auth with `email`)"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "projects",
+	 .type = PULSE_CFG_STRING_LIST,
+	 .description = "project keys to sync; empty = every project the account sees"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "since",
+	 .type = PULSE_CFG_DATE,
+	 .description = "first sync: ignore issues not updated since this date"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "incident_types",
+	 .type = PULSE_CFG_STRING_LIST, .default_json = "[\"Incident\"]",
+	 .description = "issue type names that count as incidents (canonical type Incident)"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "boards",
+	 .type = PULSE_CFG_STRING_LIST,
+	 .description = "board ids whose sprints are synced; empty = the projects' boards"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "mappings",
+	 .type = PULSE_CFG_JSON,
+	 .description = "{\"types\": {\"Spike\": \"Task\"}, \"statuses\": {\"In Review\": "
 	 "\"In Progress\"}}: mappings that override the defaults"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "dev_status", PULSE_CFG_BOOL, 0,
-	 "true", "link issues to GitHub pull requests (Jira's dev-status API)"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "reconcile_every", PULSE_CFG_INT, 0,
-	 STR(JR_DEFAULT_RECONCILE_EVERY),
-	 "look for issues deleted in Jira every N syncs (0 = never)"},
-	{PULSE_STRUCT_INIT(pulse_config_field), NULL, 0, 0, NULL, NULL},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "dev_status",
+	 .type = PULSE_CFG_BOOL, .default_json = "true",
+	 .description = "link issues to GitHub pull requests (Jira's dev-status API)"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "reconcile_every",
+	 .type = PULSE_CFG_INT,
+	 .default_json = STR(JR_DEFAULT_RECONCILE_EVERY),
+	 .description = "look for issues deleted in Jira every N syncs (0 = never)",
+	 PULSE_RANGE(0, 10000)},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = NULL},
 };
 
 static int32_t jr_init(const pulse_host_api *api, pulse_host *host,
 		       void **state, char *err, uint32_t errlen)
 {
 	/* Everything up to record_delete is used. */
-	if (api->struct_size < offsetof(pulse_host_api, record_delete) +
-	    sizeof(api->record_delete)) {
+	if (!PULSE_API_HAS(api, record_delete)) {
 		snprintf(err, errlen, "the host's API table is too old for the "
-			 "jira plugin (needs ABI %d.%d)", PULSE_ABI_MAJOR,
-			 PULSE_ABI_MINOR);
+			 "jira plugin (needs ABI %d.0 or newer)",
+			 PULSE_ABI_MAJOR);
 		return PULSE_ERR;
 	}
-	jr_api = api;
-	jr_host = host;
+	PULSE_PLUGIN_INIT2(api, host);
 	*state = NULL;
 	return PULSE_OK;
 }
@@ -195,7 +202,7 @@ static int32_t jr_validate(void *state, pulse_job *job, char *err,
 }
 
 static const pulse_source_ops ops = {
-	PULSE_STRUCT_INIT(pulse_source_ops),
+	PULSE_STRUCT_HEADER(pulse_source_ops),
 	.extract = jr_extract,
 	.transform = jr_transform,
 	.validate = jr_validate,

@@ -16,8 +16,7 @@
 struct json_object;
 
 /* The host API table and our handle, kept by init (read-only after). */
-extern const pulse_host_api *jr_api;
-extern pulse_host *jr_host;
+PULSE_PLUGIN_EXTERN(jr_api, jr_host);
 
 /* Raw page entities (the plugin's own names, see docs/jira.md). */
 #define JR_RAW_PROJECTS "projects"

@@ -18,39 +18,55 @@
 
 #include <pulse-host/plugin.h>
 
-static const pulse_host_api *api;
-static pulse_host *self;
+PULSE_PLUGIN_INIT(api, self);
 
 #define CHECKPOINT "sandbox.next_page"
 
 static const pulse_config_field fields[] = {
-	{PULSE_STRUCT_INIT(pulse_config_field), "org", PULSE_CFG_STRING, 0,
-	 "\"acme\"", "organisation name used in repository names"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "repos", PULSE_CFG_INT, 0, "2",
-	 "number of repositories"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "prs_per_repo", PULSE_CFG_INT, 0,
-	 "20", "pull requests per repository"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "page_size", PULSE_CFG_INT, 0,
-	 "10", "pull requests per page"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "seed", PULSE_CFG_INT, 0, "1",
-	 "seed of the generator (same seed, same data)"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "fail_every", PULSE_CFG_INT, 0,
-	 "0", "every Nth pull request page lacks its pull_requests (0: never)"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "bad_field", PULSE_CFG_BOOL, 0,
-	 "false", "emit an unknown field ('titel') on prs"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "wrong_type", PULSE_CFG_BOOL, 0,
-	 "false", "emit prs.number as a string"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "page_delay_ms", PULSE_CFG_INT, 0,
-	 "0", "sleep this long before each page (to test kills and progress)"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "since", PULSE_CFG_DATE, 0,
-	 "\"2025-01-01\"", "creation date of the first pull request"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "repo_filter", PULSE_CFG_REGEX, 0,
-	 NULL, "only repositories whose name matches (POSIX ERE)"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "api_url", PULSE_CFG_URL, 0,
-	 "\"https://sandbox.invalid/api\"", "base of the (fake) request URLs"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "token", PULSE_CFG_SECRET, 0,
-	 NULL, "API token; \"bad-token\" is rejected like a 401"},
-	{PULSE_STRUCT_INIT(pulse_config_field), NULL, 0, 0, NULL, NULL},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "org",
+	 .type = PULSE_CFG_STRING, .default_json = "\"acme\"",
+	 .description = "organisation name used in repository names"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "repos",
+	 .type = PULSE_CFG_INT, .default_json = "2",
+	 .description = "number of repositories", PULSE_RANGE(0, 10000)},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "prs_per_repo",
+	 .type = PULSE_CFG_INT, .default_json = "20",
+	 .description = "pull requests per repository",
+	 PULSE_RANGE(0, 1000000)},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "page_size",
+	 .type = PULSE_CFG_INT, .default_json = "10",
+	 .description = "pull requests per page", PULSE_RANGE(1, 1000)},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "seed",
+	 .type = PULSE_CFG_INT, .default_json = "1",
+	 .description = "seed of the generator (same seed, same data)"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "fail_every",
+	 .type = PULSE_CFG_INT, .default_json = "0",
+	 .description = "every Nth pull request page lacks its pull_requests (0: never)",
+	 PULSE_RANGE(0, 1000000)},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "bad_field",
+	 .type = PULSE_CFG_BOOL, .default_json = "false",
+	 .description = "emit an unknown field ('titel') on prs"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "wrong_type",
+	 .type = PULSE_CFG_BOOL, .default_json = "false",
+	 .description = "emit prs.number as a string"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "page_delay_ms",
+	 .type = PULSE_CFG_INT, .default_json = "0",
+	 .description = "sleep this long before each page (to test kills and progress)",
+	 PULSE_RANGE(0, 600000)},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "since",
+	 .type = PULSE_CFG_DATE, .default_json = "\"2025-01-01\"",
+	 .description = "creation date of the first pull request"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "repo_filter",
+	 .type = PULSE_CFG_REGEX,
+	 .description = "only repositories whose name matches (POSIX ERE)"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "api_url",
+	 .type = PULSE_CFG_URL,
+	 .default_json = "\"https://sandbox.invalid/api\"",
+	 .description = "base of the (fake) request URLs"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "token",
+	 .type = PULSE_CFG_SECRET,
+	 .description = "API token; \"bad-token\" is rejected like a 401"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = NULL},
 };
 
 /* ---- a small growable buffer ---------------------------------------- */
@@ -649,34 +665,33 @@ static int32_t sandbox_validate(void *state, pulse_job *job, char *err,
 static int32_t sandbox_init(const pulse_host_api *host_api, pulse_host *host,
 			    void **state, char *err, uint32_t errlen)
 {
-	if (host_api->struct_size < offsetof(pulse_host_api, record_delete)) {
-		snprintf(err, errlen, "host API table too small");
+	PULSE_PLUGIN_INIT2(host_api, host);
+	if (!PULSE_API_HAS(api, record_delete)) {
+		snprintf(err, errlen, "host API table too small (%u bytes)",
+			 (unsigned)api->struct_size);
 		return PULSE_ERR;
 	}
-	api = host_api;
-	self = host;
 	*state = NULL;
 	return PULSE_OK;
 }
 
 static const pulse_source_ops ops = {
-	PULSE_STRUCT_INIT(pulse_source_ops),
-	sandbox_extract,
-	sandbox_transform,
-	sandbox_validate,
+	PULSE_STRUCT_HEADER(pulse_source_ops),
+	.extract = sandbox_extract,
+	.transform = sandbox_transform,
+	.validate = sandbox_validate,
 };
 
 static const pulse_plugin_info info = {
-	PULSE_STRUCT_INIT(pulse_plugin_info),
-	PULSE_KIND_SOURCE,
-	0,
-	"sandbox",
-	"1.0.0",
-	&ops,
-	"network-free source of GitHub-shaped pull request data, for tests",
-	fields,
-	sandbox_init,
-	NULL,
+	PULSE_STRUCT_HEADER(pulse_plugin_info),
+	.kind = PULSE_KIND_SOURCE,
+	.name = "sandbox",
+	.version = "1.0.0",
+	.ops = &ops,
+	.description = "network-free source of GitHub-shaped pull request data, "
+		       "for tests",
+	.config_fields = fields,
+	.init = sandbox_init,
 };
 
 PULSE_EXPORT const pulse_plugin_info *pulse_plugin_entry_v1(uint32_t host_minor)

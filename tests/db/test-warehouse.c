@@ -94,15 +94,26 @@ static void test_crypto_roundtrip(void **state)
 /* ---- settings ------------------------------------------------------- */
 
 static pulse_config_field fake_fields[] = {
-	{PULSE_STRUCT_INIT(pulse_config_field), "org", PULSE_CFG_STRING, 1, NULL, "the org"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "token", PULSE_CFG_SECRET, 1, NULL, "API token"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "tokens", PULSE_CFG_SECRET_LIST, 0, NULL, "more"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "page", PULSE_CFG_INT, 0, "50", "page size"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "repos", PULSE_CFG_STRING_LIST, 0, "[]", "repos"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "since", PULSE_CFG_DATE, 0, NULL, "since"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "url", PULSE_CFG_URL, 0, NULL, "url"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "match", PULSE_CFG_REGEX, 0, NULL, "re"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "x", PULSE_CFG_JSON, 0, NULL, "any"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "org",
+	 .type = PULSE_CFG_STRING, .required = 1, .description = "the org"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "token",
+	 .type = PULSE_CFG_SECRET, .required = 1, .description = "API token"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "tokens",
+	 .type = PULSE_CFG_SECRET_LIST, .description = "more"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "page",
+	 .type = PULSE_CFG_INT, .default_json = "50",
+	 .description = "page size"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "repos",
+	 .type = PULSE_CFG_STRING_LIST, .default_json = "[]",
+	 .description = "repos"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "since",
+	 .type = PULSE_CFG_DATE, .description = "since"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "url",
+	 .type = PULSE_CFG_URL, .description = "url"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "match",
+	 .type = PULSE_CFG_REGEX, .description = "re"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "x",
+	 .type = PULSE_CFG_JSON, .description = "any"},
 };
 
 static void fake_plugin(struct plugin *p)
@@ -168,7 +179,14 @@ static void test_settings(void **state)
 	expect_error("{\"org\":1,\"token\":\"t\"}", "field 'org' must be a string, got number");
 	expect_error("{\"org\":\"a\",\"token\":\"\"}", "field 'token' must be a non-empty string");
 	expect_error("{\"org\":\"a\",\"token\":\"t\",\"page\":1.5}", "field 'page' must be an integer, got number");
-	expect_error("{\"org\":\"a\",\"token\":\"t\",\"repos\":[1]}", "field 'repos' must be an array of strings");
+	/* Lists of ids take integers (issue 11 item 16); other element types
+	 * are named with their index. */
+	expect_error("{\"org\":\"a\",\"token\":\"t\",\"repos\":[\"a\",{}]}",
+		     "field 'repos': repos[1] is an object; expected a string or an integer");
+	expect_error("{\"org\":\"a\",\"token\":\"t\",\"repos\":{}}",
+		     "field 'repos' must be an array of strings or integers, got object");
+	expect_error("{\"org\":\"a\",\"token\":\"t\",\"tokens\":[7]}",
+		     "field 'tokens': tokens[0] is an integer; expected a string");
 	expect_error("{\"org\":\"a\",\"token\":\"t\",\"since\":\"2025-13-01\"}", "field 'since' must be a date");
 	expect_error("{\"org\":\"a\",\"token\":\"t\",\"since\":true}",
 		     "field 'since' must be a date (ISO-8601, e.g. 2025-01-31), got boolean");

@@ -92,7 +92,9 @@ bad baddate '{"since": "31/01/2025"}' "field 'since' must be a date"
 bad badregex '{"repo_filter": "repo-(["}' "field 'repo_filter' is not a valid POSIX extended regular expression"
 bad badurl '{"api_url": "ftp://x"}' "field 'api_url' must be an http(s) URL"
 bad notobject '[1, 2]' "must be a JSON object"
-bad validate '{"page_size": 0}' "plugin 'sandbox' rejects these settings: page_size must be at least 1"
+# Declared ranges (ABI 1.1) are the host's: refused before the plugin runs.
+bad range '{"page_size": 0}' "field 'page_size' must be an integer between 1 and 1000, got 0"
+bad negative '{"repos": -5}' "field 'repos' must be an integer between 0 and 10000, got -5"
 after=$(wh_sql "SELECT count(*) FROM integrations")
 [ "$before" = "$after" ] || wh_fail "a refused integration was inserted ($before -> $after)"
 

@@ -13,14 +13,17 @@ pc="$dir/root/usr/lib/pkgconfig"
 test -f "$pc/pulse-host-plugin.pc" || pc=$(dirname "$(find "$dir/root" -name pulse-host-plugin.pc)")
 # Point the .pc at the staged root (a real install needs none of this).
 sed -i "s|^prefix=.*|prefix=$dir/root/usr|" "$pc/pulse-host-plugin.pc"
-test "$(PKG_CONFIG_PATH=$pc pkg-config --variable=abi_major pulse-host-plugin)" = 1
+# pkg-config's ABI version is the header's (configure reads plugin.h).
+hdr() { sed -n "s/^#define $1 //p" "$abs_top_srcdir/sdk/include/pulse-host/plugin.h"; }
+test "$(PKG_CONFIG_PATH=$pc pkg-config --variable=abi_major pulse-host-plugin)" = "$(hdr PULSE_ABI_MAJOR)"
+test "$(PKG_CONFIG_PATH=$pc pkg-config --variable=abi_minor pulse-host-plugin)" = "$(hdr PULSE_ABI_MINOR)"
 cp -r "$abs_top_srcdir/sdk/examples/example-source" "$dir/src"
 chmod -R u+w "$dir/src"
 PKG_CONFIG_PATH=$pc make -s -C "$dir/src" NAME=oot-example CFLAGS="-O2 -Werror"
 mkdir "$dir/plugins"
 cp "$dir/src/oot-example.so" "$dir/plugins/"
 "$bin" --plugin-dir "$dir/plugins" plugins | tee "$dir/out"
-grep -Eq '^oot-example +source +1\.0\.0 +1\.0 +loaded' "$dir/out"
+grep -Eq "^oot-example +source +1\.0\.0 +$(hdr PULSE_ABI_MAJOR)\.$(hdr PULSE_ABI_MINOR) +loaded" "$dir/out"
 # Only the entry point is exported.
 exported=$(nm -D --defined-only "$dir/plugins/oot-example.so" | awk '$2=="T"{print $3}')
 test "$exported" = pulse_plugin_entry_v1

@@ -15,24 +15,33 @@ check() { # check DESCRIPTION COMMAND...
 
 "$bin" --plugin-dir "$dir" plugins >"$dir/out" 2>"$dir/err"
 check "plugins exits 0 despite refusals" true
-check "example listed as loaded" grep -Eq '^example +source +1\.0\.0 +1\.0 +loaded' "$dir/out"
+check "example listed as loaded" grep -Eq '^example +source +1\.0\.0 +1\.1 +loaded' "$dir/out"
 check "fake-good loaded" grep -Eq '^fake-good .* loaded ' "$dir/out"
 check "older minor loaded" grep -Eq '^fake-old .* loaded ' "$dir/out"
-for f in newer-tail-set major-field major-symbol no-entry dup-b init-fails ops-major; do
+for f in newer-tail-set major-field major-symbol no-entry dup-b init-fails ops-major \
+	embedder-short vector-no-query llm-tail-set; do
 	check "$f refused in listing" grep -Eq "refused +$dir/fake-$f.so" "$dir/out"
 	check "$f refused in log with file and reason" \
 		grep -Eq "\[LOADER\] level=error refused file=$dir/fake-$f.so reason=\"..+\"" "$dir/err"
 done
-check "exactly 7 refusal log lines" test "$(grep -c 'refused file=' "$dir/err")" -eq 7
+check "exactly 10 refusal log lines" test "$(grep -c 'refused file=' "$dir/err")" -eq 10
+# Provider kinds (ABI 1.1) load and show their kind, refused ones too.
+check "embedder listed with its kind" grep -Eq '^fake-embedder +embedder +0\.1 +1\.1 +loaded' "$dir/out"
+check "llm listed with its kind" grep -Eq '^fake-llm +llm +0\.1 +1\.1 +loaded' "$dir/out"
+check "vector store listed with its kind" grep -Eq '^fake-vector-store +vector-store +0\.1 +1\.1 +loaded' "$dir/out"
+check "a refused provider keeps its kind" grep -Eq '^fake-vector-no-query +vector-store .* refused' "$dir/out"
+check "missing op named" grep -q "lacks the mandatory op 'query'" "$dir/out"
 check "init failure shows the plugin's text" grep -q 'init failed: cannot open license file' "$dir/out"
 
 "$bin" --plugin-dir "$dir" plugins --json >"$dir/json" 2>/dev/null
-check "json lists 12 plugin files" test "$(grep -c '"path"' "$dir/json")" -eq 12
+check "json lists 20 plugin files" test "$(grep -c '"path"' "$dir/json")" -eq 20
+check "json shows provider kinds" grep -q '"kind":"vector-store"' "$dir/json"
 check "json has reason for refused" grep -q '"reason":"built for ABI major 2' "$dir/json"
 
 "$bin" --plugin-dir "$dir" plugins show fake-good >"$dir/show" 2>/dev/null
 check "show prints field table" grep -Eq '^  endpoint +url +yes' "$dir/show"
 check "show prints default" grep -Eq '^  retries +int +no +3' "$dir/show"
+check "show prints a declared range" grep -Eq '^      range: 0 to 10$' "$dir/show"
 if "$bin" --plugin-dir "$dir" plugins show fake-init-fails >"$dir/show2" 2>&1; then
 	echo "not ok - show of a refused plugin must fail"; fail=1
 else

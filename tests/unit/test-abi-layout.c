@@ -1,11 +1,15 @@
 /*
  * test-abi-layout: the ABI freeze. Computes sizeof/offsetof of every public
- * struct and compares them with the committed baseline sdk/abi/v1.0.layout
- * for this platform's data model. Any difference fails: a field moved or
- * changed size, which would break every plugin already built.
+ * struct and compares them with the committed baselines for this
+ * platform's data model:
+ *  - sdk/abi/v1.1.layout must match exactly (this header is 1.1);
+ *  - sdk/abi/v1.0.layout must still hold as a prefix: every 1.0 field at
+ *    its 1.0 offset and size, every struct at least its 1.0 size, and
+ *    every field added since placed after the 1.0 end of its struct.
+ * Any difference fails: it would break plugins already built.
  *
- *   test-abi-layout --print   writes the current layout (to make a new
- *                              baseline when a minor appends fields)
+ *   test-abi-layout --print   writes the current layout (to make the
+ *                              baseline of a new minor)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -57,24 +61,35 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-/* The baseline file has one section per data model ("[lp64]"). */
-static void test_layout_matches_baseline(void **state)
+/* A baseline file has one section per data model ("[lp64]"). Returns the
+ * file (caller frees) with *sec at this model's rows, NUL-terminated. */
+static char *baseline(const char *name, char **sec)
 {
 	const char *top = getenv("abs_top_srcdir");
-	char path[4096], *base, *sec, *end;
 	const char *model = sizeof(void *) == 8 ? "[lp64]" : "[ilp32]";
+	char path[4096], *base, *end;
 
-	(void)state;
 	assert_non_null(top);
-	snprintf(path, sizeof(path), "%s/sdk/abi/v1.0.layout", top);
+	snprintf(path, sizeof(path), "%s/sdk/abi/%s", top, name);
 	base = read_file(path);
-	assert_non_null(base);
-	sec = strstr(base, model);
-	assert_non_null(sec);
-	sec = strchr(sec, '\n') + 1;
-	end = strstr(sec, "\n[");
+	if (!base)
+		fail_msg("cannot read %s", path);
+	*sec = strstr(base, model);
+	if (!*sec)
+		fail_msg("%s has no %s section", path, model);
+	*sec = strchr(*sec, '\n') + 1;
+	end = strstr(*sec, "\n[");
 	if (end)
 		end[1] = '\0';
+	return base;
+}
+
+static void test_layout_matches_v1_1(void **state)
+{
+	char *base, *sec;
+
+	(void)state;
+	base = baseline("v1.1.layout", &sec);
 	if (strcmp(sec, current) != 0) {
 		/* Show the first differing line: what moved. */
 		char *a = sec, *b = current;
@@ -89,24 +104,122 @@ static void test_layout_matches_baseline(void **state)
 	free(base);
 }
 
-/* Fields added later may never come before the v1.0 ones. */
+/* True if text holds `line` as one whole line. */
+static int has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	const char *at;
+
+	for (at = strstr(text, line); at; at = strstr(at + 1, line))
+		if ((at == text || at[-1] == '\n') && at[n] == '\n')
+			return 1;
+	return 0;
+}
+
+/* The current sizeof of struct t (0 if unknown). */
+static unsigned long current_sizeof(const char *t)
+{
+	char key[96];
+	const char *at;
+
+	snprintf(key, sizeof(key), "%s sizeof ", t);
+	for (at = strstr(current, key); at; at = strstr(at + 1, key))
+		if (at == current || at[-1] == '\n')
+			return strtoul(at + strlen(key), NULL, 10);
+	return 0;
+}
+
+/* Every current field of struct t that is not a 1.0 row (v10) must start
+ * at or after the 1.0 size of t. */
+static void check_appended_after(const char *v10, const char *t,
+				 unsigned long size)
+{
+	const char *cur, *eol;
+	size_t tl = strlen(t);
+
+	for (cur = current; *cur; cur = eol + 1) {
+		char line[256], name[128];
+		unsigned long off;
+
+		eol = strchr(cur, '\n');
+		if (!eol)
+			break;
+		if (strncmp(cur, t, tl) != 0 || cur[tl] != '.')
+			continue;
+		snprintf(line, sizeof(line), "%.*s", (int)(eol - cur), cur);
+		if (sscanf(line, "%127s offset %lu", name, &off) != 2)
+			fail_msg("unreadable layout row '%s'", line);
+		if (!has_line(v10, line) && off < size)
+			fail_msg("%s: a field added after 1.0 lies inside the "
+				 "1.0 struct (%lu bytes)", line, size);
+	}
+}
+
+/*
+ * 1.0 as a prefix of today: each 1.0 field row is still there verbatim,
+ * each struct is at least as large, and nothing new sits inside the 1.0
+ * part of a struct.
+ */
+static void test_v1_0_prefix_unchanged(void **state)
+{
+	char *base, *sec, *line, *eol;
+	char type[64];
+	unsigned long size, now;
+	int rows = 0;
+
+	(void)state;
+	base = baseline("v1.0.layout", &sec);
+	for (line = sec; (eol = strchr(line, '\n')) != NULL; line = eol + 1) {
+		char row[256];
+
+		snprintf(row, sizeof(row), "%.*s", (int)(eol - line), line);
+		rows++;
+		if (sscanf(row, "%63s sizeof %lu", type, &size) == 2) {
+			now = current_sizeof(type);
+			if (now < size)
+				fail_msg("%s shrank or vanished: 1.0 has %lu "
+					 "bytes, now %lu", type, size, now);
+			check_appended_after(sec, type, size);
+		} else if (!has_line(current, row)) {
+			fail_msg("1.0 row changed or gone: '%s'", row);
+		}
+	}
+	assert_true(rows > 90); /* the whole 1.0 section was read */
+	free(base);
+}
+
+/* Every boundary struct, old or new, starts with the common header. */
 static void test_header_prefix_is_common(void **state)
 {
 	(void)state;
-	assert_int_equal(offsetof(pulse_plugin_info, struct_size), 0);
-	assert_int_equal(offsetof(pulse_plugin_info, abi_major), 4);
-	assert_int_equal(offsetof(pulse_plugin_info, abi_minor), 6);
-	assert_int_equal(offsetof(pulse_source_ops, abi_minor), 6);
-	assert_int_equal(offsetof(pulse_host_api, abi_minor), 6);
-	assert_int_equal(offsetof(pulse_config_field, abi_minor), 6);
-	assert_int_equal(offsetof(pulse_raw_page, abi_minor), 6);
-	assert_int_equal(offsetof(pulse_http_request, abi_minor), 6);
+#define HEADER_AT_START(t) \
+	assert_int_equal(offsetof(t, struct_size), 0); \
+	assert_int_equal(offsetof(t, abi_major), 4); \
+	assert_int_equal(offsetof(t, abi_minor), 6);
+	HEADER_AT_START(pulse_plugin_info)
+	HEADER_AT_START(pulse_source_ops)
+	HEADER_AT_START(pulse_host_api)
+	HEADER_AT_START(pulse_config_field)
+	HEADER_AT_START(pulse_raw_page)
+	HEADER_AT_START(pulse_http_request)
+	HEADER_AT_START(pulse_usage)
+	HEADER_AT_START(pulse_embed_info)
+	HEADER_AT_START(pulse_embedder_ops)
+	HEADER_AT_START(pulse_chat_message)
+	HEADER_AT_START(pulse_chat_request)
+	HEADER_AT_START(pulse_chat_result)
+	HEADER_AT_START(pulse_llm_ops)
+	HEADER_AT_START(pulse_vector_point)
+	HEADER_AT_START(pulse_vector_hits)
+	HEADER_AT_START(pulse_vector_store_ops)
+#undef HEADER_AT_START
 }
 
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_layout_matches_baseline),
+		cmocka_unit_test(test_layout_matches_v1_1),
+		cmocka_unit_test(test_v1_0_prefix_unchanged),
 		cmocka_unit_test(test_header_prefix_is_common),
 	};
 

@@ -17,27 +17,32 @@
 #define EXAMPLE_PLUGIN_NAME "example"
 #endif
 
-static const pulse_host_api *api;
-static pulse_host *self;
+/* `api` (the host's services) and `self` (our handle), set in init. */
+PULSE_PLUGIN_INIT(api, self);
 
+/* Designated initialisers: fields a later SDK appends read as zero. */
 static const pulse_config_field fields[] = {
-	{PULSE_STRUCT_INIT(pulse_config_field), "greeting", PULSE_CFG_STRING, 0,
-	 "\"hello\"", "text put into every generated project name"},
-	{PULSE_STRUCT_INIT(pulse_config_field), "count", PULSE_CFG_INT, 0, "3",
-	 "how many pages to generate per sync"},
-	{PULSE_STRUCT_INIT(pulse_config_field), NULL, 0, 0, NULL, NULL},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "greeting",
+	 .type = PULSE_CFG_STRING, .default_json = "\"hello\"",
+	 .description = "text put into every generated project name"},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = "count",
+	 .type = PULSE_CFG_INT, .default_json = "3",
+	 .description = "how many pages to generate per sync",
+	 PULSE_RANGE(0, 1000)},
+	{PULSE_STRUCT_HEADER(pulse_config_field), .name = NULL},
 };
 
 static int32_t example_init(const pulse_host_api *host_api, pulse_host *host,
 			    void **state, char *err, uint32_t errlen)
 {
-	/* A host older than the struct we need would be refused here. */
-	if (host_api->struct_size < offsetof(pulse_host_api, record_delete)) {
-		snprintf(err, errlen, "host API table too small");
+	PULSE_PLUGIN_INIT2(host_api, host);
+	/* Everything we call up to record_delete is 1.0; a table that does not
+	 * reach that far is not a pulse-host 1.x host. */
+	if (!PULSE_API_HAS(api, record_delete)) {
+		snprintf(err, errlen, "host API table too small (%u bytes)",
+			 (unsigned)api->struct_size);
 		return PULSE_ERR;
 	}
-	api = host_api;
-	self = host;
 	*state = NULL;
 	return PULSE_OK;
 }
@@ -75,9 +80,18 @@ static int32_t example_extract(void *state, pulse_job *job)
 			return PULSE_ERR;
 		api->progress(job, "generating pages", (uint64_t)i + 1, (uint64_t)count);
 	}
-	/* A finished sync starts from page 1 next time. */
-	api->state_set(job, "example.next", "0");
-	api->log(self, PULSE_LOG_INFO, "generated pages=%lld", (long long)count);
+	/* A finished sync starts from page 1 next time; state_delete and
+	 * job_log are 1.1, so a 1.0 host gets the older calls. */
+	if (PULSE_API_HAS(api, state_delete))
+		api->state_delete(job, "example.next");
+	else
+		api->state_set(job, "example.next", "0");
+	if (PULSE_API_HAS(api, job_log))
+		api->job_log(job, PULSE_LOG_INFO, "generated pages=%lld",
+			     (long long)count);
+	else
+		api->log(self, PULSE_LOG_INFO, "generated pages=%lld",
+			 (long long)count);
 	return PULSE_OK;
 }
 
@@ -107,23 +121,20 @@ static int32_t example_transform(void *state, pulse_job *job,
 }
 
 static const pulse_source_ops ops = {
-	PULSE_STRUCT_INIT(pulse_source_ops),
-	example_extract,
-	example_transform,
-	NULL,
+	PULSE_STRUCT_HEADER(pulse_source_ops),
+	.extract = example_extract,
+	.transform = example_transform,
 };
 
 static const pulse_plugin_info info = {
-	PULSE_STRUCT_INIT(pulse_plugin_info),
-	PULSE_KIND_SOURCE,
-	0,
-	EXAMPLE_PLUGIN_NAME,
-	"1.0.0",
-	&ops,
-	"example source: generates pages locally, no network needed",
-	fields,
-	example_init,
-	NULL,
+	PULSE_STRUCT_HEADER(pulse_plugin_info),
+	.kind = PULSE_KIND_SOURCE,
+	.name = EXAMPLE_PLUGIN_NAME,
+	.version = "1.0.0",
+	.ops = &ops,
+	.description = "example source: generates pages locally, no network needed",
+	.config_fields = fields,
+	.init = example_init,
 };
 
 PULSE_EXPORT const pulse_plugin_info *pulse_plugin_entry_v1(uint32_t host_minor)

@@ -1,5 +1,5 @@
 /*
- * pulse-host plugin SDK, ABI 1.0.
+ * pulse-host plugin SDK, ABI 1.1 (a superset of 1.0; see docs/abi.md).
  *
  * One header is the whole contract between the pulse-host daemon and a
  * plugin. It is C99, depends on nothing but <stdint.h>/<stddef.h>, and
@@ -59,8 +59,10 @@
 extern "C" {
 #endif
 
+/* The one source of the ABI version: configure.ac reads these two lines,
+ * so pkg-config's abi_major/abi_minor always agree with the header. */
 #define PULSE_ABI_MAJOR 1
-#define PULSE_ABI_MINOR 0
+#define PULSE_ABI_MINOR 1
 
 /* The entry symbol carries the major: a v2 host looks for _v2. */
 #define PULSE_ENTRY_SYMBOL "pulse_plugin_entry_v1"
@@ -82,6 +84,46 @@ extern "C" {
 	.struct_size = (uint32_t)sizeof(type), .abi_major = PULSE_ABI_MAJOR, \
 	.abi_minor = PULSE_ABI_MINOR
 
+/* True if `member` lies wholly inside the struct `p` points to, as its
+ * struct_size says: the feature test for anything added after 1.0, on
+ * any boundary struct, e.g. PULSE_HAS(page, checkpoint_clear_key). The
+ * member's whole extent counts, not only its first byte. */
+#define PULSE_HAS(p, member) \
+	((p) != NULL && \
+	 (size_t)((const char *)&(p)->member - (const char *)(p)) + \
+	 sizeof((p)->member) <= (size_t)(p)->struct_size)
+/* The same for the host's vtable: PULSE_API_HAS(api, state_delete) before
+ * calling a function a 1.0 host does not have. */
+#define PULSE_API_HAS(api, member) \
+	(PULSE_HAS(api, member) && (api)->member != NULL)
+
+/*
+ * Plugin globals, in the spirit of SQLite's SQLITE_EXTENSION_INIT1/2.
+ * Every plugin keeps the host's vtable and its own pulse_host handle.
+ *
+ *   PULSE_PLUGIN_INIT(api, self);        at file scope, in ONE source file
+ *   PULSE_PLUGIN_EXTERN(api, self);      in a header, for the other files
+ *   PULSE_PLUGIN_INIT2(host_api, host);  first thing in info.init
+ *
+ * The names are yours (api/self, or a prefix of your own). The globals are
+ * not exported: plugins are built with -fvisibility=hidden and loaded with
+ * RTLD_LOCAL, so two plugins never share them. INIT2 must be in the same
+ * file as INIT (it calls the static setter INIT defines).
+ */
+#define PULSE_PLUGIN_INIT(api_var, self_var) \
+	const pulse_host_api *api_var; \
+	pulse_host *self_var; \
+	static void pulse_plugin_bind_(const pulse_host_api *a_, pulse_host *h_) \
+	{ \
+		api_var = a_; \
+		self_var = h_; \
+	} \
+	typedef int pulse_plugin_init_needs_a_semicolon_
+#define PULSE_PLUGIN_EXTERN(api_var, self_var) \
+	extern const pulse_host_api *api_var; \
+	extern pulse_host *self_var
+#define PULSE_PLUGIN_INIT2(host_api, host) pulse_plugin_bind_((host_api), (host))
+
 /* ---- status codes (int32_t) ---------------------------------------- */
 #define PULSE_OK 0
 #define PULSE_ERR (-1)           /* failure; see the job's error text */
@@ -90,13 +132,15 @@ extern "C" {
 #define PULSE_ERR_CANCELLED (-4) /* stop or pause was requested */
 #define PULSE_ERR_INVALID (-5)   /* bad argument, record or field */
 #define PULSE_ERR_UNSUPPORTED (-6) /* not available in this context */
+/* 1.1, providers: this model or provider cannot serve the request (context
+ * too long, model gone, content refused); another one might. */
+#define PULSE_ERR_FALLBACK (-7)
 
 /* ---- plugin kinds --------------------------------------------------- */
-#define PULSE_KIND_SOURCE 1
-/* Reserved; their ops tables arrive in a later 1.x minor. */
-#define PULSE_KIND_LLM 2
-#define PULSE_KIND_EMBEDDER 3
-#define PULSE_KIND_VECTOR_STORE 4
+#define PULSE_KIND_SOURCE 1       /* ops: pulse_source_ops */
+#define PULSE_KIND_LLM 2          /* ops: pulse_llm_ops (1.1) */
+#define PULSE_KIND_EMBEDDER 3     /* ops: pulse_embedder_ops (1.1) */
+#define PULSE_KIND_VECTOR_STORE 4 /* ops: pulse_vector_store_ops (1.1) */
 
 /* ---- log levels ----------------------------------------------------- */
 #define PULSE_LOG_ERROR 1
@@ -126,6 +170,13 @@ typedef struct pulse_http_response pulse_http_response;
 #define PULSE_CFG_URL 9         /* http(s) URL */
 #define PULSE_CFG_JSON 10       /* any JSON value, passed through */
 
+/* pulse_config_field.flags (1.1) */
+#define PULSE_CFG_HAS_MIN 0x1 /* int_min is set: INT values below are refused */
+#define PULSE_CFG_HAS_MAX 0x2 /* int_max is set: INT values above are refused */
+
+/* A table of these ends with an entry whose name is NULL; the stride is the
+ * first entry's struct_size. STRING_LIST entries accept integers too (ids
+ * such as Jira board 7); config_list_item hands them over as text ("7"). */
 typedef struct pulse_config_field {
 	uint32_t struct_size;
 	uint16_t abi_major;
@@ -135,7 +186,22 @@ typedef struct pulse_config_field {
 	uint32_t required;         /* non-zero: must be present */
 	const char *default_json;  /* JSON text of the default, or NULL */
 	const char *description;   /* one line, shown in help */
+	/* 1.1: a declared range for INT fields, checked by the host before the
+	 * plugin runs. Zero is a valid bound, so flags says which are set. */
+	uint32_t flags;            /* PULSE_CFG_HAS_MIN | PULSE_CFG_HAS_MAX */
+	uint32_t reserved;
+	int64_t int_min;
+	int64_t int_max;
 } pulse_config_field;
+
+/* The range part of a row with designated initialisers:
+ *   {PULSE_STRUCT_HEADER(pulse_config_field), .name = "page_size",
+ *    .type = PULSE_CFG_INT, .default_json = "100",
+ *    .description = "items per request", PULSE_RANGE(1, 100)},
+ */
+#define PULSE_RANGE(lo, hi) \
+	.flags = PULSE_CFG_HAS_MIN | PULSE_CFG_HAS_MAX, .int_min = (lo), \
+	.int_max = (hi)
 
 /* ---- HTTP (the host owns retries, rate limits, ETags, timeouts) ----- */
 #define PULSE_HTTP_JSON 0x1        /* body must parse as JSON, else retry */
@@ -163,6 +229,8 @@ typedef struct pulse_http_request {
 	const char *auth_header;          /* header name (AUTH_HEADER) */
 	uint32_t timeout_ms;              /* 0: host default */
 	uint32_t reserved;
+	/* 1.1: sent as "Content-Type: <value>" unless headers has one. */
+	const char *content_type;
 } pulse_http_request;
 
 /* ---- raw pages -------------------------------------------------------
@@ -184,6 +252,9 @@ typedef struct pulse_raw_page {
 	uint64_t body_len;
 	const char *checkpoint_key;  /* optional: state key to set ... */
 	const char *checkpoint_value; /* ... to this value, atomically */
+	/* 1.1, optional: a state key deleted in the same transaction (e.g. the
+	 * cursor of a paging sequence this page finishes). */
+	const char *checkpoint_clear_key;
 } pulse_raw_page;
 
 /* ---- the host services vtable (append-only) --------------------------
@@ -240,8 +311,21 @@ typedef struct pulse_host_api {
 	void (*progress)(pulse_job *job, const char *step, uint64_t done,
 			 uint64_t total);
 	int32_t (*cancelled)(pulse_job *job);
-	/* Record why the job failed; class is PULSE_ERR_TRANSIENT or
-	 * PULSE_ERR_PERMANENT. Returns class, so `return api->fail(...)`. */
+	/* Record why the job failed and return klass, so that
+	 * `return api->fail(job, klass, ...)` ends extract or transform. The
+	 * first failure of a job wins. klass is one of:
+	 *   PULSE_ERR_TRANSIENT  the source or network is down, a rate limit,
+	 *                        a bad page: the host retries the job later,
+	 *                        with backoff, from its last checkpoint;
+	 *   PULSE_ERR_PERMANENT  credentials, configuration or a plugin bug:
+	 *                        the job fails and is not retried until an
+	 *                        admin acts (the text is shown to them);
+	 *   PULSE_ERR_CANCELLED  api->cancelled() said stop or pause: the job
+	 *                        ends as stopped or paused, not failed, and a
+	 *                        resume starts from the last checkpoint;
+	 *   PULSE_ERR_FALLBACK   (providers, 1.1) try another provider/model;
+	 *                        a source job treats it as TRANSIENT.
+	 * Any other value is treated as PULSE_ERR_PERMANENT. */
 	int32_t (*fail)(pulse_job *job, int32_t klass, const char *fmt, ...)
 		PULSE_PRINTF(3, 4);
 
@@ -264,6 +348,14 @@ typedef struct pulse_host_api {
 	/* Mark an entity deleted at the source. */
 	int32_t (*record_delete)(pulse_job *job, const char *entity,
 				 const char *external_id);
+
+	/* ---- 1.1: test with PULSE_API_HAS(api, name) before calling ---- */
+	/* Remove a state key (absent is fine). PULSE_OK or a failure class. */
+	int32_t (*state_delete)(pulse_job *job, const char *key);
+	/* log() with the job's context: the line carries the tenant,
+	 * integration and run ids, so it can be found from the job. */
+	void (*job_log)(pulse_job *job, uint32_t level, const char *fmt, ...)
+		PULSE_PRINTF(3, 4);
 } pulse_host_api;
 
 /* ---- source plugins --------------------------------------------------- */
@@ -283,6 +375,189 @@ typedef struct pulse_source_ops {
 			    uint32_t errlen);
 } pulse_source_ops;
 
+/* ---- provider plugins (1.1) -------------------------------------------
+ * Embedders, LLMs and vector stores serve the host's AI features rather
+ * than running sync jobs. Common rules:
+ *  - open() makes an instance for one integration; it reads that
+ *    integration's settings through `job` (api->config_*) and reports
+ *    errors with api->fail(job, ...). close() releases it. Every other op
+ *    takes the instance and a job handle for config, logs and failures.
+ *  - Arrays of structs the host passes (messages, points) use the stride
+ *    of their first element's struct_size, like config-field tables.
+ *  - Structs the host passes for the plugin to fill (usage, info, hits)
+ *    arrive zeroed with the host's struct_size in their header; write only
+ *    the members for which PULSE_HAS(out, member) is true.
+ *  - Strings and arrays a plugin returns in such a struct are borrowed
+ *    from the instance until its next call or close; the host copies them.
+ *  - Return PULSE_OK or a class: PULSE_ERR_TRANSIENT (retry the same
+ *    provider later: 429, 5xx, timeout), PULSE_ERR_FALLBACK (this provider
+ *    or model cannot serve it: try the next one), PULSE_ERR_PERMANENT
+ *    (credentials, a bad request: retrying anywhere will not help),
+ *    PULSE_ERR_INVALID (bad arguments from the host: a dimension that does
+ *    not match, say).
+ *  - Unless the ops table's flags say PULSE_PROVIDER_THREAD_SAFE, the host
+ *    never calls into one instance from two threads at once.
+ */
+#define PULSE_PROVIDER_THREAD_SAFE 0x1
+
+/* Token accounting of one call, filled by the plugin. */
+typedef struct pulse_usage {
+	uint32_t struct_size;
+	uint16_t abi_major;
+	uint16_t abi_minor;
+	uint64_t prompt_tokens;     /* input tokens (embedder: all tokens) */
+	uint64_t completion_tokens; /* generated tokens (LLM) */
+	uint64_t total_tokens;
+	uint32_t retry_after_ms;    /* with TRANSIENT: when to try again, 0 = unknown */
+	uint32_t reserved;
+} pulse_usage;
+
+/* ---- embedders ---- */
+typedef struct pulse_embed_info {
+	uint32_t struct_size;
+	uint16_t abi_major;
+	uint16_t abi_minor;
+	const char *model;          /* e.g. "all-MiniLM-L6-v2" */
+	uint32_t dimension;         /* floats per vector */
+	uint32_t max_tokens;        /* longer texts are truncated */
+	uint32_t preferred_batch;   /* texts per embed() call that run best */
+	uint32_t flags;             /* PULSE_EMBED_NORMALIZED */
+} pulse_embed_info;
+#define PULSE_EMBED_NORMALIZED 0x1 /* vectors have unit L2 norm */
+
+typedef struct pulse_embedder_ops {
+	uint32_t struct_size;
+	uint16_t abi_major;
+	uint16_t abi_minor;
+	uint32_t flags;             /* PULSE_PROVIDER_THREAD_SAFE */
+	uint32_t reserved;
+	int32_t (*open)(void *state, pulse_job *job, void **inst);
+	void (*close)(void *inst);
+	/* Describe the model this instance serves (info arrives zeroed). */
+	int32_t (*info)(void *inst, pulse_job *job, pulse_embed_info *info);
+	/* Embed n NUL-terminated UTF-8 texts into out, which the caller owns:
+	 * n rows of dim floats, row i for texts[i]. dim must equal the model's
+	 * dimension (else PULSE_ERR_INVALID). usage may be NULL. */
+	int32_t (*embed)(void *inst, pulse_job *job, const char *const *texts,
+			 uint32_t n, float *out, uint32_t dim, pulse_usage *usage);
+} pulse_embedder_ops;
+
+/* ---- LLMs (chat completion) ---- */
+typedef struct pulse_chat_message {
+	uint32_t struct_size;
+	uint16_t abi_major;
+	uint16_t abi_minor;
+	const char *role;           /* "system", "user" or "assistant" */
+	const char *content;        /* UTF-8 text */
+} pulse_chat_message;
+
+#define PULSE_CHAT_JSON 0x1     /* ask for a JSON object as the reply */
+
+typedef struct pulse_chat_request {
+	uint32_t struct_size;
+	uint16_t abi_major;
+	uint16_t abi_minor;
+	const char *model;          /* NULL: the integration's default */
+	const pulse_chat_message *messages; /* stride: messages[0].struct_size */
+	uint32_t n_messages;
+	uint32_t max_tokens;        /* 0: provider default */
+	int32_t temperature_milli;  /* 0..2000 = 0.0..2.0; -1: provider default */
+	uint32_t flags;             /* PULSE_CHAT_* */
+	uint32_t timeout_ms;        /* 0: provider default */
+	uint32_t reserved;
+} pulse_chat_request;
+
+#define PULSE_FINISH_STOP 1     /* the model ended its answer */
+#define PULSE_FINISH_LENGTH 2   /* cut at max_tokens */
+#define PULSE_FINISH_FILTER 3   /* withheld by a content filter */
+
+typedef struct pulse_chat_result {
+	uint32_t struct_size;
+	uint16_t abi_major;
+	uint16_t abi_minor;
+	const char *text;           /* the reply; borrowed from the instance */
+	uint64_t text_len;
+	const char *model;          /* the model that answered, or NULL */
+	uint32_t finish;            /* PULSE_FINISH_*, 0 = unknown */
+	uint32_t reserved;
+	/* Host-owned and zeroed (a pointer, so pulse_usage may grow); NULL
+	 * if the host does not want the counts. */
+	pulse_usage *usage;
+} pulse_chat_result;
+
+typedef struct pulse_llm_ops {
+	uint32_t struct_size;
+	uint16_t abi_major;
+	uint16_t abi_minor;
+	uint32_t flags;             /* PULSE_PROVIDER_THREAD_SAFE */
+	uint32_t reserved;
+	int32_t (*open)(void *state, pulse_job *job, void **inst);
+	void (*close)(void *inst);
+	/* One chat completion: req in, res out (res arrives zeroed). */
+	int32_t (*chat)(void *inst, pulse_job *job, const pulse_chat_request *req,
+			pulse_chat_result *res);
+} pulse_llm_ops;
+
+/* ---- vector stores ---- */
+#define PULSE_DISTANCE_COSINE 1
+#define PULSE_DISTANCE_EUCLID 2
+#define PULSE_DISTANCE_DOT 3
+#define PULSE_DISTANCE_MANHATTAN 4
+
+typedef struct pulse_vector_point {
+	uint32_t struct_size;
+	uint16_t abi_major;
+	uint16_t abi_minor;
+	const char *id;             /* unsigned integer or UUID, as text */
+	const float *vector;        /* dim floats */
+	uint32_t dim;
+	uint32_t reserved;
+	const char *payload_json;   /* a JSON object, or NULL */
+} pulse_vector_point;
+
+/* Query results: parallel arrays of n entries, borrowed from the instance
+ * until its next call. Filled by the plugin, best match first. */
+typedef struct pulse_vector_hits {
+	uint32_t struct_size;
+	uint16_t abi_major;
+	uint16_t abi_minor;
+	uint32_t n;
+	uint32_t reserved;
+	const char *const *ids;
+	const float *scores;        /* higher is closer, whatever the distance */
+	const char *const *payloads; /* JSON objects; NULL entries allowed */
+} pulse_vector_hits;
+
+/* Filters are JSON text in the shape
+ *   {"must":[{"key":"tenant","match":{"value":"t1"}}, ...]}
+ * (conditions all of which must hold; values are strings or integers).
+ * A store that speaks another dialect translates it. */
+typedef struct pulse_vector_store_ops {
+	uint32_t struct_size;
+	uint16_t abi_major;
+	uint16_t abi_minor;
+	uint32_t flags;             /* PULSE_PROVIDER_THREAD_SAFE */
+	uint32_t reserved;
+	int32_t (*open)(void *state, pulse_job *job, void **inst);
+	void (*close)(void *inst);
+	/* Create the collection if absent; an existing one must have the same
+	 * dim and distance (else PULSE_ERR_PERMANENT saying what differs). */
+	int32_t (*ensure_collection)(void *inst, pulse_job *job,
+				     const char *name, uint32_t dim,
+				     uint32_t distance);
+	/* Insert or replace n points (stride: points[0].struct_size). */
+	int32_t (*upsert)(void *inst, pulse_job *job, const char *collection,
+			  const pulse_vector_point *points, uint32_t n);
+	/* Delete by ids (n_ids > 0) or else by filter_json; never both empty. */
+	int32_t (*remove)(void *inst, pulse_job *job, const char *collection,
+			  const char *const *ids, uint32_t n_ids,
+			  const char *filter_json);
+	/* The k nearest points to vector that match filter_json (NULL: all). */
+	int32_t (*query)(void *inst, pulse_job *job, const char *collection,
+			 const float *vector, uint32_t dim, uint32_t k,
+			 const char *filter_json, pulse_vector_hits *hits);
+} pulse_vector_store_ops;
+
 /* ---- the plugin descriptor --------------------------------------------
  * Fields up to and including `ops` are required; the rest may be absent
  * (zero) or cut off by a smaller struct_size from an older 1.x header.
@@ -295,7 +570,7 @@ typedef struct pulse_plugin_info {
 	uint32_t reserved;
 	const char *name;              /* [a-z0-9_-], unique per host */
 	const char *version;           /* the plugin's own version */
-	const void *ops;               /* pulse_source_ops for SOURCE */
+	const void *ops;               /* the ops table of `kind` */
 	/* optional from here */
 	const char *description;
 	const pulse_config_field *config_fields;
