@@ -9,12 +9,13 @@ tests_embed_embed_tool_LDADD = plugins/provider-embed-local/libembedlocal.la \
 	$(JSONC_LIBS) $(OPENBLAS_LIBS)
 
 TESTS += tests/embed/tokenizer-parity.sh tests/embed/forward-parity.sh \
-	tests/embed/forward-minilm.sh
+	tests/embed/forward-minilm.sh tests/embed/cli-embed.sh
 EXTRA_DIST += tests/embed/lib.sh tests/embed/ensure-deps.sh \
 	tests/embed/package.json tests/embed/make-vocab.js \
 	tests/embed/peer-tokenize.js tests/embed/gen-corpus.py \
 	tests/embed/torch-ref.py tests/embed/tokenizer-parity.sh \
-	tests/embed/forward-parity.sh tests/embed/forward-minilm.sh
+	tests/embed/forward-parity.sh tests/embed/forward-minilm.sh \
+	tests/embed/cli-embed.sh
 
 # The loaders' faults, the tokenizer's fixed rules and the fuzz corpus
 # (tests/fixtures/embed-fuzz) of the safetensors and vocab.txt parsers.
