@@ -47,8 +47,7 @@ for core in default SkylakeX; do
 	if [ "$core" = default ]; then unset OPENBLAS_CORETYPE; else export OPENBLAS_CORETYPE=$core; fi
 	sg="$("$EMBED_TOOL" sgemm 2048 2)"
 	name="$(field core "$sg")"
-	lanes=32
-	[ "$core" = SkylakeX ] && lanes=64
+	case "$name" in SkylakeX|Cooperlake|SapphireRapids) lanes=64 ;; *) lanes=32 ;; esac
 	peak="$(awk -v c="$threads" -v m="$mhz" -v l="$lanes" 'BEGIN { printf "%.1f", c * m * l / 1000 }')"
 	echo
 	echo "OpenBLAS core $name: theoretical peak $peak GFLOP/s ($threads x $mhz MHz x $lanes);" \
@@ -57,22 +56,22 @@ for core in default SkylakeX; do
 		"RSS MB" tok% sgemm% attn% other% torch/s ratio
 	for ntok in 32 128; do
 		for batch in 1 32; do
-			out="$( { /usr/bin/time -f 'rss=%M' "$EMBED_TOOL" bench "$work/m" 256 "$batch" "$secs" \
+			out="$( { /usr/bin/time -f 'peak_rss_kb=%M' "$EMBED_TOOL" bench "$work/m" 256 "$batch" "$secs" \
 				< "$work/t$ntok.jsonl"; } 2>&1)" || embed_fail "embed-tool bench failed: $out"
-			tout="$( { /usr/bin/time -f 'rss=%M' "$EMBED_PY" "$EMBED_SRC/torch-ref.py" bench \
+			tout="$( { /usr/bin/time -f 'peak_rss_kb=%M' "$EMBED_PY" "$EMBED_SRC/torch-ref.py" bench \
 				"$work/m" "$batch" "$secs" "$threads" < "$work/ids$ntok"; } 2>&1)" ||
 				embed_fail "torch bench failed: $tout"
 			eps="$(field emb_per_s "$out")"
 			tps="$(field emb_per_s "$tout")"
 			awk -v c="$ntok/$batch" -v e="$eps" -v g="$(field gflops "$out")" -v p="$peak" \
-				-v s="$(field gflops "$sg")" -v r="$(field rss "$out")" -v tk="$(field tokenize_s "$out")" \
+				-v s="$(field gflops "$sg")" -v r="$(field peak_rss_kb "$out")" -v tk="$(field tokenize_s "$out")" \
 				-v li="$(field linear_s "$out")" -v at="$(field attention_s "$out")" \
 				-v ot="$(field other_s "$out")" -v sec="$(field seconds "$out")" -v t="$tps" \
-				-v tr="$(field rss "$tout")" 'BEGIN {
+				-v tr="$(field peak_rss_kb "$tout")" 'BEGIN {
 				printf "%-11s %9.1f %9.2f %7.1f%% %6.1f%% %8.0f %7.1f%% %7.1f%% %7.1f%% %7.1f%% %9.1f %7.2f\n",
 					"tok" c, e, g, 100 * g / p, 100 * g / s, r / 1024, 100 * tk / sec,
 					100 * li / sec, 100 * at / sec, 100 * ot / sec, t, e / t }'
-			echo "            (torch peak RSS $(( $(field rss "$tout") / 1024 )) MB)"
+			echo "            (PyTorch: peak RSS $(awk -v k="$(field peak_rss_kb "$tout")" 'BEGIN { printf "%.0f", k / 1024 }') MB)"
 		done
 	done
 done

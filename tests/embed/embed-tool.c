@@ -192,6 +192,8 @@ static int cmd_embed(const char *dir, int max, int batch, double seconds)
 	do {
 		for (size_t i = 0; i < t.n; i += (size_t)batch) {
 			int n = t.n - i < (size_t)batch ? (int)(t.n - i) : batch;
+			if (seconds > 0 && done && now() - t0 >= seconds)
+				break;	/* timed runs stop between batches */
 			if (run_batch(m, v, &t, i, n, max, out, &ttok,
 				      seconds > 0 ? &prof : NULL, &tokens) < 0)
 				goto out;

@@ -214,8 +214,11 @@ def main():
         embed_batches(ref, seqs[:batch], batch)	# warm up
         done, t0 = 0, time.monotonic()
         while time.monotonic() - t0 < seconds:
-            embed_batches(ref, seqs, batch)
-            done += len(seqs)
+            for i in range(0, len(seqs), batch):
+                embed_batches(ref, seqs[i:i + batch], batch)
+                done += len(seqs[i:i + batch])
+                if time.monotonic() - t0 >= seconds:
+                    break
         el = time.monotonic() - t0
         print("embeddings=%d seconds=%.3f emb_per_s=%.1f" % (done, el, done / el))
     else:
