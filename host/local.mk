@@ -55,7 +55,7 @@ host_libpulsehost_la_SOURCES = \
 	host/cli/cmd_migrate.c host/cli/cmd_tenant.c \
 	host/cli/cmd_integration.c host/cli/cmd_mapping.c \
 	host/cli/cmd_job.c host/cli/cmd_worker.c host/cli/cmd_run.c \
-	host/cli/cmd_token.c host/cli/cmd_dora.c
+	host/cli/cmd_token.c host/cli/cmd_dora.c host/cli/cmd_embed.c
 # The schema migrations, compiled into the binary (migrate_files[] in
 # host/db/migrate.h) so an installed pulse-host needs no data files. Add a new
 # migration here, in order; never edit an applied one.

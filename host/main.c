@@ -25,6 +25,7 @@ static const struct cli_cmd commands[] = {
 	{"run", cmd_run, "run the daemon: REST API, live progress, job orchestrator"},
 	{"token", cmd_token, "issue API tokens (JWT) for a tenant and role"},
 	{"mapping", cmd_mapping, "work item type/status mappings of an integration"},
+	{"embed", cmd_embed, "embed texts with an embedder plugin; print vectors as JSON"},
 	{NULL, NULL, NULL},
 };
 

@@ -45,5 +45,6 @@ int cmd_dora(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);
 int cmd_token(struct cli *cli, int argc, char **argv);
 int cmd_mapping(struct cli *cli, int argc, char **argv);
+int cmd_embed(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -1,0 +1,129 @@
+/*
+ * embed.h: internals of the embed-local provider (prefix emb_).
+ *
+ * Four parts, one file each, none of them aware of the plugin ABI:
+ *   vocab.c     vocab.txt -> token ids (a hash table)
+ *   tokenize.c  BERT uncased WordPiece, as sentence-transformers runs it
+ *   model.c     config.json + model.safetensors, every tensor checked
+ *   forward.c   the BERT encoder, mean pooling and L2 norm (OpenBLAS)
+ *
+ * Errors are written to a caller buffer (err, errlen) as one line naming
+ * the file and what is wrong; functions return 0 on success, -1 on error.
+ */
+#ifndef PULSE_EMBED_LOCAL_EMBED_H
+#define PULSE_EMBED_LOCAL_EMBED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------ vocab */
+typedef struct emb_vocab emb_vocab;
+
+/* Parses vocab.txt held in buf (one token per line, id = line number).
+ * name is used in error messages. On success *out is owned by the caller
+ * (emb_vocab_free). */
+int emb_vocab_parse(const char *buf, size_t len, const char *name,
+		    emb_vocab **out, char *err, size_t errlen);
+/* Reads and parses the file at path. */
+int emb_vocab_load(const char *path, emb_vocab **out, char *err, size_t errlen);
+void emb_vocab_free(emb_vocab *v);
+/* Id of the token s[0..n), or -1. */
+int32_t emb_vocab_find(const emb_vocab *v, const char *s, size_t n);
+size_t emb_vocab_size(const emb_vocab *v);
+/* The token for an id (NUL-terminated, owned by v), or NULL. */
+const char *emb_vocab_token(const emb_vocab *v, int32_t id);
+
+/* -------------------------------------------------------------- tokenizer */
+#define EMB_MAX_WORD_CHARS 100	/* longer words become [UNK], as in BERT */
+
+/* Tokenizes one UTF-8 text into [CLS] ... [SEP], truncated to max_tokens
+ * ids in all (max_tokens >= 2). ids has room for max_tokens entries.
+ * Returns the number of ids, or -1 with err set (invalid UTF-8 is not an
+ * error: bad bytes are dropped like U+FFFD). *full_count, when not NULL,
+ * receives the count before truncation, capped at max_tokens + 1 (so the
+ * caller can tell that truncation happened without paying for long texts). */
+int emb_tokenize(const emb_vocab *v, const char *text, size_t len,
+		 int max_tokens, int32_t *ids, int *full_count,
+		 char *err, size_t errlen);
+
+/* ------------------------------------------------------------------ model */
+typedef struct emb_config {
+	int hidden;		/* hidden_size */
+	int layers;		/* num_hidden_layers */
+	int heads;		/* num_attention_heads */
+	int inter;		/* intermediate_size */
+	int vocab;		/* vocab_size */
+	int max_pos;		/* max_position_embeddings */
+	int type_vocab;		/* type_vocab_size */
+	float ln_eps;		/* layer_norm_eps */
+} emb_config;
+
+/* Parses config.json text; name is used in messages. */
+int emb_config_parse(const char *json, size_t len, const char *name,
+		     emb_config *cfg, char *err, size_t errlen);
+
+typedef struct emb_layer {
+	const float *q_w, *q_b, *k_w, *k_b, *v_w, *v_b;
+	const float *ao_w, *ao_b, *aln_g, *aln_b;
+	const float *i_w, *i_b, *o_w, *o_b, *oln_g, *oln_b;
+} emb_layer;
+
+typedef struct emb_model {
+	emb_config cfg;
+	const float *word, *pos, *type, *eln_g, *eln_b;
+	emb_layer *layer;		/* cfg.layers entries, owned */
+	/* Storage behind the pointers above: the mapped file, plus copies
+	 * of tensors that needed converting (F16) or aligning. Owned. */
+	void *map;
+	size_t map_len;
+	void **copies;
+	size_t ncopies;
+} emb_model;
+
+/* Checks a safetensors image (buf, len) against cfg and fills m's tensor
+ * pointers (pointing into buf, or into copies m owns). name is the file
+ * name for messages. m->map is left alone. */
+int emb_model_parse(const void *buf, size_t len, const char *name,
+		    const emb_config *cfg, emb_model *m,
+		    char *err, size_t errlen);
+/* Loads dir/config.json and mmaps dir/model.safetensors. On success *out
+ * is owned by the caller (emb_model_free). */
+int emb_model_load(const char *dir, emb_model **out, char *err, size_t errlen);
+void emb_model_free(emb_model *m);
+/* Releases what emb_model_parse allocated (copies, layer table). */
+void emb_model_clear(emb_model *m);
+
+/* ---------------------------------------------------------------- forward */
+/* Embeds n tokenized texts: ids[i] holds len[i] ids (each <= max_pos).
+ * out receives n * hidden floats, each row L2-normalised. Allocates its
+ * own scratch per call, so concurrent calls on one model are safe.
+ * Returns 0, or -1 with err set (out of memory, an id out of range). */
+int emb_forward(const emb_model *m, const int32_t *const *ids,
+		const int *len, int n, float *out, char *err, size_t errlen);
+
+/* Where emb_forward_prof's time went, in seconds (added to). */
+typedef struct emb_prof {
+	double linear;		/* the six sgemm-backed linear layers */
+	double attention;	/* scores, softmax, context */
+	double other;		/* embeddings, LayerNorm, GELU, pooling */
+} emb_prof;
+
+/* emb_forward, timing its parts into *prof (for the benchmark). */
+int emb_forward_prof(const emb_model *m, const int32_t *const *ids,
+		     const int *len, int n, float *out, emb_prof *prof,
+		     char *err, size_t errlen);
+
+/* Checks that vocab.txt (v, named name) and the model agree on the
+ * vocabulary size. */
+int emb_check_vocab(const emb_model *m, const emb_vocab *v, const char *name,
+		    char *err, size_t errlen);
+
+/* Checks that buf's SHA-256 is want_hex (64 hex digits, any case). */
+int emb_verify_sha256(const void *buf, size_t len, const char *want_hex,
+		      const char *name, char *err, size_t errlen);
+
+/* Floating-point operations one text of len tokens costs (for --stats
+ * and the benchmark: matrix products only, 2 per multiply-add). */
+double emb_forward_flops(const emb_config *c, int len);
+
+#endif
