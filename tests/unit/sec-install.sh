@@ -6,9 +6,12 @@ set -euo pipefail
 D=$(mktemp -d "${TMPDIR:-/tmp}/pulse-inst.XXXXXX")
 trap 'rm -rf "$D"' EXIT
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
-state=$(make -s -C "$abs_top_builddir" --no-print-directory print-pulsestatedir 2>/dev/null) ||
+# A make of our own: under `make check` the parent's MAKEFLAGS would add
+# "Entering directory" lines to what we read.
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$abs_top_builddir" --no-print-directory "$@"; }
+state=$(mk print-pulsestatedir 2>/dev/null) ||
 	fail "no print-pulsestatedir target in the build tree"
-make -s -C "$abs_top_builddir" --no-print-directory install-data-local DESTDIR="$D" ||
+mk install-data-local DESTDIR="$D" ||
 	fail "make install-data-local failed"
 [ -d "$D$state" ] || fail "make install did not create $state"
 mode=$(stat -c %a "$D$state")
