@@ -26,7 +26,9 @@ host_libpulsehost_la_SOURCES = \
 	host/pipeline/record.c host/pipeline/record.h \
 	host/pipeline/load.c host/pipeline/load.h \
 	host/pipeline/pipeline.c host/pipeline/pipeline.h \
-	host/queue/queue.c host/queue/queue.h \
+	host/queue/queue.c host/queue/queue.h host/queue/queue_int.h \
+	host/queue/queue_conn.c host/queue/queue_topology.c \
+	host/queue/queue_publish.c host/queue/queue_consume.c \
 	host/queue/worker.c host/queue/worker.h \
 	host/jobs/jobstate.c host/jobs/jobstate.h \
 	host/jobs/jobpolicy.c host/jobs/jobpolicy.h \
