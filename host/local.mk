@@ -33,7 +33,8 @@ host_libpulsehost_la_SOURCES = \
 	host/jobs/jobstate.c host/jobs/jobstate.h \
 	host/jobs/jobpolicy.c host/jobs/jobpolicy.h \
 	host/jobs/jobproc.c host/jobs/jobproc.h \
-	host/jobs/runner.c host/jobs/runner.h \
+	host/jobs/runner.c host/jobs/runner.h host/jobs/runner_int.h \
+	host/jobs/runner_drain.c \
 	host/jobs/runner_summary.c host/jobs/runner_summary.h \
 	host/jobs/orchestrator.c host/jobs/orchestrator.h \
 	host/server/auth.c host/server/auth.h \
