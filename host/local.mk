@@ -50,7 +50,9 @@ host_libpulsehost_la_SOURCES = \
 	host/model/mapping.c host/model/mapping.h \
 	host/model/job.c host/model/job.h \
 	host/model/raw.c host/model/raw.h \
-	host/analytics/dora.c host/analytics/dora.h \
+	host/analytics/dora.c host/analytics/dora.h host/analytics/dora_int.h \
+	host/analytics/dora_band.c host/analytics/dora_figure.c \
+	host/analytics/dora_text.c host/analytics/dora_map.c \
 	host/cli/cli.c host/cli/cli.h \
 	host/cli/follow.c host/cli/follow.h \
 	host/cli/termprogress.c host/cli/termprogress.h \
