@@ -26,12 +26,15 @@ host_libpulsehost_la_SOURCES = \
 	host/pipeline/record.c host/pipeline/record.h \
 	host/pipeline/load.c host/pipeline/load.h \
 	host/pipeline/pipeline.c host/pipeline/pipeline.h \
-	host/queue/queue.c host/queue/queue.h \
+	host/queue/queue.c host/queue/queue.h host/queue/queue_int.h \
+	host/queue/queue_conn.c host/queue/queue_topology.c \
+	host/queue/queue_publish.c host/queue/queue_consume.c \
 	host/queue/worker.c host/queue/worker.h \
 	host/jobs/jobstate.c host/jobs/jobstate.h \
 	host/jobs/jobpolicy.c host/jobs/jobpolicy.h \
 	host/jobs/jobproc.c host/jobs/jobproc.h \
-	host/jobs/runner.c host/jobs/runner.h \
+	host/jobs/runner.c host/jobs/runner.h host/jobs/runner_int.h \
+	host/jobs/runner_drain.c \
 	host/jobs/runner_summary.c host/jobs/runner_summary.h \
 	host/jobs/orchestrator.c host/jobs/orchestrator.h \
 	host/server/auth.c host/server/auth.h \
@@ -47,7 +50,9 @@ host_libpulsehost_la_SOURCES = \
 	host/model/mapping.c host/model/mapping.h \
 	host/model/job.c host/model/job.h \
 	host/model/raw.c host/model/raw.h \
-	host/analytics/dora.c host/analytics/dora.h \
+	host/analytics/dora.c host/analytics/dora.h host/analytics/dora_int.h \
+	host/analytics/dora_band.c host/analytics/dora_figure.c \
+	host/analytics/dora_text.c host/analytics/dora_map.c \
 	host/cli/cli.c host/cli/cli.h \
 	host/cli/follow.c host/cli/follow.h \
 	host/cli/termprogress.c host/cli/termprogress.h \

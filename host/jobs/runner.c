@@ -22,11 +22,10 @@
 #include "base/log.h"
 #include "pipeline/pipeline.h"
 #include "jobs/runner.h"
+#include "jobs/runner_int.h"
 #include "jobs/runner_summary.h"
 #include "plugin/settings.h"
 #include "pipeline/store.h"
-
-#define TRANSFORM_BATCH 64  /* raw rows per load transaction */
 
 static volatile sig_atomic_t cancel_flag;
 
@@ -54,36 +53,7 @@ int runner_cancel_requested(void)
 	return cancel_flag != 0;
 }
 
-struct run {
-	const struct conf *conf;
-	const struct runner_opts *o;
-	PGconn *conn;
-	struct integration in;
-	struct plugin *plugin;
-	struct json_object *settings, *secrets;
-	int64_t job_id, run_id;
-	struct store store;
-	struct pulse_job job;
-	struct job_backend be;
-	struct pipeline *pipe;
-	const struct pipeline_broker *broker;
-	void *bctx;
-	int64_t *q;              /* in-process: ids waiting for transform */
-	size_t nq, capq;
-	uint64_t rows_done, rows_failed, rows_total;
-	char first_failure[1024];
-	/* progress */
-	char step[64];
-	uint64_t done, total;
-	double last_db;
-	int last_decile;
-	struct termprogress tp;  /* progress on o->out */
-	double t0;
-	char label[160];         /* "integration 3 (sandbox)" */
-	struct http_stats http;
-};
-
-static double now_s(void)
+double runner_now_s(void)
 {
 	return termprogress_now();
 }
@@ -112,7 +82,7 @@ static void progress_db(struct run *r, int force)
 	char rid[24], done[24], total[24], err[512];
 	const char *p1[4];
 	PGresult *x;
-	double t = now_s();
+	double t = runner_now_s();
 
 	if (!force && t - r->last_db < 1.0)
 		return;
@@ -136,7 +106,7 @@ static void progress_db(struct run *r, int force)
  * per 10 %, or every 5 s when the total is unknown. */
 static void progress_print(struct run *r, int force)
 {
-	double t = now_s();
+	double t = runner_now_s();
 	int decile = r->total ? (int)(r->done * 10 / r->total) : -1;
 	char line[256];
 
@@ -151,12 +121,12 @@ static void progress_print(struct run *r, int force)
 	r->last_decile = decile;
 }
 
-static void end_line(struct run *r)
+void runner_end_line(struct run *r)
 {
 	termprogress_end_line(&r->tp);
 }
 
-static void set_progress(struct run *r, const char *step, uint64_t done,
+void runner_set_progress(struct run *r, const char *step, uint64_t done,
 			 uint64_t total)
 {
 	int changed = strcmp(step, r->step) != 0;
@@ -181,302 +151,13 @@ static void cb_progress(struct pulse_job *job, const char *step, uint64_t done,
 	char s[64];
 
 	snprintf(s, sizeof(s), "extract %s", step && *step ? step : "");
-	set_progress(r, s, done, total);
+	runner_set_progress(r, s, done, total);
 }
 
 static int32_t cb_cancelled(struct pulse_job *job)
 {
 	(void)job;
 	return runner_cancel_requested();
-}
-
-/* ---- transform + load (in-process) ---------------------------------- */
-
-static void tally(struct run *r, const struct pipeline_result *res, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (res[i].outcome == PIPE_DONE || res[i].outcome == PIPE_NOOP) {
-			r->rows_done++;
-			continue;
-		}
-		r->rows_failed++;
-		if (!r->first_failure[0])
-			snprintf(r->first_failure, sizeof(r->first_failure), "%s",
-				 res[i].err);
-		if (r->o->out && !r->o->quiet) {
-			end_line(r);
-			fprintf(r->o->out, "raw row %" PRId64 " failed (attempt %d): %s\n",
-				res[i].raw_id, res[i].attempts, res[i].err);
-		}
-	}
-}
-
-static void flush_queue(struct run *r)
-{
-	struct pipeline_result *res;
-
-	if (r->nq == 0)
-		return;
-	res = calloc(r->nq, sizeof(*res));
-	if (!res)
-		return;
-	pipeline_process_many(r->pipe, r->in.tenant_id, r->q, r->nq, res);
-	tally(r, res, r->nq);
-	free(res);
-	r->nq = 0;
-}
-
-static int queue_id(struct run *r, int64_t id)
-{
-	if (r->nq == r->capq) {
-		size_t cap = r->capq ? r->capq * 2 : TRANSFORM_BATCH;
-		int64_t *q = realloc(r->q, cap * sizeof(*q));
-
-		if (!q)
-			return -1;
-		r->q = q;
-		r->capq = cap;
-	}
-	r->q[r->nq++] = id;
-	return 0;
-}
-
-/* In-process dispatch: transform as pages arrive, a batch at a time. */
-static int dispatch_local(void *ctx, int64_t tenant, int64_t id, char *err,
-			  size_t errlen)
-{
-	struct run *r = ctx;
-
-	(void)tenant;
-	if (queue_id(r, id) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	r->rows_total++;
-	if (r->nq >= TRANSFORM_BATCH)
-		flush_queue(r);
-	return 0;
-}
-
-/* Sweep at start: stale rows of any tenant, collected, then processed a
- * tenant's batch at a time. */
-struct swept {
-	int64_t tenant, id;
-};
-struct sweep_list {
-	struct swept *v;
-	size_t n, cap;
-};
-
-static int dispatch_sweep(void *ctx, int64_t tenant, int64_t id, char *err,
-			  size_t errlen)
-{
-	struct sweep_list *l = ctx;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		struct swept *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n].tenant = tenant;
-	l->v[l->n].id = id;
-	l->n++;
-	return 0;
-}
-
-static int cmp_swept(const void *a, const void *b)
-{
-	const struct swept *x = a, *y = b;
-
-	if (x->tenant != y->tenant)
-		return x->tenant < y->tenant ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static void recover(struct run *r)
-{
-	struct sweep_list l = {NULL, 0, 0};
-	struct pipeline_result res[TRANSFORM_BATCH];
-	int64_t ids[TRANSFORM_BATCH];
-	char err[512];
-	long found;
-	size_t i = 0, k;
-
-	found = pipeline_sweep(r->pipe, r->conf->jobs_stale_s,
-			       r->conf->jobs_max_attempts, dispatch_sweep, &l,
-			       err, sizeof(err));
-	if (found < 0)
-		log_warn("RUNNER", "event=sweep_failed error=\"%s\"", err);
-	if (l.n == 0)
-		goto out;
-	qsort(l.v, l.n, sizeof(*l.v), cmp_swept);
-	set_progress(r, "recover stale raw rows", 0, l.n);
-	while (i < l.n && !runner_cancel_requested()) {
-		for (k = 0; k < TRANSFORM_BATCH && i + k < l.n &&
-		     l.v[i + k].tenant == l.v[i].tenant; k++)
-			ids[k] = l.v[i + k].id;
-		pipeline_process_many(r->pipe, l.v[i].tenant, ids, k, res);
-		i += k;
-		set_progress(r, "recover stale raw rows", i, l.n);
-	}
-	log_info("RUNNER", "event=recovered rows=%zu", i);
-out:
-	free(l.v);
-}
-
-/* Rows of this integration still open (an earlier run was killed, or
- * failed rows with attempts left): process them too. */
-static int leftovers(struct run *r, char *err, size_t errlen)
-{
-	char ten[24], integ[24], mx[16];
-	const char *params[3] = {db_i64(ten, r->in.tenant_id),
-				 db_i64(integ, r->in.id), mx};
-	PGresult *x;
-	int i, n;
-
-	snprintf(mx, sizeof(mx), "%d", r->conf->jobs_max_attempts);
-	if (db_tenant_begin(r->conn, r->in.tenant_id, err, errlen) < 0)
-		return -1;
-	x = db_query(r->conn, err, errlen,
-		     "SELECT id, status, owner FROM raw_extraction_data"
-		     " WHERE tenant_id = $1 AND integration_id = $2"
-		     " AND status IN ('pending', 'processing', 'failed')"
-		     " AND NOT dead_lettered AND attempts < $3::int ORDER BY id",
-		     3, params);
-	if (!x) {
-		db_rollback(r->conn);
-		return -1;
-	}
-	n = PQntuples(x);
-	for (i = 0; i < n; i++) {
-		const char *owner = PQgetisnull(x, i, 2) ? NULL : PQgetvalue(x, i, 2);
-
-		if (strcmp(PQgetvalue(x, i, 1), "processing") == 0) {
-			char ids[24];
-			const char *up[1] = {db_i64(ids, db_int64(x, i, 0))};
-			PGresult *u;
-
-			if (owner && db_owner_alive(owner) &&
-			    strcmp(owner, db_owner_id()) != 0)
-				continue; /* someone is working on it */
-			u = db_query(r->conn, err, errlen, "UPDATE raw_extraction_data"
-				     " SET status = 'pending', owner = NULL WHERE id = $1",
-				     1, up);
-			PQclear(u);
-		}
-		if (queue_id(r, db_int64(x, i, 0)) < 0)
-			break;
-	}
-	PQclear(x);
-	return db_commit(r->conn, err, errlen);
-}
-
-static void transform_all(struct run *r)
-{
-	int64_t *all = r->q;
-	size_t n = r->nq, i, chunk;
-
-	r->q = NULL;
-	r->nq = r->capq = 0;
-	set_progress(r, "transform+load raw rows", 0, n);
-	for (i = 0; i < n && !runner_cancel_requested(); i += chunk) {
-		struct pipeline_result *res;
-
-		chunk = n - i < TRANSFORM_BATCH ? n - i : TRANSFORM_BATCH;
-		res = calloc(chunk, sizeof(*res));
-		if (!res)
-			break;
-		pipeline_process_many(r->pipe, r->in.tenant_id, all + i, chunk, res);
-		tally(r, res, chunk);
-		free(res);
-		set_progress(r, "transform+load raw rows", i + chunk, n);
-	}
-	free(all);
-}
-
-/* ---- broker mode ------------------------------------------------------ */
-
-/* The error of the run's first failed row, for the summary. */
-static void first_failure(struct run *r)
-{
-	char ten[24], rid[24], err[256];
-	const char *params[2] = {db_i64(ten, r->in.tenant_id),
-				 db_i64(rid, r->run_id)};
-	PGresult *x;
-
-	if (db_tenant_begin(r->conn, r->in.tenant_id, err, sizeof(err)) < 0)
-		return;
-	x = db_query(r->conn, err, sizeof(err),
-		     "SELECT 'raw row ' || id || ': ' || coalesce(error, '?')"
-		     " FROM raw_extraction_data WHERE tenant_id = $1"
-		     " AND job_run_id = $2 AND status = 'failed' ORDER BY id LIMIT 1",
-		     2, params);
-	if (x && PQntuples(x) > 0)
-		snprintf(r->first_failure, sizeof(r->first_failure), "%s",
-			 PQgetvalue(x, 0, 0));
-	PQclear(x);
-	db_commit(r->conn, err, sizeof(err));
-}
-
-static int wait_for_workers(struct run *r, char *err, size_t errlen)
-{
-	char ten[24], rid[24];
-	const char *params[2] = {db_i64(ten, r->in.tenant_id),
-				 db_i64(rid, r->run_id)};
-	double start = now_s();
-
-	for (;;) {
-		PGresult *x;
-		uint64_t done, failed, open;
-
-		if (db_tenant_begin(r->conn, r->in.tenant_id, err, errlen) < 0)
-			return -1;
-		x = db_query(r->conn, err, errlen,
-			     "SELECT count(*) FILTER (WHERE status = 'completed'),"
-			     " count(*) FILTER (WHERE status = 'failed'),"
-			     " count(*) FILTER (WHERE status IN ('pending', 'processing'))"
-			     " FROM raw_extraction_data WHERE tenant_id = $1"
-			     " AND job_run_id = $2", 2, params);
-		db_commit(r->conn, err, errlen);
-		if (!x)
-			return -1;
-		done = (uint64_t)db_int64(x, 0, 0);
-		failed = (uint64_t)db_int64(x, 0, 1);
-		open = (uint64_t)db_int64(x, 0, 2);
-		PQclear(x);
-		set_progress(r, "waiting for workers", done + failed,
-			     done + failed + open);
-		if (open == 0) {
-			r->rows_done = done;
-			r->rows_failed = failed;
-			if (failed)
-				first_failure(r);
-			return 0;
-		}
-		if (runner_cancel_requested()) {
-			snprintf(err, errlen, "cancelled while waiting for workers "
-				 "(%" PRIu64 " raw rows still open; they will be "
-				 "processed by the workers)", open);
-			return -1;
-		}
-		if (r->o->wait_timeout_s > 0 &&
-		    now_s() - start > r->o->wait_timeout_s) {
-			snprintf(err, errlen, "%" PRIu64 " raw rows still open "
-				 "after %d s; are `pulse-host worker` processes "
-				 "running against this broker?", open,
-				 r->o->wait_timeout_s);
-			return -1;
-		}
-		usleep(250 * 1000);
-	}
 }
 
 /* ---- job bookkeeping -------------------------------------------------- */
@@ -623,178 +304,238 @@ static int check_required(struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
-int runner_run(const struct conf *conf, struct loader *ld, int64_t id,
-	       const struct runner_opts *o, char *err, size_t errlen)
+/*
+ * Set-up up to a locked job with its job_runs row: the database, the
+ * integration, its plugin, settings and secrets. On failure why says
+ * what is missing. What it loads is owned by r (freed by runner_run).
+ */
+static int run_open(struct run *r, struct loader *ld, int64_t id,
+		    char *why, size_t whylen)
 {
-	struct run r;
 	struct crypto_key key;
-	struct json_object *stats = NULL;
-	struct runner_summary sum;
-	struct http_client *hc = NULL;
-	char why[1024] = "", e2[1024];
-	int rc = RUNNER_FAILED, locked = 0, cancelled = 0;
-	int32_t xrc = PULSE_OK, klass = 0;
-	double secs;
+	int rc = -1;
 
-	memset(&r, 0, sizeof(r));
 	memset(&key, 0, sizeof(key));
-	r.conf = conf;
-	r.o = o;
-	r.t0 = now_s();
-	r.last_decile = -2;
-	termprogress_init(&r.tp, o->out, o->tty);
-	snprintf(r.label, sizeof(r.label), "integration %" PRId64, id);
-	if (!(r.conn = db_connect(conf->database_url, why, sizeof(why))))
+	if (!(r->conn = db_connect(r->conf->database_url, why, whylen)))
 		goto out;
-	if (integration_get(r.conn, id, &r.in, why, sizeof(why)) != 0)
+	if (integration_get(r->conn, id, &r->in, why, whylen) != 0)
 		goto out;
-	snprintf(r.label, sizeof(r.label), "integration %" PRId64 " (%s)", id,
-		 r.in.plugin);
-	if (!r.in.enabled) {
-		snprintf(why, sizeof(why), "it is disabled");
+	snprintf(r->label, sizeof(r->label), "integration %" PRId64 " (%s)", id,
+		 r->in.plugin);
+	if (!r->in.enabled) {
+		snprintf(why, whylen, "it is disabled");
 		goto out;
 	}
-	r.plugin = loader_find(ld, r.in.plugin);
-	if (!r.plugin || r.plugin->status != PLUGIN_LOADED ||
-	    r.plugin->info.kind != PULSE_KIND_SOURCE || !r.plugin->source.extract) {
-		snprintf(why, sizeof(why), "plugin '%s' is not loaded as a source "
-			 "plugin%s%s; see `pulse-host plugins`", r.in.plugin,
-			 r.plugin && r.plugin->reason ? ": " : "",
-			 r.plugin && r.plugin->reason ? r.plugin->reason : "");
+	r->plugin = loader_find(ld, r->in.plugin);
+	if (!r->plugin || r->plugin->status != PLUGIN_LOADED ||
+	    r->plugin->info.kind != PULSE_KIND_SOURCE ||
+	    !r->plugin->source.extract) {
+		snprintf(why, whylen, "plugin '%s' is not loaded as a source "
+			 "plugin%s%s; see `pulse-host plugins`", r->in.plugin,
+			 r->plugin && r->plugin->reason ? ": " : "",
+			 r->plugin && r->plugin->reason ? r->plugin->reason : "");
 		goto out;
 	}
-	if (!(r.settings = settings_with_defaults(r.plugin, r.in.settings, why,
-						  sizeof(why))))
+	if (!(r->settings = settings_with_defaults(r->plugin, r->in.settings,
+						   why, whylen)))
 		goto out;
-	if (r.in.credentials &&
-	    (crypto_key_load(conf->key_file, 0, &key, why, sizeof(why)) < 0 ||
-	     integration_secrets(&r.in, &key, &r.secrets, why, sizeof(why)) < 0))
+	if (r->in.credentials &&
+	    (crypto_key_load(r->conf->key_file, 0, &key, why, whylen) < 0 ||
+	     integration_secrets(&r->in, &key, &r->secrets, why, whylen) < 0))
 		goto out;
 	crypto_wipe(&key, sizeof(key));
-	if (!r.secrets && !(r.secrets = json_object_new_object()))
+	if (!r->secrets && !(r->secrets = json_object_new_object()))
 		goto out;
-	if (check_required(&r, why, sizeof(why)) < 0 ||
-	    lock_job(&r, why, sizeof(why)) < 0)
+	if (check_required(r, why, whylen) < 0 || lock_job(r, why, whylen) < 0)
 		goto out;
-	locked = 1;
-	observe(&r, RUNNER_EV_STARTED, 0, NULL);
-	log_info("RUNNER", "event=run_started integration=%" PRId64 " plugin=%s"
-		 " run=%" PRId64, id, r.in.plugin, r.run_id);
+	rc = 0;
+out:
+	crypto_wipe(&key, sizeof(key));
+	return rc;
+}
 
-	r.store.conn = r.conn;
-	r.store.tenant_id = r.in.tenant_id;
-	r.store.integration_id = r.in.id;
-	r.store.run_id = r.run_id;
-	r.store.secrets = r.secrets;
-	if (o->extract_only) {
+/* Where stored pages go: nowhere yet (extract only), to the broker, or
+ * to the in-process pipeline (after recovering stale rows). */
+static int run_route(struct run *r, struct loader *ld, char *why,
+		     size_t whylen)
+{
+	const struct conf *conf = r->conf;
+
+	r->store.conn = r->conn;
+	r->store.tenant_id = r->in.tenant_id;
+	r->store.integration_id = r->in.id;
+	r->store.run_id = r->run_id;
+	r->store.secrets = r->secrets;
+	if (r->o->extract_only) {
 		/* pages stay pending for the next run or the workers */
-	} else if (conf->broker_url && conf->broker_url[0] && !o->in_process) {
-		r.broker = pipeline_get_broker();
-		if (!r.broker) {
-			snprintf(why, sizeof(why), "broker_url is set but this "
+	} else if (conf->broker_url && conf->broker_url[0] && !r->o->in_process) {
+		r->broker = pipeline_get_broker();
+		if (!r->broker) {
+			snprintf(why, whylen, "broker_url is set but this "
 				 "build has no queue support; run with "
 				 "--in-process or unset broker_url");
-			goto done;
+			return -1;
 		}
-		if (r.broker->open(conf, &r.bctx, why, sizeof(why)) < 0)
-			goto done;
-		r.store.dispatch = r.broker->publish;
-		r.store.dispatch_ctx = r.bctx;
+		if (r->broker->open(conf, &r->bctx, why, whylen) < 0)
+			return -1;
+		r->store.dispatch = r->broker->publish;
+		r->store.dispatch_ctx = r->bctx;
 	} else {
-		if (!(r.pipe = pipeline_new(conf, ld, why, sizeof(why))))
-			goto done;
-		recover(&r);
-		r.store.dispatch = dispatch_local;
-		r.store.dispatch_ctx = &r;
+		if (!(r->pipe = pipeline_new(conf, ld, why, whylen)))
+			return -1;
+		runner_recover(r);
+		r->store.dispatch = runner_dispatch_local;
+		r->store.dispatch_ctx = r;
 	}
+	return 0;
+}
 
-	http_backend_install(&r.be);
-	r.be.raw_store = store_raw_store;
-	r.be.state_get = store_state_get;
-	r.be.state_set = store_state_set;
-	r.be.secret_get = store_secret_get;
-	r.be.progress = cb_progress;
-	r.be.cancelled = cb_cancelled;
-	r.job.plugin = r.plugin;
-	r.job.mode = JOB_EXTRACT;
-	r.job.tenant_id = r.in.tenant_id;
-	r.job.integration_id = r.in.id;
-	r.job.run_id = r.run_id;
-	r.job.settings = r.settings;
-	r.job.be = &r.be;
-	r.job.store = &r.store;
+/*
+ * The plugin's extract with the host services. Returns -1 (why set) when
+ * it could not start; else 0 with *xrc the extract's result and, on
+ * failure, *klass and why.
+ */
+static int run_extract(struct run *r, int32_t *xrc, int32_t *klass,
+		       char *why, size_t whylen)
+{
+	struct http_client *hc;
 
-	if (!(hc = http_client_new(conf, &r.job))) {
-		snprintf(why, sizeof(why), "cannot start the HTTP client (out of "
+	http_backend_install(&r->be);
+	r->be.raw_store = store_raw_store;
+	r->be.state_get = store_state_get;
+	r->be.state_set = store_state_set;
+	r->be.secret_get = store_secret_get;
+	r->be.progress = cb_progress;
+	r->be.cancelled = cb_cancelled;
+	r->job.plugin = r->plugin;
+	r->job.mode = JOB_EXTRACT;
+	r->job.tenant_id = r->in.tenant_id;
+	r->job.integration_id = r->in.id;
+	r->job.run_id = r->run_id;
+	r->job.settings = r->settings;
+	r->job.be = &r->be;
+	r->job.store = &r->store;
+
+	if (!(hc = http_client_new(r->conf, &r->job))) {
+		snprintf(why, whylen, "cannot start the HTTP client (out of "
 			 "memory, or libcurl failed to initialise)");
-		goto done;
+		return -1;
 	}
-	set_progress(&r, "extract", 0, 0);
-	xrc = r.plugin->source.extract(r.plugin->state, &r.job);
+	runner_set_progress(r, "extract", 0, 0);
+	*xrc = r->plugin->source.extract(r->plugin->state, &r->job);
 	/* ETags are kept only for an extract that got everything */
-	if (xrc == PULSE_OK && !r.job.err_class)
+	if (*xrc == PULSE_OK && !r->job.err_class)
 		http_client_commit(hc);
-	http_client_stats(hc, &r.http);
+	http_client_stats(hc, &r->http);
 	http_client_free(hc);
-	hc = NULL;
-	if (xrc == PULSE_OK && r.job.err_class)
-		xrc = r.job.err_class; /* a failure the plugin ignored */
-	if (runner_cancel_requested() && xrc == PULSE_OK)
-		xrc = PULSE_ERR_CANCELLED;
-	if (xrc != PULSE_OK) {
-		klass = r.job.err_class ? r.job.err_class :
-			xrc == PULSE_ERR_CANCELLED ? PULSE_ERR_CANCELLED :
-			PULSE_ERR_PERMANENT;
-		snprintf(why, sizeof(why), "%s", r.job.err[0] ? r.job.err :
-			 klass == PULSE_ERR_CANCELLED ? "cancelled" :
+	if (*xrc == PULSE_OK && r->job.err_class)
+		*xrc = r->job.err_class; /* a failure the plugin ignored */
+	if (runner_cancel_requested() && *xrc == PULSE_OK)
+		*xrc = PULSE_ERR_CANCELLED;
+	if (*xrc != PULSE_OK) {
+		*klass = r->job.err_class ? r->job.err_class :
+			 *xrc == PULSE_ERR_CANCELLED ? PULSE_ERR_CANCELLED :
+			 PULSE_ERR_PERMANENT;
+		snprintf(why, whylen, "%s", r->job.err[0] ? r->job.err :
+			 *klass == PULSE_ERR_CANCELLED ? "cancelled" :
 			 "extract failed without a reason (plugin bug)");
 	}
-	/* Stored pages are good data even if the extract failed later. */
-	if (r.pipe && !runner_cancel_requested()) {
-		r.nq = 0; /* the batches already flushed are done; redo the rest */
-		if (leftovers(&r, e2, sizeof(e2)) < 0 && !why[0])
-			snprintf(why, sizeof(why), "%s", e2);
-		transform_all(&r);
-	} else if (r.broker && xrc == PULSE_OK) {
-		if (wait_for_workers(&r, e2, sizeof(e2)) < 0) {
-			snprintf(why, sizeof(why), "%s", e2);
-			klass = PULSE_ERR_TRANSIENT;
+	return 0;
+}
+
+/* After the extract: transform + load in-process, or wait for the
+ * workers. Stored pages are good data even if the extract failed later. */
+static void run_drain(struct run *r, int32_t xrc, int32_t *klass,
+		      char *why, size_t whylen)
+{
+	char e2[1024];
+
+	if (r->pipe && !runner_cancel_requested()) {
+		r->nq = 0; /* the batches already flushed are done; redo the rest */
+		if (runner_leftovers(r, e2, sizeof(e2)) < 0 && !why[0])
+			snprintf(why, whylen, "%s", e2);
+		runner_transform_all(r);
+	} else if (r->broker && xrc == PULSE_OK) {
+		if (runner_wait_for_workers(r, e2, sizeof(e2)) < 0) {
+			snprintf(why, whylen, "%s", e2);
+			*klass = PULSE_ERR_TRANSIENT;
 		}
 	}
-done:
-	secs = now_s() - r.t0;
-	cancelled = klass == PULSE_ERR_CANCELLED || runner_cancel_requested();
-	summary_of(&r, secs, NULL, 0, &sum);
-	stats = runner_summary_json(&sum);
-	if (locked) {
-		if (cancelled)
-			finish_job(&r, "CANCELLED", JS_PENDING, why[0] ? why : "cancelled",
-				   PULSE_ERR_TRANSIENT, stats);
-		else
-			finish_job(&r, why[0] ? "ERROR" : "FINISHED",
-				   why[0] ? JS_ERROR : JS_FINISHED, why[0] ? why : NULL,
-				   klass, stats);
-	}
-	summary_of(&r, secs, why[0] ? why : NULL, cancelled, &sum);
-	end_line(&r);
-	if (o->out)
-		runner_summary_print(o->out, &sum);
+}
+
+/*
+ * Close a locked run: job_runs (and, in the foreground, etl_jobs), the
+ * summary and the log line. Returns the RUNNER_* result; *stats (owned
+ * by the caller) is what job_runs.stats got.
+ */
+static int run_finish(struct run *r, int64_t id, int32_t klass,
+		      char *why, size_t whylen, int *cancelled,
+		      struct json_object **stats)
+{
+	struct runner_summary sum;
+	double secs;
+	int rc;
+
+	secs = runner_now_s() - r->t0;
+	*cancelled = klass == PULSE_ERR_CANCELLED || runner_cancel_requested();
+	summary_of(r, secs, NULL, 0, &sum);
+	*stats = runner_summary_json(&sum);
+	if (*cancelled)
+		finish_job(r, "CANCELLED", JS_PENDING, why[0] ? why : "cancelled",
+			   PULSE_ERR_TRANSIENT, *stats);
+	else
+		finish_job(r, why[0] ? "ERROR" : "FINISHED",
+			   why[0] ? JS_ERROR : JS_FINISHED, why[0] ? why : NULL,
+			   klass, *stats);
+	summary_of(r, secs, why[0] ? why : NULL, *cancelled, &sum);
+	runner_end_line(r);
+	if (r->o->out)
+		runner_summary_print(r->o->out, &sum);
 	if (!why[0] && runner_cancel_requested())
-		snprintf(why, sizeof(why), "cancelled");
+		snprintf(why, whylen, "cancelled");
 	if (why[0]) {
 		rc = RUNNER_FAILED;
-	} else if (r.rows_failed) {
-		snprintf(why, sizeof(why), "%" PRIu64 " raw row%s failed; first: %.900s",
-			 r.rows_failed, r.rows_failed == 1 ? "" : "s", r.first_failure);
+	} else if (r->rows_failed) {
+		snprintf(why, whylen, "%" PRIu64 " raw row%s failed; first: %.900s",
+			 r->rows_failed, r->rows_failed == 1 ? "" : "s",
+			 r->first_failure);
 		rc = RUNNER_PARTIAL;
 	} else {
 		rc = RUNNER_OK;
 	}
 	log_info("RUNNER", "event=run_finished integration=%" PRId64 " run=%" PRId64
 		 " state=%s pages=%" PRIu64 " completed=%" PRIu64 " failed=%" PRIu64
-		 " seconds=%.1f", id, r.run_id, rc == RUNNER_OK ? "finished" :
-		 rc == RUNNER_PARTIAL ? "partial" : "error", r.store.pages,
-		 r.rows_done, r.rows_failed, secs);
+		 " seconds=%.1f", id, r->run_id, rc == RUNNER_OK ? "finished" :
+		 rc == RUNNER_PARTIAL ? "partial" : "error", r->store.pages,
+		 r->rows_done, r->rows_failed, secs);
+	return rc;
+}
+
+int runner_run(const struct conf *conf, struct loader *ld, int64_t id,
+	       const struct runner_opts *o, char *err, size_t errlen)
+{
+	struct run r;
+	struct json_object *stats = NULL;
+	char why[1024] = "";
+	int rc = RUNNER_FAILED, cancelled = 0;
+	int32_t xrc = PULSE_OK, klass = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.conf = conf;
+	r.o = o;
+	r.t0 = runner_now_s();
+	r.last_decile = -2;
+	termprogress_init(&r.tp, o->out, o->tty);
+	snprintf(r.label, sizeof(r.label), "integration %" PRId64, id);
+	if (run_open(&r, ld, id, why, sizeof(why)) < 0)
+		goto out;
+	observe(&r, RUNNER_EV_STARTED, 0, NULL);
+	log_info("RUNNER", "event=run_started integration=%" PRId64 " plugin=%s"
+		 " run=%" PRId64, id, r.in.plugin, r.run_id);
+	if (run_route(&r, ld, why, sizeof(why)) == 0 &&
+	    run_extract(&r, &xrc, &klass, why, sizeof(why)) == 0)
+		run_drain(&r, xrc, &klass, why, sizeof(why));
+	rc = run_finish(&r, id, klass, why, sizeof(why), &cancelled, &stats);
 out:
 	if (rc != RUNNER_OK)
 		snprintf(err, errlen, "%s %s: %s%s", r.label,
@@ -816,6 +557,5 @@ out:
 	integration_free(&r.in);
 	free(r.q);
 	PQfinish(r.conn);
-	crypto_wipe(&key, sizeof(key));
 	return rc;
 }
