@@ -98,27 +98,29 @@ static int source_int(const char *file, int line, const char *name,
 	return found;
 }
 
-/* An integer setting outside its declared range: -1 with err. */
+/* An integer setting outside its declared range: -1 with err. Only a
+ * setting with a declared range is looked up in the file again. */
 static int check_range(const config_setting_t *s, const char *path,
 		       const char *file, char *err, size_t errlen)
 {
-	long long v = config_setting_get_int64(s), raw;
+	long long v, raw;
 	int i;
 
+	for (i = 0; conf_ranges[i].path; i++)
+		if (strcmp(conf_ranges[i].path, path) == 0)
+			break;
+	if (!conf_ranges[i].path)
+		return 0;
+	v = config_setting_get_int64(s);
 	if (source_int(file, config_setting_source_line(s),
 		       config_setting_name(s), &raw))
 		v = raw;
-
-	for (i = 0; conf_ranges[i].path; i++) {
-		if (strcmp(conf_ranges[i].path, path) != 0)
-			continue;
-		if (v < conf_ranges[i].min || v > conf_ranges[i].max) {
-			snprintf(err, errlen, "%s:%d: '%s' is %lld; it must be "
-				 "between %lld and %lld", file,
-				 config_setting_source_line(s), path, v,
-				 conf_ranges[i].min, conf_ranges[i].max);
-			return -1;
-		}
+	if (v < conf_ranges[i].min || v > conf_ranges[i].max) {
+		snprintf(err, errlen, "%s:%d: '%s' is %lld; it must be "
+			 "between %lld and %lld", file,
+			 config_setting_source_line(s), path, v,
+			 conf_ranges[i].min, conf_ranges[i].max);
+		return -1;
 	}
 	return 0;
 }
