@@ -690,6 +690,10 @@ rmq_start() {
 		rm -f "$dir/rabbitmq.pid"
 		if ( _rmq_env "$dir" && cd "$dir" &&
 			exec "$bindir/rabbitmq-server" -detached ) >> "$dir/server.out" 2>&1 &&
+			# `rabbitmqctl wait` fails with garbage_in_pid_file when it
+			# reads the file while the server is still writing it.
+			harness_wait_for "$timeout" "RabbitMQ's pid file" \
+				grep -Eqx '[0-9]+' "$dir/rabbitmq.pid" &&
 			PULSE_TEST_CTL_TIMEOUT=$((timeout + 30)) \
 			rmq_ctl "$dir" wait "$dir/rabbitmq.pid" --timeout "$timeout" \
 				>> "$dir/server.out" 2>&1 &&
