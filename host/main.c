@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "base/log.h"
+#include "db/db.h"
 #include "queue/queue.h"
 
 static const struct cli_cmd commands[] = {
@@ -25,7 +26,18 @@ static const struct cli_cmd commands[] = {
 	{"run", cmd_run, "run the daemon: REST API, live progress, job orchestrator"},
 	{"token", cmd_token, "issue API tokens (JWT) for a tenant and role"},
 	{"mapping", cmd_mapping, "work item type/status mappings of an integration"},
+	{"housekeeping", cmd_housekeeping, "raw ledger partitions and retention (run, per-tenant windows)"},
+	{"ai", cmd_ai, "AI routing, provider probes and usage/cost reports (docs/ai.md)"},
 	{"embed", cmd_embed, "embed texts with an embedder plugin; print vectors as JSON"},
+	{"doctor", cmd_doctor, "check the install: keys, database, migrations, plugins, models"},
+	{"ask", cmd_ask, "answer a question about a tenant's data (guarded SQL)"},
+	{"vectorize", cmd_vectorize, "embed synced rows into the vector store (run, status, rebuild)"},
+	{"search", cmd_search, "semantic search over what a tenant synced"},
+	{"stats", cmd_stats, "storage figures of a tenant: rows, bytes, raw ledger by month, growth"},
+	{"people", cmd_people, "who is who: directory users linked to GitHub and Jira accounts"},
+	{"user", cmd_user, "people who sign in: add, list, disable, set-role, reset-password"},
+	{"audit", cmd_audit, "the audit log of a tenant: who changed what"},
+	{"auth", cmd_auth, "single sign-on (OpenID Connect) of a tenant: auth oidc set|show|remove"},
 	{NULL, NULL, NULL},
 };
 
@@ -124,6 +136,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pulse-host: configuration error: %s\n", err);
 		goto out;
 	}
+	db_set_timeouts(cli.conf.db_statement_timeout_ms,
+			cli.conf.db_lock_timeout_ms);
 	log_set_level(log_parse_level(level ? level :
 				     cli.conf.log_level ? cli.conf.log_level : "info"));
 	for (i = 0; i < nextra; i++)

@@ -22,3 +22,7 @@ install-pulse-statedir:
 print-pulsestatedir:
 	@echo '$(pulsestatedir)'
 .PHONY: print-pulsestatedir
+print-plugindirs:
+	@echo 'plugindir=$(plugindir)'
+	@echo 'testplugindir=$(testplugindir)'
+.PHONY: print-plugindirs

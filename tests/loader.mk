@@ -69,6 +69,11 @@ FAKE_PLUGINS += tests/fixtures/plugins/fake/fake-call-tail-set.la
 tests_fixtures_plugins_fake_fake_call_tail_set_la_SOURCES = tests/fixtures/plugins/fake/fake.c
 tests_fixtures_plugins_fake_fake_call_tail_set_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_CALL_TAIL_SET -DFAKE_NAME='"fake-call-tail-set"'
 tests_fixtures_plugins_fake_fake_call_tail_set_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
+check_LTLIBRARIES += tests/fixtures/plugins/fake/fake-call-oauth2.la
+FAKE_PLUGINS += tests/fixtures/plugins/fake/fake-call-oauth2.la
+tests_fixtures_plugins_fake_fake_call_oauth2_la_SOURCES = tests/fixtures/plugins/fake/fake.c
+tests_fixtures_plugins_fake_fake_call_oauth2_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DFAKE_CASE=CASE_CALL_OAUTH2 -DFAKE_NAME='"fake-call-oauth2"'
+tests_fixtures_plugins_fake_fake_call_oauth2_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
 # Provider kinds (ABI 1.1): one of each, and broken ops tables.
 check_LTLIBRARIES += tests/fixtures/plugins/fake/fake-embedder.la
 FAKE_PLUGINS += tests/fixtures/plugins/fake/fake-embedder.la

@@ -81,6 +81,7 @@ CLEANFILES += $(PULSE_TEST_ENV_FILE)
 
 EXTRA_DIST += \
 	tests/harness/lib.sh \
+	tests/harness/browser.sh \
 	tests/harness/servers \
 	tests/lsan.supp \
 	tests/run-all.sh
@@ -125,6 +126,9 @@ EXTRA_DIST += \
 	tests/broker/worker-kill.sh \
 	tests/broker/worker-broker-restart.sh \
 	tests/broker/worker-poison.sh
+# The claim path names the partition (created_at in the messages).
+TESTS += tests/broker/worker-partition.sh
+EXTRA_DIST += tests/broker/worker-partition.sh
 
 # HTTP service (host/http/) against a scripted server inside the test:
 # retries, truncation, 401/403/404, rate limits, 304, the request guard.
@@ -191,6 +195,13 @@ EXTRA_DIST += tests/db/warehouse-lib.sh \
 	tests/db/warehouse-migrate-rls.sh \
 	tests/db/warehouse-integrations.sh \
 	tests/db/warehouse-jobrun.sh
+
+# Raw ledger partitions and housekeeping (080_raw_partitions.sql,
+# host/housekeeping/): conversion of a populated database.
+TESTS += tests/db/raw-partition-migrate.sh tests/db/housekeeping.sh \
+	tests/db/job-deps-force.sh
+EXTRA_DIST += tests/db/raw-partition-migrate.sh tests/db/housekeeping.sh \
+	tests/db/job-deps-force.sh
 
 # Orchestrator, daemon, REST API, auth, live progress (host/jobs/orchestrator.c,
 # jobstate.c, server.c, api.c, auth.c, progress.c). The orchtest plugin
@@ -285,12 +296,180 @@ dist-sandbox-clean:
 		$(distdir)/tests/sandbox/github/package-lock.json
 .PHONY: dist-sandbox-clean
 
-# The viewer test's npm packages (playwright-core) live in the build tree.
+# The browser tests' npm packages and screenshots live in the build tree.
 clean-local: clean-node-deps
 clean-node-deps:
-	-rm -rf tests/node-deps
+	-rm -rf tests/node-deps tests/node-deps-oidc tests/console-shots
 .PHONY: clean-node-deps
 
 # The tree's shape: no include cycles, one writer of job state.
 TESTS += tests/unit/structure.sh
 EXTRA_DIST += tests/unit/structure.sh scripts/include-cycles.py
+
+# The AI router (host/ai) and the gateway plugins against a private
+# PostgreSQL and two OpenAI sandboxes (tests/sandbox/openai, Node): the
+# error policy row by row on a test clock, fallback chains, cooldown,
+# reordering, dimensions, big batches, routing validation, usage rows,
+# cost and tenant isolation. lexical-local is a test-only local embedder.
+check_LTLIBRARIES += tests/ai/lexical-local.la
+tests_ai_lexical_local_la_SOURCES = tests/ai/lexical-local.c
+tests_ai_lexical_local_la_CFLAGS = $(PLUGIN_CC_FLAGS)
+tests_ai_lexical_local_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
+tests_ai_lexical_local_la_LIBADD = -lm
+check_PROGRAMS += tests/ai/test-route
+tests_ai_test_route_SOURCES = tests/ai/test-route.c
+tests_ai_test_route_CFLAGS = $(host_libpulsehost_la_CFLAGS) $(CMOCKA_CFLAGS)
+tests_ai_test_route_LDADD = host/libpulsehost.la $(CMOCKA_LIBS) -lm
+TESTS += tests/ai/test-route
+TESTS += tests/ai/cli-ai.sh
+EXTRA_DIST += tests/ai/cli-ai.sh tests/ai/openai-lib.sh
+
+# The embedded vector store (host/ai/pgvectors*.c, 060_vectors.sql): exact
+# k-NN vs brute force, cache invalidation, tenant isolation, forced RLS.
+check_PROGRAMS += tests/db/pgv-tool
+tests_db_pgv_tool_SOURCES = tests/db/pgv-tool.c
+tests_db_pgv_tool_CFLAGS = $(host_libpulsehost_la_CFLAGS)
+tests_db_pgv_tool_LDADD = host/libpulsehost.la -lm
+TESTS += tests/db/pgvectors.sh
+EXTRA_DIST += tests/db/pgvectors.sh
+
+# Vectorization and semantic search (host/ai/vectorize*.c, search.c) with
+# the OpenAI sandbox's lexical embeddings (tests/sandbox/openai).
+TESTS += tests/ai/vectorize.sh tests/ai/isolation.sh
+EXTRA_DIST += tests/ai/vectorize.sh tests/ai/vectors-lib.sh tests/ai/isolation.sh
+
+# The qdrant vector store (plugins/provider-qdrant) against the Qdrant
+# sandbox (tests/sandbox/qdrant, Node): collection and is_tenant index
+# order, ids, deletes, every error row, the tenant condition on every
+# query and delete; and isolation.sh again with qdrant as the store.
+check_PROGRAMS += tests/ai/test-qdrant-wire
+tests_ai_test_qdrant_wire_SOURCES = tests/ai/test-qdrant-wire.c
+tests_ai_test_qdrant_wire_CFLAGS = $(host_libpulsehost_la_CFLAGS) $(CMOCKA_CFLAGS)
+tests_ai_test_qdrant_wire_LDADD = plugins/provider-qdrant/libqdrant.la \
+	host/libpulsehost.la $(CMOCKA_LIBS)
+TESTS += tests/ai/test-qdrant-wire tests/ai/qdrant.sh tests/ai/qdrant-isolation.sh
+EXTRA_DIST += tests/ai/qdrant.sh tests/ai/qdrant-isolation.sh tests/ai/qdrant-lib.sh
+
+# The housekeeping system job, ai_usage retention, checks, stats, force
+# operations and failed prerequisites (083_housekeeping_job.sql,
+# host/jobs/sysjob.c, jobforce.c, host/housekeeping/hk_steps.c).
+TESTS += tests/db/housekeeping-job.sh tests/db/job-force-ops.sh \
+	tests/daemon/orch-housekeeping.sh
+EXTRA_DIST += tests/db/housekeeping-job.sh tests/db/job-force-ops.sh \
+	tests/daemon/orch-housekeeping.sh
+
+# GET /api/v1/ai/*, anomalies, and the AI settings guard (docs/ai.md).
+TESTS += tests/ai/api-ai.sh
+EXTRA_DIST += tests/ai/api-ai.sh
+
+# The vectorize worker role (host/queue/vzworker.c), in-process and with
+# RabbitMQ; the "vectorization" WebSocket channel; end to end from a
+# GitHub + Jira sandbox sync to a search.
+TESTS += tests/ai/vectorize-worker.sh tests/ai/vectorize-ws.sh tests/ai/vectorize-e2e.sh
+EXTRA_DIST += tests/ai/vectorize-worker.sh tests/ai/vectorize-ws.sh tests/ai/vectorize-e2e.sh \
+	tests/ai/vectorize-ws-client.mjs
+
+# The Active Directory source (plugins/source-ad) against a real directory
+# server: slapd with an AD-like schema (tests/harness/ldap.sh), seeded by
+# tests/connectors/ad-gen.py; the value conversions in C.
+check_PROGRAMS += tests/unit/test-ad-values
+tests_unit_test_ad_values_SOURCES = tests/unit/test-ad-values.c \
+	plugins/source-ad/values.c
+tests_unit_test_ad_values_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/source-ad
+tests_unit_test_ad_values_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_ad_values_LDADD = $(CMOCKA_LIBS)
+TESTS += tests/unit/test-ad-values \
+	tests/connectors/ad-sync.sh tests/connectors/ad-incremental.sh \
+	tests/connectors/ad-errors.sh tests/connectors/ad-tenants.sh \
+	tests/connectors/ad-ranged.sh
+EXTRA_DIST += tests/connectors/ad-sync.sh tests/connectors/ad-incremental.sh \
+	tests/connectors/ad-errors.sh tests/connectors/ad-tenants.sh tests/connectors/ad-lib.sh \
+	tests/connectors/ad-gen.py tests/connectors/ad-truth.sql \
+	tests/harness/ldap.sh tests/connectors/ad-ranged.sh tests/sandbox/ldap-range/server.py
+
+# The OAuth2 client-credentials token service (host/auth, ABI 1.3
+# oauth2_http) with a fake endpoint and clock, and the Entra source
+# (plugins/source-entra) against the Graph sandbox (tests/sandbox/graph).
+check_PROGRAMS += tests/unit/test-oauth2
+tests_unit_test_oauth2_SOURCES = tests/unit/test-oauth2.c
+tests_unit_test_oauth2_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_oauth2_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
+TESTS += tests/unit/test-oauth2
+TESTS += tests/connectors/entra-sync.sh tests/connectors/entra-incremental.sh \
+	tests/connectors/entra-resync.sh tests/connectors/entra-auth.sh \
+	tests/connectors/entra-tenants.sh
+EXTRA_DIST += tests/connectors/entra-sync.sh tests/connectors/entra-incremental.sh \
+	tests/connectors/entra-resync.sh tests/connectors/entra-auth.sh \
+	tests/connectors/entra-tenants.sh tests/connectors/entra-lib.sh \
+	tests/connectors/entra-check.js
+
+# Identity resolution and the DORA team cut (docs/people.md).
+TESTS += tests/db/people-resolve.sh tests/db/people-dora-team.sh tests/ai/people-search.sh
+EXTRA_DIST += tests/db/people-resolve.sh tests/db/people-dora-team.sh tests/ai/people-search.sh \
+	tests/db/people-lib.sh
+
+# GET /metrics: the scrape parses against the exposition grammar and its
+# figures equal the database after a sync (docs/operations.md, "Metrics").
+TESTS += tests/daemon/metrics.sh
+EXTRA_DIST += tests/daemon/metrics.sh tests/daemon/metrics-check.py
+
+# make check-valgrind: one job of each source plugin (sandbox, GitHub,
+# Jira, Fabric, AD, Entra) under valgrind memcheck, zero errors and zero
+# definite leaks (docs/testing.md). Minutes long, so not part of the
+# default check; the scripts may run in parallel (make -jN).
+VALGRIND_TESTS = tests/valgrind/memcheck.sh tests/valgrind/memcheck-jira.sh \
+	tests/valgrind/memcheck-fabric.sh tests/valgrind/memcheck-ad.sh \
+	tests/valgrind/memcheck-entra.sh
+EXTRA_DIST += $(VALGRIND_TESTS) tests/valgrind/vg-lib.sh tests/valgrind/vg.supp
+check-valgrind: all
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(VALGRIND_TESTS)"
+.PHONY: check-valgrind
+
+# The Microsoft Fabric source (plugins/source-fabric) against the Fabric
+# sandbox (tests/sandbox/fabric), docs/fabric.md.
+TESTS += tests/connectors/fabric-sync.sh tests/connectors/fabric-incremental.sh \
+	tests/connectors/fabric-faults.sh tests/connectors/fabric-dora-tenants.sh
+EXTRA_DIST += tests/connectors/fabric-sync.sh tests/connectors/fabric-incremental.sh \
+	tests/connectors/fabric-faults.sh tests/connectors/fabric-dora-tenants.sh \
+	tests/connectors/fabric-lib.sh tests/connectors/fabric-check.js \
+	tests/sandbox/fabric/server.js tests/sandbox/fabric/README.md
+
+# The demo (scripts/demo.sh, small) with its Entra ID directory: its DORA
+# lines per team equal figures the test computes itself (docs/people.md).
+TESTS += tests/connectors/demo-teams.sh
+# the demo and what it reads, so that distcheck's tree can run it too
+EXTRA_DIST += tests/connectors/demo-teams.sh scripts/demo.sh \
+	scripts/demo-team.jq scripts/install-deps.sh scripts/packages.txt
+
+# The web console in a real browser (issue 19, docs/console.md).
+TESTS += tests/daemon/console-ui.sh
+EXTRA_DIST += tests/daemon/console-ui.sh tests/daemon/console-ui.mjs
+
+# Fabric: the REST walk resumes after a kill; token renewal on expires_in.
+TESTS += tests/connectors/fabric-resume.sh tests/connectors/fabric-token-expiry.sh
+EXTRA_DIST += tests/connectors/fabric-resume.sh tests/connectors/fabric-token-expiry.sh
+
+# The console's API remainders: ask feedback and the plugins listing
+# (issue 19, docs/console.md).
+TESTS += tests/daemon/console-api.sh
+EXTRA_DIST += tests/daemon/console-api.sh
+
+# Issue 17: GitHub logins linked to directory people by commit e-mail
+# (GitHub and Graph sandboxes).
+TESTS += tests/connectors/github-commit-links.sh
+EXTRA_DIST += tests/connectors/github-commit-links.sh
+
+# Issue 17: the commit e-mail links with the directory in AD (slapd,
+# mail and proxyAddresses), and `people resolve` counting shared addresses.
+TESTS += tests/connectors/github-commit-links-ad.sh
+EXTRA_DIST += tests/connectors/github-commit-links-ad.sh
+
+# Issue 17: a post-run people resolve that times out never fails the run
+# (migration 109).
+TESTS += tests/db/people-run-timeout.sh
+EXTRA_DIST += tests/db/people-run-timeout.sh
+
+# Issue 14: a tenant's vectors moved from pgvectors to the Qdrant sandbox
+# without re-embedding (vectorize move; docs/vectors.md).
+TESTS += tests/ai/vectors-move.sh
+EXTRA_DIST += tests/ai/vectors-move.sh

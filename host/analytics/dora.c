@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "base/log.h"
 #include "db/db.h"
 #include "analytics/dora.h"
 #include "analytics/dora_int.h"
@@ -46,14 +47,16 @@ static const char *str(const PGresult *r, const char *name)
 }
 
 /*
- * Run sql with the window and filter as $1..$4 and expect one row.
+ * Run sql with the window and filter as $1..$4 (and the authors of a
+ * team cut as $5 when n is 5) and expect one row.
  * Returns the result (caller PQclear()s) or NULL with err naming what.
  */
 static PGresult *one_row(PGconn *c, const char *what, const char *sql,
-			 const char *const params[4], char *err, size_t errlen)
+			 int n, const char *const params[5], char *err,
+			 size_t errlen)
 {
 	char msg[512];
-	PGresult *r = db_query(c, msg, sizeof(msg), sql, 4, params);
+	PGresult *r = db_query(c, msg, sizeof(msg), sql, n, params);
 
 	if (!r) {
 		snprintf(err, errlen, "dora: computing %s failed: %s; is the "
@@ -92,10 +95,18 @@ static int cast_date(PGconn *c, const char *opt, const char *v, char *out,
 	r = db_query(c, msg, sizeof(msg),
 		     "SELECT to_char($1::timestamptz AT TIME ZONE 'UTC', "
 		     "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')", 1, p);
+	if (!r && db_last_was_timeout()) {
+		snprintf(err, errlen, "dora: reading %s: %s", opt, msg);
+		return -1; /* the database's fault, not the caller's */
+	}
 	if (!r) {
-		/* The transaction is aborted now; the caller rolls back. */
-		snprintf(err, errlen, "dora: %s '%s' is not a valid date (%s)",
-			 opt, v, msg);
+		/* The transaction is aborted now; the caller rolls back. The
+		 * server's text stays in the debug log (it reaches API
+		 * clients otherwise). */
+		log_debug("DORA", "option=%s error=\"%s\"", opt, msg);
+		snprintf(err, errlen, "dora: %s '%s' is not a valid date (no "
+			 "such day or time); use YYYY-MM-DD or "
+			 "YYYY-MM-DDTHH:MM:SSZ", opt, v);
 		*usage = 1;
 		return -1;
 	}
@@ -208,20 +219,20 @@ struct json_object *dora_report_json(PGconn *c, const struct dora_query *q,
 		const char *name, *sql;
 	} parts[] = {
 		{"deployment frequency",
-		 "SELECT * FROM dora_deployment_frequency($1::timestamptz, $2::timestamptz, $3, $4)"},
+		 "SELECT * FROM dora_deployment_frequency_of($1::timestamptz, $2::timestamptz, $3, $4, $5::text[])"},
 		{"lead time for changes",
-		 "SELECT * FROM dora_lead_time($1::timestamptz, $2::timestamptz, $3, $4)"},
+		 "SELECT * FROM dora_lead_time_of($1::timestamptz, $2::timestamptz, $3, $4, $5::text[])"},
 		{"change failure rate",
-		 "SELECT * FROM dora_change_failure_rate($1::timestamptz, $2::timestamptz, $3, $4)"},
+		 "SELECT * FROM dora_change_failure_rate_of($1::timestamptz, $2::timestamptz, $3, $4, $5::text[])"},
 		{"recovery time",
-		 "SELECT * FROM dora_recovery_time($1::timestamptz, $2::timestamptz, $3, $4)"},
+		 "SELECT * FROM dora_recovery_time_of($1::timestamptz, $2::timestamptz, $3, $4, $5::text[])"},
 		{"diagnostics",
 		 "SELECT * FROM dora_diagnostics($1::timestamptz, $2::timestamptz, $3, $4)"},
 	};
 	PGresult *res[5] = {NULL, NULL, NULL, NULL, NULL};
 	struct json_object *report = NULL, *o, *win = NULL, *sc = NULL;
-	char from[64], to[64], name[128];
-	const char *params[4];
+	char from[64], to[64], name[128], *authors = NULL;
+	const char *params[5];
 	struct diag d;
 	struct timespec t0, t1;
 	int dummy = 0;
@@ -258,8 +269,15 @@ struct json_object *dora_report_json(PGconn *c, const struct dora_query *q,
 	sc = scope(c, q, params, err, errlen);
 	if (!sc)
 		goto out;
+	err[0] = '\0';
+	authors = dora_people_authors(c, q, sc, usage, err, errlen);
+	if (!authors && err[0])
+		goto out;
+	params[4] = authors;
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-		res[i] = one_row(c, parts[i].name, parts[i].sql, params, err, errlen);
+		/* the four keys take the team's logins (NULL: no cut) */
+		res[i] = one_row(c, parts[i].name, parts[i].sql, i < 4 ? 5 : 4,
+				 params, err, errlen);
 		if (!res[i])
 			goto out;
 	}
@@ -302,6 +320,7 @@ out:
 		PQclear(res[i]);
 	json_object_put(win);
 	json_object_put(sc);
+	free(authors);
 	db_rollback(c); /* read-only: nothing to commit */
 	return report;
 }

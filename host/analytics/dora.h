@@ -20,6 +20,10 @@ struct dora_query {
 	const char *from;        /* YYYY-MM-DD[THH:MM[:SS][Z|+HH:MM]] (UTC
 				  * unless a zone is given), or NULL: to - 90 days */
 	const char *to;          /* exclusive; NULL = now */
+	const char *team;        /* directory group: lead time over the
+				  * changes of its people (docs/people.md),
+				  * or NULL */
+	const char *org_unit;    /* org unit DN or name, likewise, or NULL */
 };
 
 /*

@@ -262,19 +262,22 @@ struct json_object *dora_figure_failure_rate(const PGresult *r,
 	double pct = deps ? 100.0 * (double)failed / (double)deps : 0;
 	char display[32], sample[160], method[1024], att[512], reason[1024];
 	struct json_object *o, *a;
-	int ok = deps > 0 && d->incident_mappings > 0;
+	/* Failed deploys (deployments.failed_change, 105) are failures of
+	 * their own: they give a rate also without an Incident mapping. */
+	int ok = deps > 0 && (d->incident_mappings > 0 || failed > 0);
 
 	snprintf(display, sizeof(display), "%.1f %%", pct);
-	snprintf(sample, sizeof(sample), "%" PRId64 " of %" PRId64 " %s followed "
-		 "by an incident (%" PRId64 " attributed %s)", failed, deps,
+	snprintf(sample, sizeof(sample), "%" PRId64 " of %" PRId64 " %s failed or "
+		 "followed by an incident (%" PRId64 " attributed %s)", failed, deps,
 		 dora_plural(deps, "deployment", "deployments"), inc,
 		 dora_plural(inc, "incident", "incidents"));
 	attribution_text(mapped, any, d->mapped_projects, att, sizeof(att));
 	snprintf(method, sizeof(method), "deployments in the window with at least "
-		 "one incident attributed to them, over all deployments in the "
-		 "window; %s", att);
+		 "one incident attributed to them, plus failed deploys to "
+		 "production that a source marks as failed changes (Fabric), over "
+		 "all of these deployments in the window; %s", att);
 	reason[0] = '\0';
-	if (d->incident_mappings == 0)
+	if (d->incident_mappings == 0 && !ok)
 		snprintf(reason, sizeof(reason), "%s", no_mapping_reason);
 	else if (deps == 0)
 		snprintf(reason, sizeof(reason), "%s", no_deployment_short);

@@ -12,6 +12,7 @@
 #define PULSE_DORA_INT_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <libpq-fe.h>
 
@@ -50,5 +51,15 @@ struct json_object *dora_figure_failure_rate(const PGresult *r,
 					     const struct diag *d);
 struct json_object *dora_figure_recovery(const PGresult *r,
 					 const struct diag *d);
+
+/* dora_people.c: inside the report's transaction, the GitHub logins of
+ * the people of q->team / q->org_unit as an array literal (malloc'ed,
+ * caller frees), with what the cut is added to scope. NULL when neither
+ * is set (*err empty) or on failure (err; *usage for an unknown team). */
+char *dora_people_authors(PGconn *c, const struct dora_query *q,
+			  struct json_object *scope, int *usage, char *err,
+			  size_t errlen);
+/* The cut's line of the text report (nothing without one). */
+void dora_people_print(FILE *out, struct json_object *scope);
 
 #endif

@@ -70,6 +70,7 @@ void dora_report_print(FILE *out, struct json_object *report)
 	fprintf(out, "DORA metrics, tenant %s, %s, %.10s .. %.10s (%s days)\n\n",
 		name ? name : jstr(t, "id"), scope_text, jstr(win, "from"),
 		jstr(win, "to"), jstr(win, "days"));
+	dora_people_print(out, sc);
 	fprintf(out, "%-22s %-15s %-7s %s\n", "METRIC", "VALUE", "BAND", "SAMPLE");
 	for (i = 0; i < 4; i++) {
 		print_figure(out, titles[i], json_object_object_get(report, keys[i]));

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/conf.h"
+#include "server/auth_passwd.h"
 #include "base/log.h"
 
 const char *const conf_roles[] = {
@@ -38,7 +39,39 @@ static const struct {
 	{"jobs", C_GROUP},         {"jobs.max_attempts", C_INT},
 	{"jobs.stale_seconds", C_INT},
 	{"jobs.max_running", C_INT}, {"jobs.heartbeat_timeout_seconds", C_INT},
+	{"jobs.stop_grace_seconds", C_INT}, {"jobs.rlimit_as_mb", C_INT},
+	{"jobs.rlimit_cpu_s", C_INT},
 	{"jwt_max_lifetime_seconds", C_INT}, {"trust_plugin_dirs", C_INT},
+	{"database", C_GROUP},
+	{"database.statement_timeout_ms", C_INT},
+	{"database.lock_timeout_ms", C_INT},
+	{"housekeeping", C_GROUP},
+	{"housekeeping.interval_seconds", C_INT},
+	{"housekeeping.completed_days", C_INT},
+	{"housekeeping.failed_days", C_INT},
+	{"housekeeping.history_days", C_INT},
+	{"housekeeping.months_ahead", C_INT},
+	{"housekeeping.batch_rows", C_INT},
+	{"housekeeping.usage_days", C_INT},
+	{"housekeeping.analyze_min_rows", C_INT},
+	{"analytics_database_url", C_STR},
+	{"ask", C_GROUP},          {"ask.timeout_ms", C_INT},
+	{"ask.max_rows", C_INT},   {"ask.max_bytes", C_INT},
+	{"ask.max_cost", C_INT},
+	{"auth", C_GROUP},
+	{"auth.session_idle_seconds", C_INT},
+	{"auth.session_absolute_seconds", C_INT},
+	{"auth.lockout_attempts", C_INT},
+	{"auth.lockout_seconds", C_INT},
+	{"auth.lockout_window_seconds", C_INT},
+	{"auth.address_attempts", C_INT},
+	{"auth.min_password_length", C_INT},
+	{"auth.argon2_iterations", C_INT},
+	{"auth.argon2_memory_kib", C_INT},
+	{"auth.cookie_secure", C_INT},
+	{"auth.viewer_recheck_seconds", C_INT},
+	{"housekeeping.audit_days", C_INT},
+	{"metrics", C_GROUP},      {"metrics.token_file", C_STR},
 	{NULL, C_STR},
 };
 
@@ -54,8 +87,38 @@ static const struct {
 	{"jobs.stale_seconds", 1, 7 * 86400},
 	{"jobs.max_running", 1, 4096},
 	{"jobs.heartbeat_timeout_seconds", 1, 86400},
+	{"jobs.stop_grace_seconds", 1, 3600},
+	/* 0 = unlimited; a job process needs some 100 MB to start at all */
+	{"jobs.rlimit_as_mb", 0, 4 * 1024 * 1024},
+	{"jobs.rlimit_cpu_s", 0, 31 * 86400},
 	{"jwt_max_lifetime_seconds", 60, 366 * 86400},
 	{"trust_plugin_dirs", 0, 1},
+	{"database.statement_timeout_ms", 100, 3600 * 1000},
+	{"database.lock_timeout_ms", 100, 600 * 1000},
+	{"housekeeping.interval_seconds", 0, 7 * 86400},
+	{"housekeeping.completed_days", 1, 36500},
+	{"housekeeping.failed_days", 1, 36500},
+	{"housekeeping.history_days", 1, 36500},
+	{"housekeeping.months_ahead", 1, 24},
+	{"housekeeping.batch_rows", 100, 1000000},
+	{"housekeeping.usage_days", 1, 36500},
+	{"housekeeping.analyze_min_rows", 1, 2000000000},
+	{"ask.timeout_ms", 10, 600000},
+	{"ask.max_rows", 1, 100000},
+	{"ask.max_bytes", 1024, 256 * 1024 * 1024},
+	{"ask.max_cost", 1, 2000000000},
+	{"auth.session_idle_seconds", 1, 2592000},
+	{"auth.session_absolute_seconds", 1, 31622400},
+	{"auth.lockout_attempts", 1, 1000},
+	{"auth.lockout_seconds", 1, 86400},
+	{"auth.lockout_window_seconds", 1, 86400},
+	{"auth.address_attempts", 1, 1000000},
+	{"auth.min_password_length", 8, 1024},
+	{"auth.argon2_iterations", 1, 100},
+	{"auth.argon2_memory_kib", 8192, 4194304},
+	{"auth.cookie_secure", 0, 1},
+	{"auth.viewer_recheck_seconds", 1, 3600},
+	{"housekeeping.audit_days", 1, 36500},
 	{NULL, 0, 0},
 };
 
@@ -85,8 +148,14 @@ static int source_int(const char *file, int line, const char *name,
 			if (*q != '=' && *q != ':')
 				continue;
 			q++;
+			q += strspn(q, " \t");
 			errno = 0;
-			*v = strtoll(q, &end, 0);
+			/* libconfig reads "010" as ten, not as octal: base 10
+			 * unless hex (found by tests/fuzz/fuzz-conf: 0000010000
+			 * passed the 4096 limit as octal 4096). */
+			*v = strtoll(q, &end, (q[0] == '0' && (q[1] == 'x' ||
+					q[1] == 'X')) || ((q[0] == '-' || q[0] == '+') &&
+					q[1] == '0' && (q[2] == 'x' || q[2] == 'X')) ? 16 : 10);
 			if (errno == ERANGE)
 				*v = *q == '-' ? LLONG_MIN : LLONG_MAX;
 			found = end != q;
@@ -184,10 +253,39 @@ static int conf_defaults(struct conf *c)
 	c->http_allow_hosts = list_dup(NULL);
 	c->jobs_max_attempts = 5;
 	c->jobs_stale_s = 300;
+	c->hk_interval_s = 3600;
+	c->hk_completed_days = 30;
+	c->hk_failed_days = 90;
+	c->hk_history_days = 90;
+	c->hk_months_ahead = 3;
+	c->hk_batch_rows = 10000;
+	c->hk_usage_days = 365;
+	c->hk_analyze_min_rows = 10000;
 	c->jobs_max_running = 4;
+	c->db_statement_timeout_ms = CONF_DEFAULT_STATEMENT_TIMEOUT_MS;
+	c->db_lock_timeout_ms = CONF_DEFAULT_LOCK_TIMEOUT_MS;
 	c->jobs_heartbeat_timeout_s = 60;
+	c->jobs_stop_grace_s = 10;
+	c->jobs_rlimit_as_mb = 0;
+	c->jobs_rlimit_cpu_s = 0;
 	c->jwt_max_lifetime_s = 30 * 86400;
 	c->trust_plugin_dirs = 0;
+	c->ask_timeout_ms = 5000;
+	c->ask_max_rows = 1000;
+	c->ask_max_bytes = 1024 * 1024;
+	c->ask_max_cost = 1000000;
+	c->auth_session_idle_s = 1800;
+	c->auth_session_abs_s = 43200;
+	c->auth_lockout_attempts = 5;
+	c->auth_lockout_s = 300;
+	c->auth_lockout_window_s = 900;
+	c->auth_address_attempts = 50;
+	c->auth_min_password_length = 12;
+	c->auth_argon2_t = PASSWD_DEFAULT_T;
+	c->auth_argon2_m_kib = PASSWD_DEFAULT_M_KIB;
+	c->auth_cookie_secure = 0;
+	c->auth_viewer_recheck_s = 10;
+	c->hk_audit_days = 365;
 	return c->database_url && c->plugin_dirs && c->worker_roles &&
 		c->http_allow_hosts ? 0 : -1;
 }
@@ -316,6 +414,21 @@ static int check_values(struct conf *c, const config_t *cfg, const char *file,
 		}
 	}
 	/* Integer ranges are checked with the key types (check_group). */
+	if (c->db_lock_timeout_ms > c->db_statement_timeout_ms) {
+		config_setting_t *s = config_lookup(cfg, "database.lock_timeout_ms");
+
+		/* A lock wait is part of a statement: a longer lock timeout
+		 * would never fire. Name the key the file sets. */
+		if (!s)
+			s = config_lookup(cfg, "database.statement_timeout_ms");
+		snprintf(err, errlen, "%s:%d: database.%s: lock_timeout_ms (%d) "
+			 "must not exceed statement_timeout_ms (%d)", file,
+			 s ? config_setting_source_line(s) : 0,
+			 s && strcmp(config_setting_name(s), "lock_timeout_ms") == 0 ?
+			 "lock_timeout_ms" : "statement_timeout_ms",
+			 c->db_lock_timeout_ms, c->db_statement_timeout_ms);
+		return -1;
+	}
 	{
 		char host[128], e[256];
 		int port;
@@ -404,6 +517,8 @@ int conf_load_ex(const char *path, int flags, struct conf *c, char *err,
 		set_str(&c->log_level, v);
 	if (config_lookup_string(&cfg, "jwt_key_file", &v))
 		set_str(&c->jwt_key_file, v);
+	if (config_lookup_string(&cfg, "metrics.token_file", &v))
+		set_str(&c->metrics_token_file, v);
 	if (config_lookup_string(&cfg, "http.ca_file", &v))
 		set_str(&c->http_ca_file, v);
 	if (config_lookup_string(&cfg, "http.user_agent", &v))
@@ -420,10 +535,70 @@ int conf_load_ex(const char *path, int flags, struct conf *c, char *err,
 		c->jobs_max_running = iv;
 	if (config_lookup_int(&cfg, "jobs.heartbeat_timeout_seconds", &iv))
 		c->jobs_heartbeat_timeout_s = iv;
+	if (config_lookup_int(&cfg, "jobs.stop_grace_seconds", &iv))
+		c->jobs_stop_grace_s = iv;
+	if (config_lookup_int(&cfg, "jobs.rlimit_as_mb", &iv))
+		c->jobs_rlimit_as_mb = iv;
+	if (config_lookup_int(&cfg, "jobs.rlimit_cpu_s", &iv))
+		c->jobs_rlimit_cpu_s = iv;
 	if (config_lookup_int(&cfg, "jwt_max_lifetime_seconds", &iv))
 		c->jwt_max_lifetime_s = iv;
 	if (config_lookup_int(&cfg, "trust_plugin_dirs", &iv))
 		c->trust_plugin_dirs = iv;
+	if (config_lookup_int(&cfg, "database.statement_timeout_ms", &iv))
+		c->db_statement_timeout_ms = iv;
+	if (config_lookup_int(&cfg, "database.lock_timeout_ms", &iv))
+		c->db_lock_timeout_ms = iv;
+	if (config_lookup_int(&cfg, "housekeeping.interval_seconds", &iv))
+		c->hk_interval_s = iv;
+	if (config_lookup_int(&cfg, "housekeeping.completed_days", &iv))
+		c->hk_completed_days = iv;
+	if (config_lookup_int(&cfg, "housekeeping.failed_days", &iv))
+		c->hk_failed_days = iv;
+	if (config_lookup_int(&cfg, "housekeeping.history_days", &iv))
+		c->hk_history_days = iv;
+	if (config_lookup_int(&cfg, "housekeeping.months_ahead", &iv))
+		c->hk_months_ahead = iv;
+	if (config_lookup_int(&cfg, "housekeeping.batch_rows", &iv))
+		c->hk_batch_rows = iv;
+	if (config_lookup_int(&cfg, "housekeeping.usage_days", &iv))
+		c->hk_usage_days = iv;
+	if (config_lookup_int(&cfg, "housekeeping.analyze_min_rows", &iv))
+		c->hk_analyze_min_rows = iv;
+	if (config_lookup_string(&cfg, "analytics_database_url", &v))
+		set_str(&c->analytics_database_url, v);
+	if (config_lookup_int(&cfg, "ask.timeout_ms", &iv))
+		c->ask_timeout_ms = iv;
+	if (config_lookup_int(&cfg, "ask.max_rows", &iv))
+		c->ask_max_rows = iv;
+	if (config_lookup_int(&cfg, "ask.max_bytes", &iv))
+		c->ask_max_bytes = iv;
+	if (config_lookup_int(&cfg, "ask.max_cost", &iv))
+		c->ask_max_cost = iv;
+	if (config_lookup_int(&cfg, "auth.session_idle_seconds", &iv))
+		c->auth_session_idle_s = iv;
+	if (config_lookup_int(&cfg, "auth.session_absolute_seconds", &iv))
+		c->auth_session_abs_s = iv;
+	if (config_lookup_int(&cfg, "auth.lockout_attempts", &iv))
+		c->auth_lockout_attempts = iv;
+	if (config_lookup_int(&cfg, "auth.lockout_seconds", &iv))
+		c->auth_lockout_s = iv;
+	if (config_lookup_int(&cfg, "auth.lockout_window_seconds", &iv))
+		c->auth_lockout_window_s = iv;
+	if (config_lookup_int(&cfg, "auth.address_attempts", &iv))
+		c->auth_address_attempts = iv;
+	if (config_lookup_int(&cfg, "auth.min_password_length", &iv))
+		c->auth_min_password_length = iv;
+	if (config_lookup_int(&cfg, "auth.argon2_iterations", &iv))
+		c->auth_argon2_t = iv;
+	if (config_lookup_int(&cfg, "auth.argon2_memory_kib", &iv))
+		c->auth_argon2_m_kib = iv;
+	if (config_lookup_int(&cfg, "auth.cookie_secure", &iv))
+		c->auth_cookie_secure = iv;
+	if (config_lookup_int(&cfg, "auth.viewer_recheck_seconds", &iv))
+		c->auth_viewer_recheck_s = iv;
+	if (config_lookup_int(&cfg, "housekeeping.audit_days", &iv))
+		c->hk_audit_days = iv;
 	if ((s = config_lookup(&cfg, "plugin_dirs")) != NULL) {
 		list_free(c->plugin_dirs);
 		c->plugin_dirs = read_list(s);
@@ -486,119 +661,6 @@ static void print_list(const char *name, char *const *v)
 	printf("];\n");
 }
 
-/* Bounded appends for conf_mask_url. */
-struct mbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void mb_put(struct mbuf *b, const char *s, size_t n)
-{
-	while (n-- && b->len + 1 < b->cap)
-		b->p[b->len++] = *s++;
-	b->p[b->len] = '\0';
-}
-
-/* Does the key [k, k+n) name a password ("password", "sslpassword")? */
-static int is_password_key(const char *k, size_t n)
-{
-	return n >= 8 && strncasecmp(k + n - 8, "password", 8) == 0;
-}
-
-/* URL form: userinfo password, and every ...password= query parameter. */
-static void mask_uri(const char *url, const char *scheme, struct mbuf *b)
-{
-	const char *auth = scheme + 3, *end, *at, *colon, *q;
-
-	end = auth + strcspn(auth, "/?#");
-	at = memchr(auth, '@', (size_t)(end - auth));
-	/* The last '@' ends the userinfo (a password may hold '@'). */
-	while (at && memchr(at + 1, '@', (size_t)(end - at - 1)))
-		at = memchr(at + 1, '@', (size_t)(end - at - 1));
-	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-	if (colon) {
-		mb_put(b, url, (size_t)(colon + 1 - url));
-		mb_put(b, "***", 3);
-		mb_put(b, at, (size_t)(end - at));
-	} else {
-		mb_put(b, url, (size_t)(end - url));
-	}
-	q = end;
-	while (*q) {
-		size_t n = strcspn(q + 1, "&#");
-		const char *eq = memchr(q + 1, '=', n);
-
-		mb_put(b, q, 1);
-		if (*q != '#' && eq && is_password_key(q + 1, (size_t)(eq - q - 1))) {
-			mb_put(b, q + 1, (size_t)(eq + 1 - (q + 1)));
-			mb_put(b, "***", 3);
-		} else {
-			mb_put(b, q + 1, n);
-		}
-		q += 1 + n;
-	}
-}
-
-/* key=value form (libpq): "host=db password='x y' user=app". */
-static void mask_kv(const char *s, struct mbuf *b)
-{
-	while (*s) {
-		const char *k = s, *v;
-		size_t kn;
-		int pw;
-
-		while (*s && *s != '=' && *s != ' ' && *s != '\t')
-			s++;
-		kn = (size_t)(s - k);
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s != '=') {          /* white space between pairs */
-			mb_put(b, k, (size_t)(s - k) ? (size_t)(s - k) : 1);
-			if (s == k)
-				s++;
-			continue;
-		}
-		s++;
-		while (*s == ' ' || *s == '\t')
-			s++;
-		pw = is_password_key(k, kn);
-		mb_put(b, k, (size_t)(s - k));
-		v = s;
-		if (*s == '\'') {        /* quoted, with backslash escapes */
-			for (s++; *s && *s != '\''; s++)
-				if (*s == '\\' && s[1])
-					s++;
-			if (*s)
-				s++;
-		} else {
-			while (*s && *s != ' ' && *s != '\t')
-				s++;
-		}
-		if (pw)
-			mb_put(b, "***", 3);
-		else
-			mb_put(b, v, (size_t)(s - v));
-	}
-}
-
-void conf_mask_url(const char *url, char *out, size_t outlen)
-{
-	struct mbuf b = {out, 0, outlen};
-	const char *scheme;
-
-	if (!outlen)
-		return;
-	out[0] = '\0';
-	if (!url)
-		return;
-	scheme = strstr(url, "://");
-	/* a URL: "://" before any "=" or blank (else key=value form) */
-	if (scheme && strcspn(url, "= \t") >= (size_t)(scheme - url))
-		mask_uri(url, scheme, &b);
-	else
-		mask_kv(url, &b);
-}
-
 static void print_url(const char *name, const char *url)
 {
 	char masked[2048];
@@ -613,6 +675,10 @@ void conf_print(const struct conf *c)
 	       c->path ? c->path : "none, built-in defaults");
 	print_url("database_url", c->database_url);
 	printf("\n");
+	if (c->analytics_database_url) {
+		print_url("analytics_database_url", c->analytics_database_url);
+		printf("\n");
+	}
 	print_url("broker_url", c->broker_url);
 	printf("%s\n", c->broker_url[0] ? "" : "  # in-process queue");
 	print_list("plugin_dirs", c->plugin_dirs);
@@ -628,16 +694,29 @@ void conf_print(const struct conf *c)
 	print_list("http.allow_hosts", c->http_allow_hosts);
 	printf("jwt_max_lifetime_seconds = %d;\n", c->jwt_max_lifetime_s);
 	printf("trust_plugin_dirs = %d;\n", c->trust_plugin_dirs);
+	printf("database = { statement_timeout_ms = %d; lock_timeout_ms = %d; };\n",
+	       c->db_statement_timeout_ms, c->db_lock_timeout_ms);
 	printf("jobs = { max_attempts = %d; stale_seconds = %d; "
-	       "max_running = %d; heartbeat_timeout_seconds = %d; };\n",
+	       "max_running = %d; heartbeat_timeout_seconds = %d;\n"
+	       "         stop_grace_seconds = %d; rlimit_as_mb = %d; "
+	       "rlimit_cpu_s = %d; };\n",
 	       c->jobs_max_attempts, c->jobs_stale_s, c->jobs_max_running,
-	       c->jobs_heartbeat_timeout_s);
+	       c->jobs_heartbeat_timeout_s, c->jobs_stop_grace_s,
+	       c->jobs_rlimit_as_mb, c->jobs_rlimit_cpu_s);
+	printf("housekeeping = { interval_seconds = %d; completed_days = %d; "
+	       "failed_days = %d; history_days = %d; months_ahead = %d; "
+	       "batch_rows = %d;\n                 usage_days = %d; "
+	       "analyze_min_rows = %d; };\n", c->hk_interval_s,
+	       c->hk_completed_days, c->hk_failed_days, c->hk_history_days,
+	       c->hk_months_ahead, c->hk_batch_rows, c->hk_usage_days,
+	       c->hk_analyze_min_rows);
 }
 
 void conf_free(struct conf *c)
 {
 	free(c->path);
 	free(c->database_url);
+	free(c->analytics_database_url);
 	free(c->broker_url);
 	list_free(c->plugin_dirs);
 	free(c->listen);
@@ -648,6 +727,7 @@ void conf_free(struct conf *c)
 	free(c->http_ca_file);
 	free(c->http_user_agent);
 	list_free(c->http_allow_hosts);
+	free(c->metrics_token_file);
 	memset(c, 0, sizeof(*c));
 }
 

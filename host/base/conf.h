@@ -25,9 +25,46 @@ struct conf {
 	int jobs_stale_s;    /* raw rows stuck this long are swept again */
 	int jobs_max_running; /* jobs one daemon runs at once */
 	int jobs_heartbeat_timeout_s; /* RUNNING without heartbeat: stuck */
+	int jobs_stop_grace_s; /* stop/pause: SIGTERM, this long, SIGKILL */
+	int jobs_rlimit_as_mb; /* job process address space; 0 = unlimited */
+	int jobs_rlimit_cpu_s; /* job process CPU seconds; 0 = unlimited */
 	int jwt_max_lifetime_s; /* API tokens live at most this long */
 	int trust_plugin_dirs; /* 1: skip the plugin file ownership check */
+	int db_statement_timeout_ms; /* database.statement_timeout_ms */
+	int db_lock_timeout_ms;      /* database.lock_timeout_ms */
+	/* housekeeping (host/housekeeping/): 0 interval = the daemon never
+	 * runs it; the days are the global retention windows. */
+	int hk_interval_s;
+	int hk_completed_days, hk_failed_days, hk_history_days;
+	int hk_months_ahead;  /* raw partitions kept ready ahead of now */
+	int hk_batch_rows;    /* rows per DELETE batch */
+	int hk_usage_days;    /* ai_usage retention */
+	int hk_analyze_min_rows; /* ANALYZE a table changed by this many */
+	/* Read replica for DORA, search and `ask`; NULL: the primary. */
+	char *analytics_database_url;
+	/* `ask` (docs/ask.md): limits on one generated query. */
+	int ask_timeout_ms;  /* statement_timeout */
+	int ask_max_rows;    /* LIMIT wrapped around the query */
+	int ask_max_bytes;   /* result size */
+	long long ask_max_cost; /* EXPLAIN total cost refused above */
+	/* sign-in and sessions (docs/auth.md) */
+	int auth_session_idle_s, auth_session_abs_s;
+	int auth_lockout_attempts, auth_lockout_s; /* per account */
+	int auth_lockout_window_s;  /* failures counted within this */
+	int auth_address_attempts;  /* per source address, same window */
+	int auth_min_password_length;
+	int auth_argon2_t, auth_argon2_m_kib;
+	int auth_cookie_secure;     /* Secure cookies also without TLS here */
+	int auth_viewer_recheck_s;  /* live viewers' sessions checked again */
+	int hk_audit_days;          /* audit_events retention */
+	/* GET /metrics: "" = loopback peers only; else a file whose first
+	 * line is the bearer token scrapes must send (docs/operations.md). */
+	char *metrics_token_file;
 };
+
+/* Defaults of database.statement_timeout_ms and lock_timeout_ms. */
+#define CONF_DEFAULT_STATEMENT_TIMEOUT_MS 30000
+#define CONF_DEFAULT_LOCK_TIMEOUT_MS 5000
 
 /* The default path: $(sysconfdir)/pulse-host/pulse-host.conf. */
 const char *conf_default_path(void);

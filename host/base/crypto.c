@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -51,6 +52,51 @@ void crypto_free_secret(char *s)
 		return;
 	crypto_wipe(s, strlen(s));
 	free(s);
+}
+
+int crypto_dontdump(const void *p, size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t lo, hi;
+
+	if (!p || !n || pg <= 0)
+		return 0;
+	lo = (uintptr_t)p & ~((uintptr_t)pg - 1);
+	hi = ((uintptr_t)p + n + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+	return madvise((void *)lo, hi - lo, MADV_DONTDUMP);
+}
+
+/* Whole pages for n bytes. */
+static size_t secret_span(size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	if (pg <= 0)
+		pg = 4096;
+	return (n + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
+}
+
+void *crypto_secret_alloc(size_t n)
+{
+	void *p;
+
+	if (!n)
+		return NULL;
+	p = mmap(NULL, secret_span(n), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Best effort: a kernel without it still gets PR_SET_DUMPABLE. */
+	(void)madvise(p, secret_span(n), MADV_DONTDUMP);
+	return p;
+}
+
+void crypto_secret_free(void *p, size_t n)
+{
+	if (!p || !n)
+		return;
+	explicit_bzero(p, n);
+	munmap(p, secret_span(n));
 }
 
 void crypto_harden_process(void)

@@ -57,6 +57,22 @@ int crypto_key_file_check(const char *path, char *err, size_t errlen);
  * secrets never reach a dump. */
 void crypto_harden_process(void);
 
+/*
+ * Keep [p, p + n) out of core dumps (MADV_DONTDUMP on the pages holding
+ * it; the rest of those pages goes with it, which costs a dump nothing
+ * that matters). For secrets that live long: the credentials of a running
+ * job, the JWT key of the server. 0, or -1 when madvise refused.
+ */
+int crypto_dontdump(const void *p, size_t n);
+
+/*
+ * n zeroed bytes on pages of their own, kept out of core dumps, for a
+ * secret held for the life of a process (the JWT key). NULL when out of
+ * memory. Release with crypto_secret_free(p, n), which wipes them.
+ */
+void *crypto_secret_alloc(size_t n);
+void crypto_secret_free(void *p, size_t n);
+
 /* Zero memory the compiler may not optimise away. */
 void crypto_wipe(void *p, size_t n);
 /* Wipe a NUL-terminated secret and free it (NULL is fine). */

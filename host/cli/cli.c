@@ -51,3 +51,24 @@ int cli_dispatch(struct cli *cli, const struct cli_cmd *cmds,
 	list_cmds(stderr, cmds, prefix, usage);
 	return EXIT_USAGE;
 }
+
+int cli_opt_value(const char *cmd, int argc, char **argv, int *i,
+		  const char *name, const char **val)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) != 0)
+		return 0;
+	if (argv[*i][n] == '=') {
+		*val = argv[*i] + n + 1;
+		return 1;
+	}
+	if (argv[*i][n] != '\0')
+		return 0;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "%s: %s needs a value (try --help)\n", cmd, name);
+		return -1;
+	}
+	*val = argv[++*i];
+	return 1;
+}

@@ -4,18 +4,22 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
 #include "cli/cli.h"
 #include "db/db.h"
+#include "db/dbread.h"
 #include "analytics/dora.h"
+#include "analytics/dora_weekly.h"
 #include "model/tenant.h"
 
 static const char dora_usage[] =
 	"usage: pulse-host dora --tenant T [--project KEY | --repo OWNER/NAME]\n"
-	"                       [--from DATE] [--to DATE] [--json]\n"
+	"                       [--from DATE] [--to DATE] [--team GROUP]\n"
+	"                       [--org-unit OU] [--json] [--weekly [--weeks N]]\n"
 	"       pulse-host dora map --tenant T [PROJECT OWNER/NAME]\n"
 	"       pulse-host dora unmap --tenant T PROJECT OWNER/NAME\n"
 	"\n"
@@ -30,40 +34,29 @@ static const char dora_usage[] =
 	"  --from DATE         window start, YYYY-MM-DD or ISO-8601 (UTC unless a\n"
 	"                      zone is given); default: --to minus 90 days\n"
 	"  --to DATE           window end, exclusive; default: now\n"
+	"  --team GROUP        cut by the people of this directory group (nested\n"
+	"                      groups too): lead time over their changes, the\n"
+	"                      other keys over the deployments that shipped one\n"
+	"                      of their changes (docs/people.md)\n"
+	"  --org-unit OU       likewise for the users of an org unit (DN or name)\n"
+	"                      and the OUs below it\n"
 	"  --json              the report as JSON (as GET /api/v1/metrics/dora)\n"
+	"  --weekly            the trend instead: each key per 7-day week ending\n"
+	"                      with --to (default today), a table and a sparkline\n"
+	"                      per key; with --json as GET\n"
+	"                      /api/v1/metrics/dora/weekly (--from is ignored)\n"
+	"  --weeks N           how many weeks --weekly shows (1-104, default 13)\n"
 	"\n"
 	"`dora map` attributes a project's incidents to deployments of the\n"
 	"given repository (repeat for several); without arguments it lists the\n"
 	"mapping. Projects without a mapping use any repository of the tenant.\n"
 	"See docs/dora.md.\n";
 
-/* "--name VALUE" or "--name=VALUE" at argv[*i]: *val gets the value and
- * *i moves past it. Returns 1 if argv[*i] is that option, 0 if not, -1
- * if its value is missing. */
-static int opt_value(int argc, char **argv, int *i, const char *name,
-		     const char **val)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return 0;
-	if (argv[*i][n] == '=') {
-		*val = argv[*i] + n + 1;
-		return 1;
-	}
-	if (argv[*i][n] != '\0')
-		return 0;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "dora: %s needs a value (try --help)\n", name);
-		return -1;
-	}
-	*val = argv[++*i];
-	return 1;
-}
-
-/* Connect and resolve the tenant. Returns the connection (caller
- * PQfinish()es) or NULL after printing why. */
-static PGconn *connect_tenant(struct cli *cli, const char *tenant, int64_t *id)
+/* Connect and resolve the tenant; a report (read) prefers the analytics
+ * replica (db/dbread.h). Returns the connection (caller PQfinish()es) or
+ * NULL after printing why. */
+static PGconn *connect_tenant(struct cli *cli, const char *tenant, int64_t *id,
+			      int read)
 {
 	char err[1024];
 	PGconn *c;
@@ -74,7 +67,9 @@ static PGconn *connect_tenant(struct cli *cli, const char *tenant, int64_t *id)
 			cli->conf.path ? cli->conf.path : conf_default_path());
 		return NULL;
 	}
-	c = db_connect(cli->conf.database_url, err, sizeof(err));
+	c = read ? db_connect_read(cli->conf.analytics_database_url,
+				   cli->conf.database_url, NULL, err, sizeof(err)) :
+		db_connect_tenant(cli->conf.database_url, err, sizeof(err));
 	if (!c) {
 		fprintf(stderr, "dora: %s\n", err);
 		return NULL;
@@ -112,7 +107,7 @@ static int dora_map(struct cli *cli, int argc, char **argv)
 			printf("%s", dora_usage);
 			return 0;
 		}
-		k = opt_value(argc, argv, &i, "--tenant", &val);
+		k = cli_opt_value("dora", argc, argv, &i, "--tenant", &val);
 		if (k < 0)
 			return EXIT_USAGE;
 		if (k) {
@@ -138,7 +133,7 @@ static int dora_map(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "dora %s: '%s' is not OWNER/NAME\n", argv[0], args[1]);
 		return EXIT_USAGE;
 	}
-	c = connect_tenant(cli, tenant, &id);
+	c = connect_tenant(cli, tenant, &id, 0);
 	if (!c)
 		return 1;
 	if (nargs == 0) {
@@ -186,8 +181,8 @@ int cmd_dora(struct cli *cli, int argc, char **argv)
 {
 	struct dora_query q;
 	struct json_object *report = NULL;
-	const char *tenant = NULL;
-	int i, k, json = 0, usage = 0, rc = 1;
+	const char *tenant = NULL, *weeks_s = NULL;
+	int i, k, json = 0, usage = 0, rc = 1, weekly = 0, weeks = 13;
 	char err[1024];
 	PGconn *c = NULL;
 
@@ -203,11 +198,18 @@ int cmd_dora(struct cli *cli, int argc, char **argv)
 			json = 1;
 			continue;
 		}
-		if ((k = opt_value(argc, argv, &i, "--tenant", &tenant)) ||
-		    (k = opt_value(argc, argv, &i, "--project", &q.project)) ||
-		    (k = opt_value(argc, argv, &i, "--repo", &q.repo)) ||
-		    (k = opt_value(argc, argv, &i, "--from", &q.from)) ||
-		    (k = opt_value(argc, argv, &i, "--to", &q.to))) {
+		if (strcmp(argv[i], "--weekly") == 0) {
+			weekly = 1;
+			continue;
+		}
+		if ((k = cli_opt_value("dora", argc, argv, &i, "--tenant", &tenant)) ||
+		    (k = cli_opt_value("dora", argc, argv, &i, "--weeks", &weeks_s)) ||
+		    (k = cli_opt_value("dora", argc, argv, &i, "--project", &q.project)) ||
+		    (k = cli_opt_value("dora", argc, argv, &i, "--repo", &q.repo)) ||
+		    (k = cli_opt_value("dora", argc, argv, &i, "--from", &q.from)) ||
+		    (k = cli_opt_value("dora", argc, argv, &i, "--to", &q.to)) ||
+		    (k = cli_opt_value("dora", argc, argv, &i, "--team", &q.team)) ||
+		    (k = cli_opt_value("dora", argc, argv, &i, "--org-unit", &q.org_unit))) {
 			if (k < 0)
 				return EXIT_USAGE;
 			continue;
@@ -229,10 +231,31 @@ int cmd_dora(struct cli *cli, int argc, char **argv)
 			"from" : "to", q.from && !dora_date_valid(q.from) ? q.from : q.to);
 		return EXIT_USAGE;
 	}
-	c = connect_tenant(cli, tenant, &q.tenant_id);
+	if (weeks_s && (!is_number(weeks_s) || (weeks = atoi(weeks_s)) < 1 ||
+			weeks > 104)) {
+		fprintf(stderr, "dora: --weeks '%s' is not a number of weeks from "
+			"1 to 104\n", weeks_s);
+		return EXIT_USAGE;
+	}
+	c = connect_tenant(cli, tenant, &q.tenant_id, 1);
 	if (!c)
 		return 1;
 	q.tenant_name = is_number(tenant) ? NULL : tenant;
+	if (weekly) {
+		report = dora_weekly_json(c, &q, weeks, &usage, err, sizeof(err));
+		if (!report) {
+			fprintf(stderr, "%s\n", err);
+			rc = usage ? EXIT_USAGE : 1;
+			goto out;
+		}
+		if (json)
+			printf("%s\n", json_object_to_json_string_ext(report,
+				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		else
+			dora_weekly_print(stdout, report);
+		rc = 0;
+		goto out;
+	}
 	report = dora_report_json(c, &q, &usage, err, sizeof(err));
 	if (!report) {
 		fprintf(stderr, "%s\n", err);

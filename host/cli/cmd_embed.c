@@ -103,7 +103,7 @@ static struct plugin *pick(struct cli *cli, const char *integ, const char *name,
 			fprintf(stderr, "embed: --integration wants a number, got '%s'\n", integ);
 			return NULL;
 		}
-		if (!(c = db_connect(cli->conf.database_url, err, sizeof(err))) ||
+		if (!(c = db_connect_tenant(cli->conf.database_url, err, sizeof(err))) ||
 		    integration_get(c, *id, &in, err, sizeof(err)) != 0)
 			goto fail;
 		got = 1;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/cli_audit.h"
 #include "base/crypto.h"
 #include "db/db.h"
 #include "model/integration.h"
@@ -19,6 +20,7 @@
 #include "plugin/loader.h"
 #include "plugin/settings.h"
 #include "model/tenant.h"
+#include "ai/route_guard.h"
 
 /* A loaded plugin by name, or NULL with a message naming what exists. */
 static struct plugin *find_plugin(struct cli *cli, const char *name,
@@ -155,6 +157,21 @@ static void add_usage(FILE *f)
 		"\"tenant_id\":1,\"type\":\"Data\",\"secrets_encrypted\":false}\n");
 }
 
+/* The audit row of a change to integration id: action with one detail
+ * key = value (never a secret). 0 or -1 (said on stderr). */
+static int audit_change(PGconn *c, int64_t tenant, const char *cmd,
+			const char *action, int64_t id, const char *key,
+			const char *value)
+{
+	json_object *d = json_object_new_object();
+	int rc;
+
+	json_object_object_add(d, key, json_object_new_string(value));
+	rc = cli_audit(c, tenant, cmd, action, "integration", id, d);
+	json_object_put(d);
+	return rc;
+}
+
 static int integ_add(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -209,11 +226,16 @@ static int integ_add(struct cli *cli, int argc, char **argv)
 	if (json_object_object_length(secrets) > 0 &&
 	    crypto_key_load(cli->conf.key_file, 1, &key, err, sizeof(err)) < 0)
 		goto fail;
-	if (!(c = db_connect(cli->conf.database_url, err, sizeof(err))) ||
+	if (!(c = db_connect_tenant(cli->conf.database_url, err, sizeof(err))) ||
 	    tenant_resolve(c, tenant, &tid, err, sizeof(err)) < 0 ||
+	    ai_settings_guard(c, &cli->ld, tid, settings, name ? name : plugin,
+			      plugin, 0, NULL, 0, err, sizeof(err)) < 0 ||
 	    integration_add(c, &key, tid, name ? name : plugin, type, plugin,
 			    settings, secrets, &id, err, sizeof(err)) < 0)
 		goto fail;
+	if (audit_change(c, tid, "integration add", "integration.create", id,
+			 "plugin", plugin) < 0)
+		goto out;
 	if (json)
 		print_added_json(id, tid, plugin, name ? name : plugin, type,
 				 json_object_object_length(secrets) > 0);
@@ -267,7 +289,7 @@ static int integ_list(struct cli *cli, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (!(c = db_connect(cli->conf.database_url, err, sizeof(err))))
+	if (!(c = db_connect_tenant(cli->conf.database_url, err, sizeof(err))))
 		goto fail;
 	if (tenant) {
 		int64_t tid;
@@ -370,7 +392,7 @@ static int integ_show(struct cli *cli, int argc, char **argv)
 			"usage: pulse-host integration show ID\n");
 		return argc == 2 && cli_is_help(argv[1]) ? 0 : EXIT_USAGE;
 	}
-	if (!(c = db_connect(cli->conf.database_url, err, sizeof(err))) ||
+	if (!(c = db_connect_tenant(cli->conf.database_url, err, sizeof(err))) ||
 	    integration_get(c, id, &in, err, sizeof(err)) != 0)
 		goto fail;
 	if (in.credentials) {
@@ -513,7 +535,7 @@ static int integ_set_secret(struct cli *cli, int argc, char **argv)
 			"secret per line for list fields)\n");
 		return help ? 0 : EXIT_USAGE;
 	}
-	if (!(c = db_connect(cli->conf.database_url, err, sizeof(err))) ||
+	if (!(c = db_connect_tenant(cli->conf.database_url, err, sizeof(err))) ||
 	    integration_get(c, id, &in, err, sizeof(err)) != 0 ||
 	    !(p = find_plugin(cli, in.plugin, err, sizeof(err))))
 		goto fail;
@@ -545,6 +567,10 @@ static int integ_set_secret(struct cli *cli, int argc, char **argv)
 	json_object_object_add(secrets, argv[2], v);
 	if (integration_set_credentials(c, &key, &in, secrets, err, sizeof(err)) < 0)
 		goto fail;
+	/* the field's name only, never its value */
+	if (audit_change(c, in.tenant_id, "integration set-secret",
+			 "integration.secret_set", id, "field", argv[2]) < 0)
+		goto out;
 	printf("integration %" PRId64 ": secret '%s' set (encrypted)\n", id, argv[2]);
 	rc = 0;
 	goto out;
@@ -565,6 +591,7 @@ int cmd_integration(struct cli *cli, int argc, char **argv)
 		{"list", integ_list, "list integrations (--tenant T, --json)"},
 		{"show", integ_show, "show one integration (secrets as <set>/<unset>)"},
 		{"set-secret", integ_set_secret, "set a secret field from standard input"},
+		{"update", cmd_integration_update, "replace an integration's settings from a JSON file"},
 		{NULL, NULL, NULL},
 	};
 

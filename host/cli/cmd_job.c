@@ -1,4 +1,5 @@
-/* cmd_job: `pulse-host job run [--follow] [OPTIONS] INTEGRATION_ID`. */
+/* cmd_job: `pulse-host job run [--follow] [OPTIONS] INTEGRATION_ID`;
+ * depend and force are in cmd_job_ctl.c. */
 #include "config.h"
 
 #include <errno.h>
@@ -101,6 +102,13 @@ int cmd_job(struct cli *cli, int argc, char **argv)
 {
 	static const struct cli_cmd cmds[] = {
 		{"run", job_run, "run an integration's job now (extract, transform, load)"},
+		{"depend", cmd_job_depend, "set or show the jobs a job waits for"},
+		{"force", cmd_job_force, "force a job's state (operator; --reason recorded)"},
+		{"force-stop", cmd_job_force_op, "kill a job's process now: ERROR \"stopped by operator\""},
+		{"force-start", cmd_job_force_op, "start a job now, ignoring schedule and dependencies"},
+		{"reset", cmd_job_force_op, "a job back to NOT_STARTED [--clear-checkpoint]"},
+		{"deps", cmd_job_deps, "a tenant's dependency graph (text or --json)"},
+		{"list", cmd_job_list, "every job with its state, and the system jobs"},
 		{NULL, NULL, NULL},
 	};
 

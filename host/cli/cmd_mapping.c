@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "cli/cli.h"
+#include "cli/cli_audit.h"
 #include "db/db.h"
 #include "model/integration.h"
 #include "model/mapping.h"
@@ -44,29 +45,6 @@ struct args {
 	int unmapped, json, types, statuses;
 };
 
-/* "--name VALUE" or "--name=VALUE" at argv[*i]: 1 and *val set, 0 if it
- * is not that option, -1 if the value is missing. */
-static int opt_value(int argc, char **argv, int *i, const char *name,
-		     const char **val)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return 0;
-	if (argv[*i][n] == '=') {
-		*val = argv[*i] + n + 1;
-		return 1;
-	}
-	if (argv[*i][n] != '\0')
-		return 0;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "mapping: %s needs a value (try --help)\n", name);
-		return -1;
-	}
-	*val = argv[++*i];
-	return 1;
-}
-
 /* Parse argv[1..]; returns 0, 1 (help printed) or EXIT_USAGE. */
 static int parse(int argc, char **argv, struct args *a)
 {
@@ -79,10 +57,10 @@ static int parse(int argc, char **argv, struct args *a)
 			printf("%s", mapping_usage);
 			return 1;
 		}
-		if ((k = opt_value(argc, argv, &i, "--integration", &id)) ||
-		    (k = opt_value(argc, argv, &i, "--type", &a->type)) ||
-		    (k = opt_value(argc, argv, &i, "--status", &a->status)) ||
-		    (k = opt_value(argc, argv, &i, "--to", &a->to))) {
+		if ((k = cli_opt_value("mapping", argc, argv, &i, "--integration", &id)) ||
+		    (k = cli_opt_value("mapping", argc, argv, &i, "--type", &a->type)) ||
+		    (k = cli_opt_value("mapping", argc, argv, &i, "--status", &a->status)) ||
+		    (k = cli_opt_value("mapping", argc, argv, &i, "--to", &a->to))) {
 			if (k < 0)
 				return EXIT_USAGE;
 		} else if (strcmp(argv[i], "--unmapped") == 0) {
@@ -126,7 +104,7 @@ static PGconn *open_integration(struct cli *cli, const char *cmd, int64_t id,
 			cli->conf.path ? cli->conf.path : conf_default_path());
 		return NULL;
 	}
-	if (!(c = db_connect(cli->conf.database_url, err, sizeof(err)))) {
+	if (!(c = db_connect_tenant(cli->conf.database_url, err, sizeof(err)))) {
 		fprintf(stderr, "mapping %s: %s\n", cmd, err);
 		return NULL;
 	}
@@ -252,6 +230,25 @@ out:
 	return rc;
 }
 
+/* The audit row of a mapping change of integration in (name and to may
+ * be NULL). 0 or -1 (said on stderr). */
+static int mapping_audit(PGconn *c, const struct integration *in,
+			 const char *cmd, const char *action, const char *kind,
+			 const char *name, const char *to)
+{
+	json_object *d = json_object_new_object();
+	int rc;
+
+	json_object_object_add(d, "kind", json_object_new_string(kind));
+	if (name)
+		json_object_object_add(d, "name", json_object_new_string(name));
+	if (to)
+		json_object_object_add(d, "to", json_object_new_string(to));
+	rc = cli_audit(c, in->tenant_id, cmd, action, "integration", in->id, d);
+	json_object_put(d);
+	return rc;
+}
+
 static int cmd_set(struct cli *cli, int argc, char **argv)
 {
 	struct args a;
@@ -284,6 +281,10 @@ static int cmd_set(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "mapping set: integration %" PRId64 ": %s\n", in.id, err);
 		goto out;
 	}
+	if (mapping_audit(c, &in, "mapping set", "mapping.set",
+			  kind == MAPPING_TYPE ? "type" : "status", name,
+			  mapping_canonical(kind, a.to)) < 0)
+		goto out;
 	printf("integration %" PRId64 ": %s \"%s\" -> %s (cli); %d work item%s "
 	       "recomputed\n", in.id, kind == MAPPING_TYPE ? "type" : "status",
 	       name, mapping_canonical(kind, a.to), updated, updated == 1 ? "" : "s");
@@ -327,6 +328,10 @@ static int cmd_reset(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "mapping reset: integration %" PRId64 ": %s\n", in.id, err);
 		goto out;
 	}
+	if (mapping_audit(c, &in, "mapping reset", "mapping.reset",
+			  kind == MAPPING_TYPE ? "type" : kind ? "status" : "all",
+			  a.type ? a.type : a.status, NULL) < 0)
+		goto out;
 	printf("integration %" PRId64 ": %d override%s removed; %d work item%s "
 	       "recomputed\n", in.id, removed, removed == 1 ? "" : "s", updated,
 	       updated == 1 ? "" : "s");
@@ -357,6 +362,9 @@ static int cmd_recompute(struct cli *cli, int argc, char **argv)
 			in.id, err);
 		goto out;
 	}
+	if (mapping_audit(c, &in, "mapping recompute", "mapping.recompute",
+			  "all", NULL, NULL) < 0)
+		goto out;
 	printf("integration %" PRId64 ": %d mapping%s added or changed; %d work "
 	       "item%s recomputed\n", in.id, changed, changed == 1 ? "" : "s",
 	       updated, updated == 1 ? "" : "s");

@@ -76,7 +76,11 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	if (migrate_apply(c, stdout, &applied, err, sizeof(err)) < 0)
+	/* A migration may copy the whole raw ledger (080: minutes per
+	 * million rows); the sessions' statement_timeout is for the daemon's
+	 * calls, not for an operator's upgrade. */
+	if (db_exec(c, "SET statement_timeout = 0", err, sizeof(err)) < 0 ||
+	    migrate_apply(c, stdout, &applied, err, sizeof(err)) < 0)
 		goto fail;
 	if (applied == 0)
 		printf("schema is up to date\n");

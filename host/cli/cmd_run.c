@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,9 +20,12 @@
 #include "base/log.h"
 #include "db/db.h"
 #include "jobs/orchestrator.h"
+#include "server/metrics_shm.h"
 #include "server/progress.h"
 #include "server/server.h"
 #include "queue/worker.h"
+#include "queue/vzworker.h"
+#include "server/vzprogress.h"
 
 #define SHUTDOWN_GRACE_S 30
 
@@ -31,6 +35,7 @@ struct daemon {
 	struct server *srv;
 	struct orch *orch;
 	pid_t worker;
+	pid_t vzworker;  /* the vectorize role, or 0 */
 	int stopping;
 };
 
@@ -57,6 +62,46 @@ static void drained(void *ctx)
 
 	log_info("ORCH", "event=drained");
 	server_stop(d->srv);
+}
+
+/*
+ * Threads started before main() (OpenBLAS starts its pool when it is
+ * loaded) do not block the signals the loop reads from its signalfd, and
+ * the kernel may hand a signal to any thread that does not block it: with
+ * the default action SIGHUP or SIGTERM would end the daemon, and a SIGCHLD
+ * would be lost. Such a thread passes the signal on to the loop's thread,
+ * where it stays pending for the signalfd. The loop's thread itself (once
+ * it unblocks them at exit) and a forked child that inherited this handler
+ * take the default action instead.
+ */
+static pid_t daemon_pid, loop_tid;
+
+static void forward_signal(int sig)
+{
+	int saved = errno;
+
+	if (getpid() == daemon_pid && (pid_t)syscall(SYS_gettid) != loop_tid) {
+		syscall(SYS_tgkill, daemon_pid, loop_tid, sig);
+	} else {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	errno = saved;
+}
+
+static void forward_signals(const sigset_t *mask)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forward_signal;
+	sa.sa_flags = SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	daemon_pid = getpid();
+	loop_tid = (pid_t)syscall(SYS_gettid);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(mask, sig) == 1)
+			sigaction(sig, &sa, NULL);
 }
 
 /* SIGHUP: the API key is read again (it may have been replaced to revoke
@@ -119,6 +164,8 @@ static void stop(struct daemon *d, int sig)
 		 SHUTDOWN_GRACE_S);
 	if (d->worker > 0)
 		kill(d->worker, SIGTERM);
+	if (d->vzworker > 0)
+		kill(d->vzworker, SIGTERM);
 	orch_shutdown(d->orch, SHUTDOWN_GRACE_S, drained, d);
 }
 
@@ -152,11 +199,12 @@ static int on_signal(void *ctx, int fd)
 	return 0;
 }
 
-/* The queue consumers of this machine, as one child process. */
-static pid_t start_worker(struct cli *cli, pid_t self)
+/*
+ * Fork a child of the daemon that dies with it: 0 in the child (signals
+ * unblocked, log prefix set), its pid in the parent, -1 on error.
+ */
+static pid_t fork_child(pid_t self, const char *process)
 {
-	struct worker_opts wo;
-	char err[1024];
 	sigset_t none;
 	pid_t pid;
 
@@ -169,7 +217,36 @@ static pid_t start_worker(struct cli *cli, pid_t self)
 		_exit(0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	log_set_process("worker");
+	log_set_process(process);
+	return 0;
+}
+
+/* The vectorize role (with or without a broker), as one child process. */
+static pid_t start_vzworker(struct cli *cli, pid_t self)
+{
+	struct vzworker_opts vo;
+	char err[1024];
+	pid_t pid = fork_child(self, "vectorize");
+
+	if (pid != 0)
+		return pid;
+	memset(&vo, 0, sizeof(vo));
+	if (vzworker_run(&cli->conf, &cli->ld, &vo, err, sizeof(err)) != 0) {
+		log_error("VZWORKER", "event=worker_failed error=\"%s\"", err);
+		_exit(1);
+	}
+	_exit(0);
+}
+
+/* The queue consumers of this machine, as one child process. */
+static pid_t start_worker(struct cli *cli, pid_t self)
+{
+	struct worker_opts wo;
+	char err[1024];
+	pid_t pid = fork_child(self, "worker");
+
+	if (pid != 0)
+		return pid;
 	memset(&wo, 0, sizeof(wo));
 	wo.concurrency = 1;
 	if (worker_run(&cli->conf, &cli->ld, &wo, err, sizeof(err)) != 0) {
@@ -203,6 +280,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	struct daemon d;
 	struct api_hooks hooks;
 	struct progress_bus *bus = NULL;
+	struct vzprogress *vzp = NULL;
 	struct api *api = NULL;
 	struct rlimit rl;
 	sigset_t mask, old;
@@ -254,6 +332,9 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		}
 	}
 	crypto_harden_process(); /* job processes inherit it */
+	/* Before any fork: job processes count into the same table. */
+	if (metrics_shm_init() < 0)
+		log_warn("MAIN", "event=metrics_counters_off reason=\"no memory\"");
 	if (crypto_init(err, sizeof(err)) < 0) {
 		fprintf(stderr, "run: %s\n", err);
 		return 1;
@@ -276,6 +357,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, &old);
+	forward_signals(&mask);
 	signal(SIGPIPE, SIG_IGN);
 	bus = progress_bus_new(server_headroom());
 	memset(&hooks, 0, sizeof(hooks));
@@ -316,6 +398,14 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 			log_error("MAIN", "event=worker_fork_failed error=\"%s\"",
 				  strerror(errno));
 	}
+	if (conf_has_role(&cli->conf, "vectorize")) {
+		d.vzworker = start_vzworker(cli, getpid());
+		if (d.vzworker < 0)
+			log_error("MAIN", "event=vzworker_fork_failed error=\"%s\"",
+				  strerror(errno));
+	}
+	if (serve && !(vzp = vzprogress_new(&cli->conf, bus, d.srv)))
+		log_warn("MAIN", "event=vzprogress_failed");
 	log_info("MAIN", "event=ready listen=%s server=%s orchestrator=%s "
 		 "worker=%s max_running=%d pid=%ld",
 		 serve ? cli->conf.listen : "-", serve ? "yes" : "no",
@@ -326,10 +416,15 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		kill(d.worker, SIGTERM);
 		waitpid(d.worker, NULL, 0);
 	}
+	if (d.vzworker > 0) {
+		kill(d.vzworker, SIGTERM);
+		waitpid(d.vzworker, NULL, 0);
+	}
 	log_info("MAIN", "event=stopped");
 	rc = 0;
 out:
 	server_free(d.srv); /* closes the watched fds, sfd included */
+	vzprogress_free(vzp);
 	orch_free(d.orch);
 	api_free(api);
 	progress_bus_free(bus);

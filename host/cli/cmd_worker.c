@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "base/crypto.h"
@@ -13,29 +17,40 @@
 #include "base/log.h"
 #include "queue/queue.h"
 #include "queue/worker.h"
+#include "queue/vzworker.h"
 
 static void worker_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pulse-host worker [--roles transform,load] [--prefetch N] "
-		"[--concurrency N]\n"
-		"                         [--sweep-interval SECONDS] [--once]\n"
-		"\nConsumes the transform queue of broker_url: each message names "
-		"a stored raw page,\nwhich is transformed by its plugin and loaded "
-		"into the warehouse. Run as many\nworkers, on as many machines, as "
-		"you like; a page is loaded once in effect.\n"
+		"usage: pulse-host worker [--roles transform,load,vectorize] "
+		"[--prefetch N]\n"
+		"                         [--concurrency N] [--sweep-interval "
+		"SECONDS] [--once]\n"
+		"\ntransform,load: consumes the transform queue of broker_url: "
+		"each message names\na stored raw page, which is transformed by its "
+		"plugin and loaded into the\nwarehouse. vectorize: drains "
+		"vectorization_queue into the vector store (with\nbroker_url through "
+		"the pulse.vectorize queue, else in-process; see\n"
+		"docs/queue.md). Run as many workers, on as many machines, as you "
+		"like; a page\nor a queued row is processed once in effect.\n"
 		"\n"
-		"  --roles LIST          stages to work (default: worker_roles of "
-		"the config);\n"
+		"  --roles LIST          stages to work (default: transform,load "
+		"when worker_roles\n"
+		"                        of the config has them; vectorize only "
+		"when named here)\n"
 		"                        transform and load are one stage today\n"
 		"  --prefetch N          unacked messages held at once, also the "
-		"batch size (16)\n"
-		"  --concurrency N       worker processes (1)\n"
+		"batch size\n"
+		"                        (16 transform, 64 vectorize)\n"
+		"  --concurrency N       transform worker processes (1)\n"
 		"  --sweep-interval S    seconds between recovery sweeps (default:"
 		" half of\n"
-		"                        jobs.stale_seconds, 1..60)\n"
-		"  --once                exit when the queue is drained and no raw "
+		"                        jobs.stale_seconds, 1..60; vectorize: 1)\n"
+		"  --once                exit when the queues are drained and no "
 		"row is open\n"
+		"\nExamples:\n"
+		"  pulse-host worker --roles transform,load,vectorize\n"
+		"  pulse-host worker --roles vectorize --once   # drain, then exit\n"
 		"\nSIGTERM or SIGINT: finish the batch in hand, then exit 0.\n"
 		"Exit status: 0 stopped cleanly, 1 error, 2 usage or no broker "
 		"configured.\n");
@@ -58,10 +73,12 @@ static int parse_pos(const char *opt, const char *v, int max, int *out)
 	return 0;
 }
 
+#define ROLE_TRANSFORM 1  /* transform and load: one stage today */
+#define ROLE_VECTORIZE 2
+
 /*
- * Check --roles (or the config's worker_roles): the worker consumes the
- * transform stage if transform or load is among them. Returns 0 when it
- * has something to do, -1 after saying why not.
+ * Check --roles (or the config's worker_roles) and say which stages this
+ * worker runs (ROLE_* bits). Returns the bits, or -1 after saying why not.
  */
 static int check_roles(const struct cli *cli, const char *list)
 {
@@ -69,12 +86,16 @@ static int check_roles(const struct cli *cli, const char *list)
 	int found = 0, rc = -1, i, known;
 
 	if (!list) {
+		/* vectorize is never implied here: embedding is CPU and
+		 * memory heavy (a model per process), so a worker takes it
+		 * on only when --roles names it (docs/queue.md) */
 		if (conf_has_role(&cli->conf, "transform") ||
 		    conf_has_role(&cli->conf, "load"))
-			return 0;
+			return ROLE_TRANSFORM;
 		fprintf(stderr, "pulse-host worker: worker_roles of the "
 			"configuration include neither transform nor load; "
-			"pass --roles transform,load to run this worker anyway\n");
+			"pass --roles transform,load (or --roles vectorize) to "
+			"run this worker anyway\n");
 		return -1;
 	}
 	if (!(copy = strdup(list)))
@@ -84,30 +105,65 @@ static int check_roles(const struct cli *cli, const char *list)
 			known |= strcmp(conf_roles[i], tok) == 0;
 		if (!known) {
 			fprintf(stderr, "pulse-host worker: unknown role '%s'; "
-				"workers take transform, load\n", tok);
+				"workers take transform, load, vectorize\n", tok);
 			goto out;
 		}
 		if (strcmp(tok, "transform") == 0 || strcmp(tok, "load") == 0) {
-			found = 1;
+			found |= ROLE_TRANSFORM;
 		} else if (strcmp(tok, "vectorize") == 0) {
-			fprintf(stderr, "pulse-host worker: role 'vectorize' has "
-				"no queue consumer yet; use --roles transform,load\n");
-			goto out;
+			found |= ROLE_VECTORIZE;
 		} else {
 			fprintf(stderr, "pulse-host worker: '%s' is not a worker "
 				"role (it belongs to `pulse-host run`); workers "
-				"take transform, load\n", tok);
+				"take transform, load, vectorize\n", tok);
 			goto out;
 		}
 	}
 	if (!found) {
 		fprintf(stderr, "pulse-host worker: --roles is empty; use "
-			"--roles transform,load\n");
+			"--roles transform,load,vectorize\n");
 		goto out;
 	}
-	rc = 0;
+	rc = found;
 out:
 	free(copy);
+	return rc;
+}
+
+/*
+ * Both stages: the vectorize role in a child process, the transform
+ * workers here; a stop of either ends both. 0 or 1 (err).
+ */
+static int run_both(struct cli *cli, const struct worker_opts *o,
+		    const struct vzworker_opts *vo, char *err, size_t errlen)
+{
+	char verr[1024];
+	int rc, st = 0;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		log_set_process("vectorize");
+		rc = vzworker_run(&cli->conf, &cli->ld, vo, verr, sizeof(verr));
+		if (rc)
+			log_error("VZWORKER", "event=failed error=\"%s\"", verr);
+		_exit(rc);
+	}
+	rc = worker_run(&cli->conf, &cli->ld, o, err, errlen);
+	if (!o->once || rc)
+		kill(pid, SIGTERM);
+	if (waitpid(pid, &st, 0) == pid && !rc &&
+	    !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+		snprintf(err, errlen, "the vectorize worker ended with status %d; "
+			 "see its log", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		rc = 1;
+	}
 	return rc;
 }
 
@@ -123,9 +179,10 @@ int cmd_worker(struct cli *cli, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct worker_opts o;
+	struct vzworker_opts vo;
 	const char *roles = NULL;
 	char err[2048];
-	int c, rc;
+	int c, rc, which, prefetch_set = 0;
 
 	memset(&o, 0, sizeof(o));
 	o.prefetch = 16;
@@ -137,6 +194,7 @@ int cmd_worker(struct cli *cli, int argc, char **argv)
 		case 'p':
 			if (parse_pos("--prefetch", optarg, 1000, &o.prefetch) < 0)
 				return EXIT_USAGE;
+			prefetch_set = 1;
 			break;
 		case 'c':
 			if (parse_pos("--concurrency", optarg, 64, &o.concurrency) < 0)
@@ -155,14 +213,21 @@ int cmd_worker(struct cli *cli, int argc, char **argv)
 		worker_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!cli->conf.broker_url || !cli->conf.broker_url[0]) {
+	if ((which = check_roles(cli, roles)) < 0)
+		return EXIT_USAGE;
+	if ((which & ROLE_TRANSFORM) &&
+	    (!cli->conf.broker_url || !cli->conf.broker_url[0])) {
 		fprintf(stderr, "pulse-host worker: no broker_url configured; "
-			"in-process mode needs no worker (job run processes its "
-			"own rows)\n");
+			"in-process mode needs no transform worker (job run "
+			"processes its own rows); --roles vectorize runs without "
+			"one\n");
 		return EXIT_USAGE;
 	}
-	if (check_roles(cli, roles) < 0)
-		return EXIT_USAGE;
+	memset(&vo, 0, sizeof(vo));
+	vo.prefetch = prefetch_set ? o.prefetch : 0;
+	vo.batch = vo.prefetch;
+	vo.once = o.once;
+	vo.sweep_s = o.sweep_s;
 	crypto_harden_process();
 	if (db_require_rls(cli->conf.database_url, "pulse-host worker", err,
 			   sizeof(err)) < 0) {
@@ -170,7 +235,12 @@ int cmd_worker(struct cli *cli, int argc, char **argv)
 		return 1;
 	}
 	cli_load_plugins(cli);
-	rc = worker_run(&cli->conf, &cli->ld, &o, err, sizeof(err));
+	if (which == ROLE_VECTORIZE)
+		rc = vzworker_run(&cli->conf, &cli->ld, &vo, err, sizeof(err));
+	else if (which == ROLE_TRANSFORM)
+		rc = worker_run(&cli->conf, &cli->ld, &o, err, sizeof(err));
+	else
+		rc = run_both(cli, &o, &vo, err, sizeof(err));
 	if (rc)
 		fprintf(stderr, "pulse-host worker: %s\n", err);
 	return rc ? 1 : 0;

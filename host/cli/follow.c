@@ -213,7 +213,7 @@ static int mint_token(struct follow *f, char *err, size_t errlen)
 	PGconn *db;
 	int rc = -1, have_key = 0;
 
-	db = db_connect(f->conf->database_url, err, errlen);
+	db = db_connect_tenant(f->conf->database_url, err, errlen);
 	if (!db)
 		goto out;
 	if (integration_get(db, f->integration, &in, err, errlen) != 0)

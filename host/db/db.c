@@ -13,6 +13,37 @@
 #include "base/conf.h"
 #include "base/log.h"
 
+/* Session limits for every new connection (db_set_timeouts). */
+static int stmt_timeout_ms = CONF_DEFAULT_STATEMENT_TIMEOUT_MS;
+static int lock_timeout_ms = CONF_DEFAULT_LOCK_TIMEOUT_MS;
+/* SQLSTATE of this thread's last failed statement ("" if none). */
+static __thread char last_sqlstate[6];
+
+void db_set_timeouts(int statement_ms, int lock_ms)
+{
+	stmt_timeout_ms = statement_ms;
+	lock_timeout_ms = lock_ms;
+}
+
+const char *db_last_sqlstate(void)
+{
+	return last_sqlstate;
+}
+
+int db_last_was_timeout(void)
+{
+	/* 57014 query_canceled (statement_timeout), 55P03 lock_not_available. */
+	return strcmp(last_sqlstate, "57014") == 0 ||
+	       strcmp(last_sqlstate, "55P03") == 0;
+}
+
+static void note_sqlstate(const PGresult *r)
+{
+	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+	snprintf(last_sqlstate, sizeof(last_sqlstate), "%s", st ? st : "");
+}
+
 void db_mask_url(const char *url, char *out, size_t outlen)
 {
 	conf_mask_url(url, out, outlen);
@@ -48,10 +79,15 @@ PGconn *db_connect(const char *url, char *err, size_t errlen)
 {
 	const char *keys[] = {"dbname", "application_name", "client_encoding",
 			      "options", NULL};
-	const char *vals[] = {url, "pulse-host", "UTF8", "-c TimeZone=UTC", NULL};
+	char opts[128];
+	const char *vals[] = {url, "pulse-host", "UTF8", opts, NULL};
 	PGconn *c;
 	char masked[512];
 
+	/* Bounded waits: a locked table or a runaway query fails the call
+	 * instead of holding its caller (the event loop, a job) for ever. */
+	snprintf(opts, sizeof(opts), "-c TimeZone=UTC -c statement_timeout=%d "
+		 "-c lock_timeout=%d", stmt_timeout_ms, lock_timeout_ms);
 	/* expand_dbname: dbname may be a full URL or key=value string. */
 	c = PQconnectdbParams(keys, vals, 1);
 	if (c && PQstatus(c) == CONNECTION_OK) {
@@ -76,13 +112,18 @@ PGconn *db_connect(const char *url, char *err, size_t errlen)
 
 int db_exec(PGconn *c, const char *sql, char *err, size_t errlen)
 {
-	PGresult *r = PQexec(c, sql);
-	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	PGresult *r;
+	ExecStatusType st;
 	int rc = 0;
+
+	last_sqlstate[0] = '\0';
+	r = PQexec(c, sql);
+	st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		char what[96];
 
+		note_sqlstate(r);
 		snprintf(what, sizeof(what), "%.80s", sql);
 		pq_msg(c, r, what, err, errlen);
 		rc = -1;
@@ -94,11 +135,16 @@ int db_exec(PGconn *c, const char *sql, char *err, size_t errlen)
 PGresult *db_query(PGconn *c, char *err, size_t errlen, const char *sql,
 		   int n, const char *const *params)
 {
-	PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	PGresult *r;
+	ExecStatusType st;
+
+	last_sqlstate[0] = '\0';
+	r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+	st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
 		return r;
+	note_sqlstate(r);
 	pq_msg(c, r, "query failed", err, errlen);
 	PQclear(r);
 	return NULL;
@@ -240,33 +286,36 @@ int db_check_rls_role(PGconn *c, const char *cmd, char *err, size_t errlen)
 	char qerr[512];
 	PGresult *r = db_query(c, qerr, sizeof(qerr), sql, 0, NULL);
 	const char *role, *owned;
+	const char *sep = cmd && *cmd ? ": " : "";
 	int rc = -1;
 
+	if (!cmd)
+		cmd = "";
 	if (!r || PQntuples(r) != 1) {
-		snprintf(err, errlen, "%s: cannot check the database role: %s",
-			 cmd, r ? "no such role" : qerr);
+		snprintf(err, errlen, "%s%scannot check the database role: %s",
+			 cmd, sep, r ? "no such role" : qerr);
 		goto out;
 	}
 	role = PQgetvalue(r, 0, 0);
 	owned = PQgetisnull(r, 0, 3) ? NULL : PQgetvalue(r, 0, 3);
 	if (strcmp(PQgetvalue(r, 0, 1), "t") == 0 ||
 	    strcmp(PQgetvalue(r, 0, 2), "t") == 0) {
-		snprintf(err, errlen, "%s: refusing to serve tenants as database "
+		snprintf(err, errlen, "%s%srefusing to serve tenants as database "
 			 "role '%s': it is %s, so row-level security would not "
 			 "isolate tenants. Set database_url to the application "
 			 "role made by `pulse-host migrate --app-role` (the admin "
-			 "URL is for migrate only)", cmd, role,
+			 "URL is for migrate only)", cmd, sep, role,
 			 strcmp(PQgetvalue(r, 0, 1), "t") == 0 ? "a superuser" :
 			 "BYPASSRLS");
 		goto out;
 	}
 	if (owned) {
-		snprintf(err, errlen, "%s: refusing to serve tenants as database "
+		snprintf(err, errlen, "%s%srefusing to serve tenants as database "
 			 "role '%s': it owns tables whose row-level security is "
 			 "not FORCEd (%.200s), so their owner sees every tenant. "
 			 "Run `pulse-host migrate` again, or ALTER TABLE ... FORCE "
 			 "ROW LEVEL SECURITY, or connect as a role that owns "
-			 "nothing", cmd, role, owned);
+			 "nothing", cmd, sep, role, owned);
 		goto out;
 	}
 	rc = 0;
@@ -288,4 +337,15 @@ int db_require_rls(const char *url, const char *cmd, char *err, size_t errlen)
 	rc = db_check_rls_role(c, cmd, err, errlen);
 	PQfinish(c);
 	return rc;
+}
+
+PGconn *db_connect_tenant(const char *url, char *err, size_t errlen)
+{
+	PGconn *c = db_connect(url, err, errlen);
+
+	if (c && db_check_rls_role(c, NULL, err, errlen) < 0) {
+		PQfinish(c);
+		c = NULL;
+	}
+	return c;
 }

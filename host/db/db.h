@@ -25,7 +25,23 @@ PGconn *db_connect(const char *url, char *err, size_t errlen);
  */
 int db_check_rls_role(PGconn *c, const char *cmd, char *err, size_t errlen);
 /* Connect to url, db_check_rls_role, disconnect. 0 or -1 (err). */
+/* (A NULL or empty cmd leaves the "cmd: " prefix out of err.) */
 int db_require_rls(const char *url, const char *cmd, char *err, size_t errlen);
+/*
+ * db_connect for a command that serves tenants: the connection only if
+ * db_check_rls_role accepts its role; else NULL with err (no prefix).
+ * The caller owns the connection (PQfinish).
+ */
+PGconn *db_connect_tenant(const char *url, char *err, size_t errlen);
+
+/* statement_timeout and lock_timeout (ms, 0 = none) of the connections
+ * db_connect makes from now on (the configuration's database group). */
+void db_set_timeouts(int statement_ms, int lock_ms);
+/* SQLSTATE of the calling thread's last failed db_exec/db_query ("" when
+ * there was none or the connection failed). */
+const char *db_last_sqlstate(void);
+/* True if that failure was statement_timeout or lock_timeout. */
+int db_last_was_timeout(void);
 
 /* url with any password replaced by "***", into out. */
 void db_mask_url(const char *url, char *out, size_t outlen);

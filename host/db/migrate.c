@@ -200,6 +200,47 @@ int migrate_status(PGconn *c, FILE *out, char *err, size_t errlen)
 	return 0;
 }
 
+int migrate_summary(PGconn *c, struct migrate_summary *s, char *err,
+		    size_t errlen)
+{
+	PGresult *done = applied_rows(c, err, errlen);
+	const struct migration *m;
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	if (!done)
+		return -1;
+	for (m = migrate_files; m->file; m++) {
+		char ver[32], name[128], sum[65];
+
+		split_file(m->file, ver, sizeof(ver), name, sizeof(name));
+		migrate_checksum(m->sql, sum);
+		s->known++;
+		i = find_applied(done, ver);
+		if (i < 0)
+			s->pending++;
+		else if (strcmp(PQgetvalue(done, i, 2), sum) != 0)
+			s->changed++;
+		else
+			s->applied++;
+	}
+	for (i = 0; i < PQntuples(done); i++) {
+		int known = 0;
+
+		for (m = migrate_files; m->file; m++) {
+			char ver[32], name[128];
+
+			split_file(m->file, ver, sizeof(ver), name, sizeof(name));
+			known |= strcmp(ver, PQgetvalue(done, i, 0)) == 0;
+		}
+		s->unknown += !known;
+		/* rows come ordered by version (zero-padded text) */
+		snprintf(s->latest, sizeof(s->latest), "%s", PQgetvalue(done, i, 0));
+	}
+	PQclear(done);
+	return 0;
+}
+
 /* Quote an identifier with the server's rules; caller PQfreemem()s. */
 static char *ident(PGconn *c, const char *s, char *err, size_t errlen)
 {
@@ -270,11 +311,26 @@ int migrate_app_role(PGconn *c, const char *role, const char *password,
 		 * never rename or drop them (that stays with the owner). */
 		"REVOKE UPDATE, DELETE ON tenants FROM %s;"
 		"REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM %s;"
+		/* 070_ask.sql takes advisory locks from PUBLIC (the query
+		 * role); housekeeping's one-run-per-database lock needs them */
+		"GRANT EXECUTE ON FUNCTION pg_catalog.pg_try_advisory_lock(bigint),"
+		" pg_catalog.pg_advisory_unlock(bigint) TO %s;"
 		/* tables of later migrations, created by this same role */
 		"ALTER DEFAULT PRIVILEGES IN SCHEMA %s GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO %s;"
 		"ALTER DEFAULT PRIVILEGES IN SCHEMA %s GRANT USAGE, SELECT ON SEQUENCES TO %s;"
-		"ALTER DEFAULT PRIVILEGES IN SCHEMA %s GRANT EXECUTE ON FUNCTIONS TO %s",
-		qr, qs, qr, qs, qr, qs, qr, qs, qr, qr, qr, qs, qr, qs, qr, qs, qr);
+		"ALTER DEFAULT PRIVILEGES IN SCHEMA %s GRANT EXECUTE ON FUNCTIONS TO %s;"
+		/* `ask` runs generated SQL under SET LOCAL ROLE pulse_query
+		 * (070_ask.sql), which needs membership */
+		"DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pulse_query') "
+		"THEN EXECUTE 'GRANT pulse_query TO %s'; END IF; END $$",
+		qr, qs, qr, qs, qr, qs, qr, qs, qr, qr, qr, qr, qs, qr, qs, qr, qs, qr, qr);
+	if (!sql.buf || db_exec(c, sql.buf, err, errlen) < 0)
+		goto fail;
+	/* The audit log is append-only for the app role (093_audit.sql). */
+	sb_reset(&sql);
+	sb_addf(&sql, "DO $$ BEGIN IF to_regclass('audit_events') IS NOT NULL "
+		"THEN EXECUTE 'REVOKE UPDATE, DELETE, TRUNCATE ON audit_events "
+		"FROM %s'; END IF; END $$", qr);
 	if (!sql.buf || db_exec(c, sql.buf, err, errlen) < 0)
 		goto fail;
 	if (db_commit(c, err, errlen) < 0)

@@ -25,6 +25,18 @@ int migrate_apply(PGconn *admin, FILE *out, int *applied, char *err,
 		  size_t errlen);
 /* Print version, name, state (applied at / pending / CHANGED). 0 or -1. */
 int migrate_status(PGconn *c, FILE *out, char *err, size_t errlen);
+/* How the database's schema compares with this binary's migrations. */
+struct migrate_summary {
+	int known;    /* migrations this binary carries */
+	int applied;  /* of those, applied with the same checksum */
+	int pending;  /* not applied yet */
+	int changed;  /* applied, but the file changed since */
+	int unknown;  /* applied versions this binary does not carry */
+	char latest[32]; /* highest applied version, "" if none */
+};
+/* Fill *s (read-only: no lock, no table created). 0 or -1. */
+int migrate_summary(PGconn *c, struct migrate_summary *s, char *err,
+		    size_t errlen);
 /* Create (if missing) LOGIN role NOSUPERUSER NOBYPASSRLS, set its
  * password when given, grant it what the daemon needs. 0 or -1. */
 int migrate_app_role(PGconn *admin, const char *role, const char *password,

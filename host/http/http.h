@@ -44,6 +44,11 @@ struct pulse_http_response {
 	char **headers;    /* "name" "value" pairs, names lower-case */
 	size_t nheaders;
 };
+/* A host-internal request flag (never from a plugin: hostapi masks it):
+ * a 401 comes back as a response instead of failing the job, for the
+ * token service (host/auth), which renews the token and retries once. */
+#define HTTP_HOST_PASS_401 0x40000000u
+
 /* Free a response and everything in it (host API http_release). */
 void http_response_free(struct pulse_http_response *r);
 

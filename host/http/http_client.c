@@ -20,6 +20,7 @@
 #include "base/log.h"
 #include "http/http_int.h"
 #include "plugin/job.h"
+#include "server/metrics_shm.h"
 #include "plugin/loaded.h"
 
 /* libcurl's global state, and the clients alive: curl_global_cleanup
@@ -275,7 +276,9 @@ int32_t http_sleep(struct http_client *hc, int64_t ms, const char *step)
 		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 			;
 	}
-	if (step)
+	if (step) {
 		hc->st.wait_ms += (uint64_t)(rl_local_ms() - start);
+		metrics_wait_ms((uint64_t)(rl_local_ms() - start));
+	}
 	return PULSE_OK;
 }

@@ -18,6 +18,7 @@
 #include "http/http_int.h"
 #include "http/http_policy.h"
 #include "plugin/job.h"
+#include "server/metrics_shm.h"
 
 /* One request in flight: its copy of the plugin's struct, and what the
  * attempts so far have used and learned. */
@@ -140,6 +141,8 @@ static int32_t call_send(struct call *k)
 	http_xfer_free(&k->x);
 	rc = http_transfer(hc, &k->req, k->method, k->etag, &k->pin, &k->x, &k->at);
 	rl_limiter_done(hc->lim);
+	if (rc == 0)
+		metrics_http_count(k->url, k->at.status);
 	if (rc < 0)
 		return job_fail(hc->job, PULSE_ERR_TRANSIENT, "%s: out of memory "
 				"building a request", hc->label);
@@ -229,7 +232,7 @@ static void call_judge(struct call *k, struct http_verdict *v, char *msg,
 	o.status = k->at.status;
 	o.attempt = k->attempt;
 	o.max_retries = k->hc->max_retries;
-	o.no_retry = (k->req.flags & PULSE_HTTP_NO_RETRY) != 0;
+	o.no_retry = (k->req.flags & (PULSE_HTTP_NO_RETRY | PULSE_HTTP_RAW)) != 0;
 	o.want_json = (k->req.flags & PULSE_HTTP_JSON) != 0;
 	o.secondary = k->secondary;
 	if (o.transport_error) {
@@ -247,6 +250,16 @@ static void call_judge(struct call *k, struct http_verdict *v, char *msg,
 		o.body_json = o.want_json && http_body_is_json(x->body.buf, x->body.len);
 	}
 	http_policy_decide(&o, v);
+	/* RAW (1.2): the plugin classifies statuses itself (a provider and
+	 * its router); only transport failures are judged here, once. */
+	if ((k->req.flags & PULSE_HTTP_RAW) && !o.transport_error) {
+		v->act = HTTP_ACT_DONE;
+		v->why = HTTP_WHY_OK;
+	}
+	if ((k->req.flags & HTTP_HOST_PASS_401) && o.status == 401) {
+		v->act = HTTP_ACT_DONE;
+		v->why = HTTP_WHY_OK;
+	}
 	if (v->why == HTTP_WHY_SERVER)
 		snprintf(msg, n, "HTTP %ld", k->at.status);
 	else if (v->why == HTTP_WHY_BAD_JSON)
@@ -263,6 +276,7 @@ static int32_t call_wait(struct call *k, const struct http_verdict *v,
 
 	if (v->act == HTTP_ACT_RETRY) {
 		hc->st.retries++;
+		metrics_retry();
 		log_info(HTTP_CAT, "retry integration=%lld method=%s url=%s "
 			 "attempt=%d status=%ld error=\"%s\" elapsed_ms=%lld",
 			 (long long)hc->job->integration_id, k->method, k->url,

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/crypto.h"
 #include "base/log.h"
 #include "http/http_int.h"
 #include "plugin/job.h"
@@ -68,6 +69,8 @@ int32_t http_secrets_load(struct http_client *hc, const char *key)
 
 		while (l && isspace((unsigned char)s[l - 1]))
 			s[--l] = '\0';
+		/* Held for the whole job: out of any core dump. */
+		(void)crypto_dontdump(s, l + 1);
 		hc->secrets[n++] = s;
 	}
 	hc->nsecrets = n;

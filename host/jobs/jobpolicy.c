@@ -35,14 +35,36 @@ static int is(const char *s, const char *want)
 
 static void crashed(const struct jobpolicy_in *in, struct jobpolicy_out *out)
 {
+	int sig = in->signal;
+
 	out->state = JS_ERROR;
 	out->error_class = "crash";
 	out->close_run = 1;
-	snprintf(out->message, sizeof(out->message), "plugin crashed (signal "
-		 "%d%s%s) in the job process; the daemon kept running. Fix or "
-		 "update the plugin, then start the job", in->signal,
-		 in->signal == SIGSEGV ? ", " : "",
-		 in->signal == SIGSEGV ? "segmentation fault" : "");
+	if (sig == SIGXCPU || (sig == SIGKILL && in->rlimit_cpu_s > 0)) {
+		/* SIGKILL: a plugin that caught SIGXCPU hit the hard limit
+		 * (or the kernel's OOM killer did it). */
+		snprintf(out->message, sizeof(out->message), "the job process "
+			 "was killed (signal %d)%s: the CPU time limit is %d s "
+			 "(jobs.rlimit_cpu_s). Raise the limit or make the job "
+			 "smaller, then start the job", sig,
+			 sig == SIGXCPU ? " after using up its CPU time" :
+			 ", likely past its CPU time limit", in->rlimit_cpu_s);
+	} else if (in->rlimit_as_mb > 0 && (sig == SIGSEGV || sig == SIGABRT ||
+					    sig == SIGBUS)) {
+		snprintf(out->message, sizeof(out->message), "plugin crashed "
+			 "(signal %d) in the job process; the daemon kept "
+			 "running. The job process may use %d MB of address "
+			 "space (jobs.rlimit_as_mb): an allocation past it fails, "
+			 "which this plugin may not handle. Raise the limit or "
+			 "fix the plugin, then start the job", sig,
+			 in->rlimit_as_mb);
+	} else {
+		snprintf(out->message, sizeof(out->message), "plugin crashed "
+			 "(signal %d%s%s) in the job process; the daemon kept "
+			 "running. Fix or update the plugin, then start the job",
+			 sig, sig == SIGSEGV ? ", " : "",
+			 sig == SIGSEGV ? "segmentation fault" : "");
+	}
 	snprintf(out->reason, sizeof(out->reason), "%s", out->message);
 }
 
@@ -52,11 +74,26 @@ static void cancelled(const struct jobpolicy_in *in, struct jobpolicy_out *out)
 	/* Only the daemon's own shutdown resumes by itself; an operator's
 	 * stop or pause waits for an operator. */
 	out->auto_resume = !is(in->control, "stop") && !is(in->control, "pause");
+	if (in->escalated && !is(in->control, "shutdown")) {
+		/* Nothing closed the run: the process died where it stood. */
+		out->close_run = 1;
+		snprintf(out->reason, sizeof(out->reason), "%s on request: "
+			 "killed with SIGKILL after %d s grace (the job process "
+			 "did not stop on SIGTERM); %s",
+			 is(in->control, "stop") ? "stopped" : "paused",
+			 in->grace_s, is(in->control, "stop") ?
+			 "the run was cut off where it stood" :
+			 "resume continues from the last stored checkpoint");
+		/* The same text, cut to the message's size. */
+		memcpy(out->message, out->reason, sizeof(out->message) - 1);
+		out->message[sizeof(out->message) - 1] = '\0';
+		return;
+	}
 	snprintf(out->reason, sizeof(out->reason), "%s",
-		 is(in->control, "stop") ? "stopped on request; the run was "
-		 "cancelled at its last checkpoint" :
-		 is(in->control, "pause") ? "paused on request at the last "
-		 "checkpoint; resume continues from there" :
+		 is(in->control, "stop") ? "stopped on request after SIGTERM; "
+		 "the run was cancelled at its last checkpoint" :
+		 is(in->control, "pause") ? "paused on request after SIGTERM at "
+		 "the last checkpoint; resume continues from there" :
 		 "daemon shutdown; resumes from the checkpoint at the next start");
 }
 
@@ -99,8 +136,9 @@ void jobpolicy_decide(const struct jobpolicy_in *in, struct jobpolicy_out *out)
 	memset(out, 0, sizeof(*out));
 	out->retry_count = -1;
 	out->next_run_in_s = -1;
-	/* The SIGKILL of a job past the shutdown grace is no crash. */
-	if (in->signal && !(in->signal == SIGKILL && is(in->control, "shutdown")))
+	/* The daemon's SIGKILL past the shutdown or stop grace is no crash. */
+	if (in->signal && !(in->signal == SIGKILL && (is(in->control, "shutdown") ||
+						      in->escalated)))
 		crashed(in, out);
 	else if (in->signal || in->done_cancelled || is(in->run_state, "CANCELLED"))
 		cancelled(in, out);

@@ -5,10 +5,12 @@
  * database (tests/unit/test-orch); host/jobs/orchestrator.c applies it
  * through jobstate_finish().
  *
- * - killed by a signal (not the daemon's own shutdown SIGKILL): ERROR,
- *   class "crash", next run at the interval;
+ * - killed by a signal (not the daemon's own SIGKILL after a shutdown or
+ *   stop grace): ERROR, class "crash", next run at the interval; the
+ *   message names a resource limit the signal points at;
  * - cancelled (stop, pause, daemon shutdown): PAUSED, resumed by the next
- *   daemon only after a shutdown;
+ *   daemon only after a shutdown; the reason says whether SIGTERM
+ *   sufficed or SIGKILL followed the grace period;
  * - finished (also with failed raw rows): FINISHED;
  * - anything else: ERROR. A permanent error waits for the interval (or an
  *   operator); a transient one is retried after fast_retry_s * 2^retry,
@@ -24,6 +26,9 @@ struct jobpolicy_in {
 	int signal;             /* killed by this signal; 0 = it exited */
 	int exit_code;          /* its exit status when signal == 0 */
 	const char *control;    /* "", "stop", "pause" or "shutdown" */
+	int escalated;          /* the daemon sent SIGKILL after grace_s */
+	int grace_s;            /* jobs.stop_grace_seconds */
+	int rlimit_as_mb, rlimit_cpu_s; /* the job process's limits, 0 = none */
 	/* its last line on the pipe, if it got that far */
 	int have_done;
 	int done_rc;            /* RUNNER_* */

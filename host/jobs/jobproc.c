@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
+#include "base/conf.h"
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "jobs/jobproc.h"
@@ -88,6 +90,37 @@ static void child_observe(void *ctx, const struct runner_event *ev)
 	}
 }
 
+/* The resource limits of jobs.rlimit_as_mb and jobs.rlimit_cpu_s, set
+ * before any plugin code runs: a runaway plugin fails its own job, never
+ * the daemon or the machine. 0, or -1 with err. */
+static int child_limits(const struct conf *conf, char *err, size_t errlen)
+{
+	struct rlimit rl;
+
+	if (conf->jobs_rlimit_as_mb > 0) {
+		rl.rlim_cur = rl.rlim_max = (rlim_t)conf->jobs_rlimit_as_mb << 20;
+		if (setrlimit(RLIMIT_AS, &rl) < 0) {
+			snprintf(err, errlen, "could not limit the job process to "
+				 "%d MB (jobs.rlimit_as_mb): %s",
+				 conf->jobs_rlimit_as_mb, strerror(errno));
+			return -1;
+		}
+	}
+	if (conf->jobs_rlimit_cpu_s > 0) {
+		/* SIGXCPU at the limit, SIGKILL a second later should the
+		 * plugin catch it. */
+		rl.rlim_cur = (rlim_t)conf->jobs_rlimit_cpu_s;
+		rl.rlim_max = rl.rlim_cur + 1;
+		if (setrlimit(RLIMIT_CPU, &rl) < 0) {
+			snprintf(err, errlen, "could not limit the job process to "
+				 "%d CPU seconds (jobs.rlimit_cpu_s): %s",
+				 conf->jobs_rlimit_cpu_s, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Runs in the forked job process; never returns. */
 static void child_main(const struct conf *conf, struct loader *ld,
 		       pid_t parent, int64_t job, int64_t integration,
@@ -100,6 +133,10 @@ static void child_main(const struct conf *conf, struct loader *ld,
 	int rc;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* It holds decrypted credentials: no core dump, no ptrace by other
+	 * processes of the user. Inherited from `run` already; set here too
+	 * so no caller can forget it. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (getppid() != parent)
 		_exit(99); /* the daemon died before we got here */
 	sigemptyset(&none);
@@ -124,7 +161,10 @@ static void child_main(const struct conf *conf, struct loader *ld,
 	opts.orchestrated = 1;
 	opts.observe = child_observe;
 	err[0] = '\0';
-	rc = runner_run(conf, ld, integration, &opts, err, sizeof(err));
+	if (child_limits(conf, err, sizeof(err)) < 0)
+		rc = RUNNER_FAILED;
+	else
+		rc = runner_run(conf, ld, integration, &opts, err, sizeof(err));
 	sb_addf(&sb, "{\"t\":\"done\",\"rc\":%d,\"cancelled\":%s,\"error\":\"",
 		rc, runner_cancel_requested() ? "true" : "false");
 	sb_add_json_str(&sb, rc ? err : "");

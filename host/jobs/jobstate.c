@@ -417,6 +417,103 @@ int jobstate_control(PGconn *c, int64_t job_id, const char *action,
 	return rc;
 }
 
+int jobstate_force(PGconn *c, int64_t job_id, int to, const char *reason,
+		   const char *actor, int *prev, char *err, size_t errlen)
+{
+	char ids[24], why[1024];
+	const char *p[5];
+	PGresult *r;
+	int cur;
+
+	if (to < 0 || to >= JS_COUNT || to == JS_RUNNING) {
+		snprintf(err, errlen, "cannot force a job into %s: only a job "
+			 "process makes a job RUNNING (use `pulse-host job run` "
+			 "or the API's start); force one of NOT_STARTED, PENDING, "
+			 "FINISHED, ERROR, PAUSED", jobstate_name(to));
+		return JOBSTATE_ILLEGAL;
+	}
+	p[0] = db_i64(ids, job_id);
+	r = db_query(c, err, errlen,
+		     "SELECT state FROM etl_jobs WHERE id = $1 FOR UPDATE", 1, p);
+	if (!r)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		snprintf(err, errlen, "job %" PRId64 " not found", job_id);
+		return JOBSTATE_NOTFOUND;
+	}
+	cur = jobstate_parse(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (prev)
+		*prev = cur;
+	if (cur == to) {
+		snprintf(err, errlen, "job %" PRId64 " is already %s; nothing "
+			 "forced", job_id, jobstate_name(to));
+		return JOBSTATE_ILLEGAL;
+	}
+	snprintf(why, sizeof(why), "forced by %s: %s", actor, reason);
+	p[1] = state_names[to];
+	p[2] = why;
+	r = db_query(c, err, errlen,
+		     "UPDATE etl_jobs SET state = $2, control = NULL, owner = NULL,"
+		     " heartbeat_at = NULL, auto_resume = false,"
+		     " last_error = CASE WHEN $2 = 'ERROR' THEN $3"
+		     "   WHEN $2 IN ('FINISHED', 'NOT_STARTED') THEN NULL ELSE last_error END,"
+		     " last_error_class = CASE WHEN $2 = 'ERROR' THEN 'permanent'"
+		     "   WHEN $2 IN ('FINISHED', 'NOT_STARTED') THEN NULL ELSE last_error_class END,"
+		     " retry_count = CASE WHEN $2 IN ('FINISHED', 'NOT_STARTED') THEN 0"
+		     "   ELSE retry_count END,"
+		     " last_finished_at = CASE WHEN $2 IN ('FINISHED', 'ERROR') THEN now()"
+		     "   ELSE last_finished_at END,"
+		     " next_run_at = CASE WHEN $2 = 'FINISHED'"
+		     "   THEN now() + make_interval(secs => interval_seconds)"
+		     "   WHEN $2 = 'NOT_STARTED' THEN NULL ELSE next_run_at END"
+		     " WHERE id = $1", 3, p);
+	if (!r)
+		return -1;
+	PQclear(r);
+	p[1] = state_names[cur];
+	p[2] = state_names[to];
+	p[3] = reason;
+	p[4] = actor;
+	r = db_query(c, err, errlen,
+		     "INSERT INTO job_transitions (tenant_id, job_id, from_state,"
+		     " to_state, reason, actor)"
+		     " SELECT tenant_id, id, $2, $3, 'forced: ' || $4, $5"
+		     " FROM etl_jobs WHERE id = $1", 5, p);
+	if (!r)
+		return -1;
+	PQclear(r);
+	log_info("ORCH", "job=%" PRId64 " from=%s to=%s forced_by=\"%s\" "
+		 "reason=\"%s\"", job_id, state_names[cur], state_names[to],
+		 actor, reason);
+	return 0;
+}
+
+/* ---- housekeeping ---------------------------------------------------- */
+
+int jobstate_prune_transitions(PGconn *c, int64_t tenant_id, int days,
+			       int limit, int64_t *n, char *err,
+			       size_t errlen)
+{
+	char ten[24], d[16], lim[16];
+	const char *p[3] = {db_i64(ten, tenant_id), d, lim};
+	PGresult *r;
+
+	snprintf(d, sizeof(d), "%d", days);
+	snprintf(lim, sizeof(lim), "%d", limit);
+	r = db_query(c, err, errlen,
+		     "WITH d AS (DELETE FROM job_transitions WHERE id IN"
+		     " (SELECT id FROM job_transitions WHERE tenant_id = $1"
+		     "  AND at < now() - make_interval(days => $2::int)"
+		     "  LIMIT $3::int) RETURNING 1) SELECT count(*) FROM d", 3, p);
+	if (!r)
+		return -1;
+	*n = db_int64(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
 /* ---- a foreground `job run` ------------------------------------------ */
 
 int jobstate_lock_integration(PGconn *c, int64_t integration_id,
@@ -510,4 +607,36 @@ int jobstate_foreground_end(PGconn *c, int64_t job_id, int to,
 	PQclear(r);
 	return record_transition(c, ids, run_id, "RUNNING", jobstate_name(to),
 				 "job run ended", err, errlen);
+}
+
+int jobstate_note(PGconn *c, int64_t job_id, const char *why,
+		  const char *actor, char *err, size_t errlen)
+{
+	char ids[24];
+	const char *q[3] = {db_i64(ids, job_id), why, actor};
+	PGresult *r = db_query(c, err, errlen, "INSERT INTO job_transitions"
+			       " (tenant_id, job_id, from_state, to_state, reason, actor)"
+			       " SELECT tenant_id, id, state, state, 'forced: ' || $2, $3"
+			       " FROM etl_jobs WHERE id = $1", 3, q);
+
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+int jobstate_defer_stopped(PGconn *c, int64_t job_id, const char *reason,
+			   char *err, size_t errlen)
+{
+	char ids[24];
+	const char *q[2] = {db_i64(ids, job_id), reason};
+	PGresult *r = db_query(c, err, errlen, "UPDATE etl_jobs SET next_run_at ="
+			       " now() + make_interval(secs => interval_seconds),"
+			       " last_error = 'stopped by operator: ' || $2"
+			       " WHERE id = $1", 2, q);
+
+	if (!r)
+		return -1;
+	PQclear(r);
+	return 0;
 }

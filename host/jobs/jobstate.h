@@ -138,6 +138,47 @@ int jobstate_touch(PGconn *c, int64_t job_id, char *err, size_t errlen);
 int jobstate_control(PGconn *c, int64_t job_id, const char *action,
 		     const char *reason, int *moved, char *err, size_t errlen);
 
+/*
+ * An operator forces job_id into state `to`, whatever it is in, inside the
+ * caller's open tenant transaction: the move is recorded with reason and
+ * actor ("cli:USER"). RUNNING is refused (no process would own it: start
+ * the job instead), as is the state the job is already in. The job keeps
+ * no owner or pending control; PENDING runs at the next pick, FINISHED
+ * waits its interval, NOT_STARTED is due at once, ERROR keeps its retry
+ * time and gets last_error "forced by ACTOR: REASON". 0;
+ * JOBSTATE_NOTFOUND; JOBSTATE_ILLEGAL (err says why); or -1.
+ */
+int jobstate_force(PGconn *c, int64_t job_id, int to, const char *reason,
+		   const char *actor, int *prev, char *err, size_t errlen);
+
+/*
+ * Record an operator's action on job_id that moves no state (a reset of
+ * a NOT_STARTED job) as a same-state transition "forced: WHY" by actor,
+ * inside the caller's open tenant transaction. 0 or -1 with err.
+ */
+int jobstate_note(PGconn *c, int64_t job_id, const char *why,
+		  const char *actor, char *err, size_t errlen);
+
+/*
+ * After an operator's stop: job_id is not retried until one interval
+ * from now, and last_error says "stopped by operator: REASON". Inside
+ * the caller's open tenant transaction. 0 or -1 with err.
+ */
+int jobstate_defer_stopped(PGconn *c, int64_t job_id, const char *reason,
+			   char *err, size_t errlen);
+
+
+/* ---- housekeeping ---------------------------------------------------- */
+
+/*
+ * Delete up to limit job_transitions of tenant older than days, inside
+ * the caller's open tenant transaction; *n gets how many. 0, or -1 with
+ * err.
+ */
+int jobstate_prune_transitions(PGconn *c, int64_t tenant_id, int days,
+			       int limit, int64_t *n, char *err,
+			       size_t errlen);
+
 /* ---- a foreground `job run` ------------------------------------------ */
 
 /* The job row of an integration, as locked by jobstate_lock_integration. */

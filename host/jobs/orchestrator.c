@@ -13,12 +13,15 @@
 
 
 #include "base/conf.h"
+#include "base/failpoint.h"
 #include "db/db.h"
 #include "jobs/jobpolicy.h"
 #include "jobs/jobproc.h"
 #include "jobs/jobstate.h"
 #include "plugin/loader.h"
 #include "base/log.h"
+#include "housekeeping/hk.h"
+#include "jobs/sysjob.h"
 #include "jobs/orchestrator.h"
 #include "server/progress.h"
 #include "jobs/runner.h"
@@ -38,6 +41,8 @@ struct slot {
 	int pipe_open;
 	struct strbuf in;       /* partial line from the pipe */
 	char control[16];       /* "", "stop", "pause", "shutdown" */
+	time_t term_at;         /* when control's SIGTERM went out */
+	int escalated;          /* SIGKILL followed after the stop grace */
 	int have_done, done_rc, done_cancelled;
 	char done_err[1024];
 	int pipe_progress;      /* progress arrives on the pipe */
@@ -61,6 +66,9 @@ struct orch {
 	void *drained_ctx;
 	unsigned ticks;
 	unsigned seed;
+	pid_t hk_pid;           /* the housekeeping process, or 0 */
+	unsigned hk_tick;       /* tick of the last claim attempt */
+	char hk_wait[256];      /* why it last waited (logged on change) */
 	struct slot slots[MAX_SLOTS];
 };
 
@@ -291,6 +299,10 @@ static void finish(struct orch *o, struct slot *s)
 	in.signal = WIFSIGNALED(s->status) ? WTERMSIG(s->status) : 0;
 	in.exit_code = WIFEXITED(s->status) ? WEXITSTATUS(s->status) : 0;
 	in.control = s->control;
+	in.escalated = s->escalated;
+	in.grace_s = o->conf->jobs_stop_grace_s;
+	in.rlimit_as_mb = o->conf->jobs_rlimit_as_mb;
+	in.rlimit_cpu_s = o->conf->jobs_rlimit_cpu_s;
 	in.have_done = s->have_done;
 	in.done_rc = s->done_rc;
 	in.done_cancelled = s->done_cancelled;
@@ -341,7 +353,8 @@ static void finish(struct orch *o, struct slot *s)
 		desired == JS_FINISHED ? NULL : desired == JS_ERROR ? d->message :
 		d->reason);
 	log_info("ORCH", "job=%" PRId64 " run=%" PRId64 " event=ended state=%s "
-		 "pid=%ld", s->job, s->run_id, jobstate_name(desired), (long)s->pid);
+		 "pid=%ld reason=\"%s\"", s->job, s->run_id, jobstate_name(desired),
+		 (long)s->pid, d->reason);
 	if (desired == JS_FINISHED)
 		publish_vectorization(o, s->tenant);
 	return;
@@ -368,12 +381,37 @@ static void maybe_finish(struct orch *o, struct slot *s)
 	}
 }
 
+/* The housekeeping process ended: a process that died before recording
+ * its end (a signal, a force-stop) gets it recorded here (ignored when it
+ * did, or an operator moved the job meanwhile). */
+static void hk_reaped(struct orch *o, int st)
+{
+	char err[512], why[128];
+
+	o->hk_pid = 0;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return;
+	if (WIFSIGNALED(st))
+		snprintf(why, sizeof(why), "housekeeping process killed by "
+			 "signal %d", WTERMSIG(st));
+	else
+		snprintf(why, sizeof(why), "housekeeping process exited with "
+			 "status %d", WEXITSTATUS(st));
+	if (o->db && sysjob_finish(o->db, SYSJOB_HOUSEKEEPING, db_owner_id(),
+				   why, NULL, NULL, err, sizeof(err)) < 0)
+		log_warn("HK", "event=finish_failed error=\"%s\"", err);
+}
+
 void orch_reap(struct orch *o)
 {
 	int st, i;
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (pid == o->hk_pid) {
+			hk_reaped(o, st);
+			continue;
+		}
 		for (i = 0; i < MAX_SLOTS; i++) {
 			struct slot *s = &o->slots[i];
 
@@ -462,6 +500,8 @@ static void start_job(struct orch *o, int64_t tenant, int64_t job,
 		log_error("ORCH", "job=%" PRId64 " event=claim_failed error=\"%s\"",
 			  job, err);
 	s->aborted = rc != 1;
+	/* the job is claimed for a forked process not yet released */
+	FAILPOINT("orch.dispatch");
 	if (jobproc_release(gofd, !s->aborted) < 0)
 		s->aborted = 1;
 	s->pipe_open = 1;
@@ -475,7 +515,8 @@ static void start_job(struct orch *o, int64_t tenant, int64_t job,
 
 /* ------------------------------------------------------------ tick */
 
-/* A stop/pause asked for job: SIGTERM its job process. */
+/* A stop/pause asked for job: SIGTERM its job process (escalate() sends
+ * SIGKILL once jobs.stop_grace_seconds passed). */
 static void on_control(void *ctx, int64_t job, const char *control)
 {
 	struct orch *o = ctx;
@@ -487,9 +528,34 @@ static void on_control(void *ctx, int64_t job, const char *control)
 		if (!s->used || s->job != job || s->control[0] || s->exited)
 			continue;
 		snprintf(s->control, sizeof(s->control), "%s", control);
-		log_info("ORCH", "job=%" PRId64 " event=cancel control=%s pid=%ld",
-			 job, s->control, (long)s->pid);
+		log_info("ORCH", "job=%" PRId64 " event=cancel control=%s pid=%ld "
+			 "signal=SIGTERM grace_s=%d", job, s->control, (long)s->pid,
+			 o->conf->jobs_stop_grace_s);
+		s->term_at = time(NULL);
 		kill(s->pid, SIGTERM);
+	}
+}
+
+/* Job processes still there jobs.stop_grace_seconds after the SIGTERM of
+ * a stop or pause: a plugin that ignores SIGTERM (or never looks at
+ * cancelled()) must not hold its job forever. */
+static void escalate(struct orch *o)
+{
+	time_t now = time(NULL);
+	int i;
+
+	for (i = 0; i < MAX_SLOTS; i++) {
+		struct slot *s = &o->slots[i];
+
+		if (!s->used || s->exited || s->escalated || !s->term_at ||
+		    now < s->term_at + o->conf->jobs_stop_grace_s)
+			continue;
+		log_warn("ORCH", "job=%" PRId64 " event=kill control=%s pid=%ld "
+			 "signal=SIGKILL reason=\"no exit %d s after SIGTERM\"",
+			 s->job, s->control, (long)s->pid,
+			 o->conf->jobs_stop_grace_s);
+		s->escalated = 1;
+		kill(s->pid, SIGKILL);
 	}
 }
 
@@ -553,18 +619,23 @@ static void sweep_stuck(struct orch *o)
 		int64_t tenant = db_int64(r, row, 0), job = db_int64(r, row, 1);
 		const char *owner = PQgetvalue(r, row, 2);
 		int64_t silent = db_int64(r, row, 3);
-		int gone = *owner && !db_owner_alive(owner);
+		int gone = *owner && !db_owner_alive(owner), local;
 		char host[256];
 
 		if (slot_of_job(o, job))
 			continue;
-		/* An owner on this host is judged by its pid; others by age. */
+		/* An owner on this host is judged by its pid alone: a live
+		 * job process is its own daemon's to stop (a late heartbeat
+		 * under load must not start a second run beside it), and
+		 * one whose daemon died dies with it. Others by age. */
 		if (gethostname(host, sizeof(host)) < 0)
 			host[0] = '\0';
 		host[sizeof(host) - 1] = '\0';
-		if (strncmp(owner, host, strlen(host)) != 0 || owner[strlen(host)] != ':')
+		local = strncmp(owner, host, strlen(host)) == 0 &&
+			owner[strlen(host)] == ':';
+		if (!local)
 			gone = 0;
-		if (!gone && silent < o->conf->jobs_heartbeat_timeout_s)
+		if (local ? !gone : silent < o->conf->jobs_heartbeat_timeout_s)
 			continue;
 		snprintf(reason, sizeof(reason), "stuck: no heartbeat from %s for %"
 			 PRId64 " s%s; reset for an immediate retry",
@@ -601,6 +672,27 @@ static void sweep_stuck(struct orch *o)
 	PQclear(r);
 }
 
+/* Jobs whose prerequisite failed in this cycle (on_failure skip) skip
+ * it: recorded with the reason by orch_skip_failed_deps (083). */
+static void skip_failed_deps(struct orch *o)
+{
+	char err[512];
+	PGresult *r = db_query(o->db, err, sizeof(err), "SELECT tenant_id,"
+			       " job_id, reason FROM orch_skip_failed_deps()",
+			       0, NULL);
+	int row;
+
+	if (!r) {
+		log_warn("ORCH", "event=skip_failed error=\"%s\"", err);
+		return;
+	}
+	for (row = 0; row < PQntuples(r); row++)
+		log_info("ORCH", "tenant=%s job=%s event=skip reason=\"%s\"",
+			 PQgetvalue(r, row, 0), PQgetvalue(r, row, 1),
+			 PQgetvalue(r, row, 2));
+	PQclear(r);
+}
+
 static void pick(struct orch *o)
 {
 	char err[512], lim[16];
@@ -628,6 +720,57 @@ static void pick(struct orch *o)
 	PQclear(r);
 }
 
+/* Housekeeping (host/housekeeping/hk.h) is the system job
+ * "housekeeping" (host/jobs/sysjob.h): claimed when due and no data job it
+ * runs after is busy, heartbeated while its process runs (an operator's
+ * force-stop kills it), its end recorded by the process itself. The
+ * daemon's owner id (host:pid) holds it. */
+static void housekeeping(struct orch *o)
+{
+	char err[512], why[256];
+	int stop = 0, x;
+
+	if (o->hk_pid) {
+		if (o->ticks % 2)
+			return;
+		if (sysjob_heartbeat(o->db, SYSJOB_HOUSEKEEPING, db_owner_id(),
+				     &stop, err, sizeof(err)) < 0)
+			log_warn("HK", "event=heartbeat_failed error=\"%s\"", err);
+		else if (stop) {
+			log_info("HK", "event=kill pid=%ld reason=\"stopped by "
+				 "operator\"", (long)o->hk_pid);
+			kill(o->hk_pid, SIGKILL);
+		}
+		return;
+	}
+	/* every 2 s: a claim is a row lock and a look at the data jobs */
+	if (o->hk_tick && o->ticks - o->hk_tick < 4)
+		return;
+	o->hk_tick = o->ticks;
+	x = sysjob_claim(o->db, SYSJOB_HOUSEKEEPING, db_owner_id(),
+			 o->conf->hk_interval_s, o->conf->jobs_heartbeat_timeout_s,
+			 why, sizeof(why), err, sizeof(err));
+	if (x < 0) {
+		log_warn("HK", "event=claim_failed error=\"%s\"", err);
+		return;
+	}
+	if (x != SYSJOB_CLAIMED) {
+		if (strncmp(why, "waiting", 7) == 0 && strcmp(why, o->hk_wait) != 0)
+			log_info("HK", "event=wait %s", why);
+		snprintf(o->hk_wait, sizeof(o->hk_wait), "%s", why);
+		return;
+	}
+	o->hk_wait[0] = '\0';
+	o->hk_pid = hk_spawn(o->conf, db_owner_id(), err, sizeof(err));
+	if (o->hk_pid < 0) {
+		log_warn("HK", "event=spawn_failed error=\"%s\"", err);
+		o->hk_pid = 0;
+		if (sysjob_finish(o->db, SYSJOB_HOUSEKEEPING, db_owner_id(), err,
+				  NULL, NULL, err, sizeof(err)) < 0)
+			log_warn("HK", "event=finish_failed error=\"%s\"", err);
+	}
+}
+
 static void tick(void *ctx)
 {
 	struct orch *o = ctx;
@@ -636,6 +779,7 @@ static void tick(void *ctx)
 
 	o->ticks++;
 	orch_reap(o);
+	escalate(o);
 	if (o->draining) {
 		if (time(NULL) >= o->drain_deadline)
 			for (i = 0; i < MAX_SLOTS; i++)
@@ -658,6 +802,9 @@ static void tick(void *ctx)
 		return;
 	if (o->ticks % 10 == 1)
 		sweep_stuck(o);
+	housekeeping(o);
+	if (o->ticks % 2)
+		skip_failed_deps(o);
 	pick(o);
 }
 

@@ -556,6 +556,7 @@ out:
 	json_object_put(r.settings);
 	integration_free(&r.in);
 	free(r.q);
+	free(r.qat);
 	PQfinish(r.conn);
 	return rc;
 }

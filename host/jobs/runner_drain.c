@@ -37,44 +37,64 @@ static void tally(struct run *r, const struct pipeline_result *res, size_t n)
 	}
 }
 
+/* Process n queued rows: ids with their created_at texts (at[i]). */
+static void process_ids(struct run *r, const int64_t *ids,
+			char (*at)[PIPELINE_TS_LEN], size_t n)
+{
+	struct pipeline_result *res = calloc(n, sizeof(*res));
+	const char **ats = calloc(n, sizeof(*ats));
+	size_t i;
+
+	if (!res || !ats)
+		goto out;
+	for (i = 0; i < n; i++)
+		ats[i] = at[i];
+	pipeline_process_at(r->pipe, r->in.tenant_id, ids, ats, n, res);
+	tally(r, res, n);
+out:
+	free(res);
+	free(ats);
+}
+
 static void flush_queue(struct run *r)
 {
-	struct pipeline_result *res;
-
 	if (r->nq == 0)
 		return;
-	res = calloc(r->nq, sizeof(*res));
-	if (!res)
-		return;
-	pipeline_process_many(r->pipe, r->in.tenant_id, r->q, r->nq, res);
-	tally(r, res, r->nq);
-	free(res);
+	process_ids(r, r->q, r->qat, r->nq);
 	r->nq = 0;
 }
 
-static int queue_id(struct run *r, int64_t id)
+/* Queue a row; created_at may be NULL (unknown). */
+static int queue_id(struct run *r, int64_t id, const char *created_at)
 {
 	if (r->nq == r->capq) {
 		size_t cap = r->capq ? r->capq * 2 : TRANSFORM_BATCH;
 		int64_t *q = realloc(r->q, cap * sizeof(*q));
+		char (*qat)[PIPELINE_TS_LEN];
 
 		if (!q)
 			return -1;
 		r->q = q;
+		qat = realloc(r->qat, cap * sizeof(*qat));
+		if (!qat)
+			return -1;
+		r->qat = qat;
 		r->capq = cap;
 	}
+	snprintf(r->qat[r->nq], sizeof(r->qat[r->nq]), "%s",
+		 created_at ? created_at : "");
 	r->q[r->nq++] = id;
 	return 0;
 }
 
 /* In-process dispatch: transform as pages arrive, a batch at a time. */
-int runner_dispatch_local(void *ctx, int64_t tenant, int64_t id, char *err,
-			  size_t errlen)
+int runner_dispatch_local(void *ctx, int64_t tenant, int64_t id,
+			  const char *created_at, char *err, size_t errlen)
 {
 	struct run *r = ctx;
 
 	(void)tenant;
-	if (queue_id(r, id) < 0) {
+	if (queue_id(r, id, created_at) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -94,11 +114,12 @@ struct sweep_list {
 	size_t n, cap;
 };
 
-static int dispatch_sweep(void *ctx, int64_t tenant, int64_t id, char *err,
-			  size_t errlen)
+static int dispatch_sweep(void *ctx, int64_t tenant, int64_t id,
+			  const char *created_at, char *err, size_t errlen)
 {
 	struct sweep_list *l = ctx;
 
+	(void)created_at; /* the sweep does not know it */
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 256;
 		struct swept *v = realloc(l->v, cap * sizeof(*v));
@@ -170,7 +191,8 @@ int runner_leftovers(struct run *r, char *err, size_t errlen)
 	if (db_tenant_begin(r->conn, r->in.tenant_id, err, errlen) < 0)
 		return -1;
 	x = db_query(r->conn, err, errlen,
-		     "SELECT id, status, owner FROM raw_extraction_data"
+		     "SELECT id, status, owner, " PIPELINE_TS_SQL("created_at")
+		     " FROM raw_extraction_data"
 		     " WHERE tenant_id = $1 AND integration_id = $2"
 		     " AND status IN ('pending', 'processing', 'failed')"
 		     " AND NOT dead_lettered AND attempts < $3::int ORDER BY id",
@@ -196,7 +218,7 @@ int runner_leftovers(struct run *r, char *err, size_t errlen)
 				     1, up);
 			PQclear(u);
 		}
-		if (queue_id(r, db_int64(x, i, 0)) < 0)
+		if (queue_id(r, db_int64(x, i, 0), PQgetvalue(x, i, 3)) < 0)
 			break;
 	}
 	PQclear(x);
@@ -206,24 +228,20 @@ int runner_leftovers(struct run *r, char *err, size_t errlen)
 void runner_transform_all(struct run *r)
 {
 	int64_t *all = r->q;
+	char (*at)[PIPELINE_TS_LEN] = r->qat;
 	size_t n = r->nq, i, chunk;
 
 	r->q = NULL;
+	r->qat = NULL;
 	r->nq = r->capq = 0;
 	runner_set_progress(r, "transform+load raw rows", 0, n);
 	for (i = 0; i < n && !runner_cancel_requested(); i += chunk) {
-		struct pipeline_result *res;
-
 		chunk = n - i < TRANSFORM_BATCH ? n - i : TRANSFORM_BATCH;
-		res = calloc(chunk, sizeof(*res));
-		if (!res)
-			break;
-		pipeline_process_many(r->pipe, r->in.tenant_id, all + i, chunk, res);
-		tally(r, res, chunk);
-		free(res);
+		process_ids(r, all + i, at + i, chunk);
 		runner_set_progress(r, "transform+load raw rows", i + chunk, n);
 	}
 	free(all);
+	free(at);
 }
 
 /* ---- broker mode ------------------------------------------------------ */

@@ -44,6 +44,7 @@ struct run {
 	const struct pipeline_broker *broker;
 	void *bctx;
 	int64_t *q;              /* in-process: ids waiting for transform */
+	char (*qat)[PIPELINE_TS_LEN]; /* their created_at, "" if unknown */
 	size_t nq, capq;
 	uint64_t rows_done, rows_failed, rows_total;
 	char first_failure[1024];
@@ -69,8 +70,8 @@ void runner_set_progress(struct run *r, const char *step, uint64_t done,
 
 /* runner_drain.c */
 /* The store's dispatch hook in-process: ctx is the struct run. */
-int runner_dispatch_local(void *ctx, int64_t tenant, int64_t id, char *err,
-			  size_t errlen);
+int runner_dispatch_local(void *ctx, int64_t tenant, int64_t id,
+			  const char *created_at, char *err, size_t errlen);
 /* Transform stale raw rows of any tenant left by dead processes. */
 void runner_recover(struct run *r);
 /* Queue this integration's raw rows still open from earlier runs. */

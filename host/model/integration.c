@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <json-c/printbuf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,30 @@ void integration_secrets_free(struct json_object *secrets)
 	json_object_put(secrets);
 }
 
+/*
+ * Parse decrypted credentials. json-c's tokener copies every string value
+ * through its own buffer and frees it unwiped, so we own the tokener and
+ * wipe that buffer before letting it go. Returns a new object or NULL.
+ */
+static struct json_object *secrets_parse(const char *plain, size_t n)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *o = NULL;
+
+	if (!tok || n > (size_t)INT32_MAX)
+		goto out;
+	o = json_tokener_parse_ex(tok, plain, (int)n);
+	if (json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(o);
+		o = NULL;
+	}
+	if (tok->pb && tok->pb->buf)
+		crypto_wipe(tok->pb->buf, (size_t)tok->pb->size);
+out:
+	json_tokener_free(tok);
+	return o;
+}
+
 int integration_secrets(const struct integration *in,
 			const struct crypto_key *key,
 			struct json_object **out, char *err, size_t errlen)
@@ -133,7 +158,7 @@ int integration_secrets(const struct integration *in,
 	if (crypto_open(key, in->tenant_id, in->id, in->credentials, in->credlen,
 			&plain, &n, err, errlen) < 0)
 		return -1;
-	*out = json_tokener_parse(plain);
+	*out = secrets_parse(plain, n);
 	crypto_wipe(plain, n);
 	free(plain);
 	if (!*out || !json_object_is_type(*out, json_type_object)) {

@@ -15,7 +15,9 @@
 	" j.last_error, j.last_error_class, j.control, j.auto_resume, j.owner," \
 	" j.heartbeat_at, r.id AS run_id, r.state AS run_state, r.step," \
 	" r.processed, r.total, r.started_at AS run_started_at," \
-	" r.finished_at AS run_finished_at" \
+	" r.finished_at AS run_finished_at," \
+	" (SELECT coalesce(json_agg(d.depends_on ORDER BY d.depends_on), '[]')" \
+	"   FROM job_dependencies d WHERE d.job_id = j.id) AS depends_on" \
 	" FROM etl_jobs j JOIN integrations i ON i.id = j.integration_id" \
 	" LEFT JOIN LATERAL (SELECT id, state, step, processed, total," \
 	"   started_at, finished_at FROM job_runs" \

@@ -12,7 +12,9 @@ const char *const entity_tables[] = {
 	"projects", "wits", "statuses", "workflows", "sprints", "work_items",
 	"changelogs", "repositories", "prs", "prs_commits", "prs_reviews",
 	"prs_comments", "wits_prs_links", "deployments", "deployment_commits",
-	"directory_users", "directory_groups", NULL,
+	"directory_users", "directory_groups", "directory_memberships",
+	"directory_org_units", "fabric_workspaces", "fabric_items",
+	"fabric_job_runs", "fabric_records", NULL,
 };
 
 /* Columns the host fills itself; a plugin never sets them. */

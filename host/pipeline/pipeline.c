@@ -1,6 +1,7 @@
 /* pipeline: claim raw rows, run the plugin's transform, load the records. */
 #include "config.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "base/conf.h"
+#include "base/failpoint.h"
 #include "db/db.h"
 #include "pipeline/entity.h"
 #include "pipeline/load.h"
@@ -33,6 +35,7 @@ struct pipeline {
 struct claimed {
 	int64_t id;
 	int64_t integration_id;
+	const char *created_at; /* PIPELINE_TS text: the partition key */
 	const char *entity, *method, *url, *params, *body;
 	size_t body_len;
 	const char *plugin, *settings;
@@ -122,6 +125,35 @@ static int ensure_conn(struct pipeline *p, char *err, size_t errlen)
 	return load_prepare(p->conn, &p->reg, err, errlen);
 }
 
+int pipeline_ts_valid(const char *s)
+{
+	/* 2026-01-31T23:59:59.123456Z; the fraction may be cut short */
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	size_t i;
+
+	if (!s)
+		return 0;
+	for (i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != shape[i])
+			return 0;
+	if (s[i] == '.')
+		for (i++; isdigit((unsigned char)s[i]) && i < 26; i++)
+			;
+	return s[i] == 'Z' && s[i + 1] == '\0';
+}
+
+/* "{a,b}" for a timestamptz[] parameter: PIPELINE_TS texts need no
+ * quoting. */
+static void ts_array(struct strbuf *sb, const char *const *ts, size_t n)
+{
+	size_t i;
+
+	sb_add(sb, "{", 1);
+	for (i = 0; i < n; i++)
+		sb_addf(sb, "%s%s", i ? "," : "", ts[i]);
+	sb_add(sb, "}", 1);
+}
+
 /* "{1,2,3}" for a bigint[] parameter. */
 static void id_array(struct strbuf *sb, const int64_t *ids, size_t n)
 {
@@ -153,12 +185,15 @@ static void mark_failed(struct pipeline *p, int64_t tenant,
 	if (db_tenant_begin(p->conn, tenant, err, sizeof(err)) < 0)
 		goto lost;
 	for (i = 0; i < n; i++) {
-		const char *params[3] = {db_i64(ids, rows[i]->id),
-					 rows[i]->res->err, db_owner_id()};
+		const char *params[4] = {db_i64(ids, rows[i]->id),
+					 rows[i]->res->err, db_owner_id(),
+					 rows[i]->created_at};
+		/* created_at: one partition's index, not all of them */
 		PGresult *r = db_query(p->conn, err, sizeof(err),
 			"UPDATE raw_extraction_data SET status = 'failed',"
 			" error = $2, owner = NULL, updated_at = now()"
-			" WHERE id = $1 AND owner = $3", 3, params);
+			" WHERE id = $1 AND created_at = $4::timestamptz"
+			" AND owner = $3", 4, params);
 
 		if (!r) {
 			db_rollback(p->conn);
@@ -226,7 +261,7 @@ static void run_rows(struct pipeline *p, int64_t tenant, struct claimed **rows,
 {
 	struct integ_settings *cache = calloc(n, sizeof(*cache));
 	struct claimed **ok = calloc(n, sizeof(*ok)), **bad = calloc(n, sizeof(*bad));
-	struct strbuf ids = STRBUF_INIT;
+	struct strbuf ids = STRBUF_INIT, ats = STRBUF_INIT;
 	size_t ncache = 0, nok = 0, nbad = 0, i;
 	char err[1024];
 	int transient = 0;
@@ -289,18 +324,25 @@ static void run_rows(struct pipeline *p, int64_t tenant, struct claimed **rows,
 	}
 	if (nok > 0) {
 		int64_t *v = malloc(nok * sizeof(*v));
-		const char *params[2];
+		const char **at = malloc(nok * sizeof(*at));
+		const char *params[3];
 		PGresult *r = NULL;
 
-		for (i = 0; v && i < nok; i++)
+		for (i = 0; v && at && i < nok; i++) {
 			v[i] = ok[i]->id;
-		if (v)
+			at[i] = ok[i]->created_at;
+		}
+		if (v && at) {
 			id_array(&ids, v, nok);
+			ts_array(&ats, at, nok);
+		}
 		free(v);
+		free(at);
 		params[0] = ids.buf;
 		params[1] = db_owner_id();
+		params[2] = ats.buf;
 		memset(p->lc, 0, p->reg.n * sizeof(*p->lc));
-		if (!ids.buf) {
+		if (!ids.buf || !ats.buf) {
 			snprintf(err, sizeof(err), "out of memory");
 			transient = 1;
 			goto load_failed;
@@ -315,17 +357,22 @@ static void run_rows(struct pipeline *p, int64_t tenant, struct claimed **rows,
 		r = db_query(p->conn, err, sizeof(err),
 			     "UPDATE raw_extraction_data SET status = 'completed',"
 			     " completed_at = now(), updated_at = now(), error = NULL,"
-			     " owner = NULL WHERE id = ANY($1::bigint[]) AND owner = $2",
-			     2, params);
+			     " owner = NULL WHERE id = ANY($1::bigint[])"
+			     " AND created_at = ANY($3::timestamptz[]) AND owner = $2",
+			     3, params);
 		if (!r) {
 			transient = 1;
 			goto load_failed;
 		}
 		PQclear(r);
+		/* loaded and marked completed, not yet committed */
+		FAILPOINT("load.before_commit");
 		if (db_commit(p->conn, err, sizeof(err)) < 0) {
 			transient = 1;
 			goto load_failed;
 		}
+		/* committed; the caller has not acked or counted it yet */
+		FAILPOINT("load.after_commit");
 		for (i = 0; i < p->reg.n; i++) {
 			p->counts[i].records += p->rs->b[i].nrec;
 			p->counts[i].inserted += p->lc[i].inserted;
@@ -367,6 +414,7 @@ out:
 	free(ok);
 	free(bad);
 	sb_free(&ids);
+	sb_free(&ats);
 }
 
 static int cmp_claimed(const void *a, const void *b)
@@ -380,11 +428,32 @@ size_t pipeline_process_many(struct pipeline *p, int64_t tenant_id,
 			     const int64_t *ids, size_t n,
 			     struct pipeline_result *res)
 {
-	struct strbuf arr = STRBUF_INIT;
+	return pipeline_process_at(p, tenant_id, ids, NULL, n, res);
+}
+
+/* 1 when every row's partition key is known (and well-formed). */
+static int all_known(const char *const *created_at, size_t n)
+{
+	size_t i;
+
+	if (!created_at)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!pipeline_ts_valid(created_at[i]))
+			return 0;
+	return 1;
+}
+
+size_t pipeline_process_at(struct pipeline *p, int64_t tenant_id,
+			   const int64_t *ids, const char *const *created_at,
+			   size_t n, struct pipeline_result *res)
+{
+	struct strbuf arr = STRBUF_INIT, ats = STRBUF_INIT;
 	struct claimed *rows = NULL, **ptrs = NULL;
 	PGresult *r = NULL;
 	char err[1024], max[16];
-	const char *params[3];
+	const char *params[4];
+	int nparams = 3;
 	size_t i, j, k = 0, good = 0;
 
 	for (i = 0; i < n; i++) {
@@ -401,11 +470,29 @@ size_t pipeline_process_many(struct pipeline *p, int64_t tenant_id,
 	params[0] = arr.buf;
 	params[1] = db_owner_id();
 	params[2] = max;
+	/* Known partition keys: the planner prunes to their months. Ids
+	 * are unique, so "id in ids and created_at in ats" is the rows. */
+	if (all_known(created_at, n)) {
+		ts_array(&ats, created_at, n);
+		params[nparams++] = ats.buf;
+	}
 	/* Claim: committed on its own, so the attempt counts even if this
 	 * process dies in the plugin. */
-	if (!arr.buf || db_tenant_begin(p->conn, tenant_id, err, sizeof(err)) < 0)
+	if (!arr.buf || (nparams == 4 && !ats.buf) ||
+	    db_tenant_begin(p->conn, tenant_id, err, sizeof(err)) < 0)
 		goto retry_all;
-	r = db_query(p->conn, err, sizeof(err),
+	r = db_query(p->conn, err, sizeof(err), nparams == 4 ?
+		"UPDATE raw_extraction_data AS r SET status = 'processing',"
+		" owner = $2, attempts = r.attempts + 1, updated_at = now()"
+		" FROM integrations i"
+		" WHERE r.id = ANY($1::bigint[]) AND i.id = r.integration_id"
+		" AND r.created_at = ANY($4::timestamptz[])"
+		" AND r.status IN ('pending', 'failed') AND NOT r.dead_lettered"
+		" AND r.attempts < $3::int"
+		" RETURNING r.id, r.integration_id, r.entity, r.request_method,"
+		" r.request_url, r.request_params::text, r.http_status,"
+		" r.body::text, r.attempts, i.plugin, i.settings::text, "
+		PIPELINE_TS_SQL("r.created_at") :
 		"UPDATE raw_extraction_data AS r SET status = 'processing',"
 		" owner = $2, attempts = r.attempts + 1, updated_at = now()"
 		" FROM integrations i"
@@ -414,8 +501,9 @@ size_t pipeline_process_many(struct pipeline *p, int64_t tenant_id,
 		" AND r.attempts < $3::int"
 		" RETURNING r.id, r.integration_id, r.entity, r.request_method,"
 		" r.request_url, r.request_params::text, r.http_status,"
-		" r.body::text, r.attempts, i.plugin, i.settings::text",
-		3, params);
+		" r.body::text, r.attempts, i.plugin, i.settings::text, "
+		PIPELINE_TS_SQL("r.created_at"),
+		nparams, params);
 	if (!r || db_commit(p->conn, err, sizeof(err)) < 0) {
 		db_rollback(p->conn);
 		goto retry_all;
@@ -446,10 +534,13 @@ size_t pipeline_process_many(struct pipeline *p, int64_t tenant_id,
 		c->attempts = (int)db_int64(r, (int)j, 8);
 		c->plugin = PQgetvalue(r, (int)j, 9);
 		c->settings = PQgetvalue(r, (int)j, 10);
+		c->created_at = PQgetvalue(r, (int)j, 11);
 		k++;
 	}
 	/* Pages load in id order, so the last page's record wins. */
 	qsort(rows, k, sizeof(*rows), cmp_claimed);
+	/* the claim is committed; nothing transformed yet */
+	FAILPOINT("transform.claimed");
 	for (j = 0; j < k; j++)
 		ptrs[j] = &rows[j];
 	run_rows(p, tenant_id, ptrs, k);
@@ -464,6 +555,7 @@ out:
 	free(rows);
 	free(ptrs);
 	sb_free(&arr);
+	sb_free(&ats);
 	return good;
 }
 
@@ -553,7 +645,7 @@ long pipeline_sweep(struct pipeline *p, int stale_seconds, int max_attempts,
 			log_debug("PIPELINE", "event=sweep_reset raw_id=%" PRId64
 				 " owner=%s", id, owner ? owner : "-");
 		}
-		if (fn(ctx, tenant, id, err, errlen) < 0)
+		if (fn(ctx, tenant, id, NULL, err, errlen) < 0)
 			goto fail;
 		found++;
 	}

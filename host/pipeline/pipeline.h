@@ -24,12 +24,28 @@ struct pipeline;
 /*
  * Where a freshly stored raw row goes. Called after the row's transaction
  * committed. In-process mode the runner queues it for its own pipeline;
- * broker mode the queue publishes {tenant_id, raw_id}. Return 0, or -1
+ * broker mode the queue publishes {tenant_id, raw_id, created_at}.
+ * created_at is the row's partition key as PIPELINE_TS text (borrowed),
+ * or NULL when the caller does not know it (the sweep). Return 0, or -1
  * with err set: the extract then fails transiently (the row stays pending
  * and pipeline_sweep() finds it again).
  */
 typedef int (*pipeline_dispatch_fn)(void *ctx, int64_t tenant_id,
-				    int64_t raw_id, char *err, size_t errlen);
+				    int64_t raw_id, const char *created_at,
+				    char *err, size_t errlen);
+
+/*
+ * A raw row's created_at (the partition key of raw_extraction_data) as
+ * carried in messages: ISO 8601 in UTC, "2026-01-31T23:59:59.123456Z",
+ * so that it parses back identically whatever the session's DateStyle.
+ * PIPELINE_TS_SQL turns the column into that text in a query.
+ */
+#define PIPELINE_TS_LEN 32
+#define PIPELINE_TS_SQL(col) "to_char(" col " AT TIME ZONE 'UTC', " \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+/* 1 if s has the shape of a PIPELINE_TS text (so it is safe to pass as a
+ * timestamptz parameter), 0 otherwise. */
+int pipeline_ts_valid(const char *s);
 
 /*
  * Broker support, registered once at startup by the queue module
@@ -95,6 +111,18 @@ int pipeline_process(struct pipeline *p, int64_t tenant_id, int64_t raw_id,
 size_t pipeline_process_many(struct pipeline *p, int64_t tenant_id,
 			     const int64_t *ids, size_t n,
 			     struct pipeline_result *res);
+
+/*
+ * pipeline_process_many, with each row's created_at (PIPELINE_TS text,
+ * created_at[i] for ids[i]; borrowed). When every row's is given, the
+ * claim names the partitions to look in, so PostgreSQL reads one month's
+ * index instead of all of them. created_at NULL, or any entry NULL or
+ * "": the claim looks the ids up in every partition (messages from
+ * before the field existed, the sweep).
+ */
+size_t pipeline_process_at(struct pipeline *p, int64_t tenant_id,
+			   const int64_t *ids, const char *const *created_at,
+			   size_t n, struct pipeline_result *res);
 
 /* Mark a row dead-lettered (after the queue gave up on it). 0 or -1. */
 int pipeline_dead_letter(struct pipeline *p, int64_t tenant_id,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/crypto.h"
+#include "base/failpoint.h"
 #include "db/db.h"
 #include "base/log.h"
 #include "pipeline/record.h"
@@ -66,6 +67,7 @@ int32_t store_raw_store(struct pulse_job *job, const pulse_raw_page *pg)
 	PGresult *r = NULL;
 	const char *params[9];
 	char ten[24], integ[24], run[24], status[16], why[256], err[1024];
+	char created[PIPELINE_TS_LEN];
 	char *body = NULL;
 	size_t len;
 	int64_t id;
@@ -116,10 +118,11 @@ int32_t store_raw_store(struct pulse_job *job, const pulse_raw_page *pg)
 		     " job_run_id, entity, request_method, request_url,"
 		     " request_params, http_status, body)"
 		     " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb)"
-		     " RETURNING id", 9, params);
+		     " RETURNING id, " PIPELINE_TS_SQL("created_at"), 9, params);
 	if (!r)
 		goto fail;
 	id = db_int64(r, 0, 0);
+	snprintf(created, sizeof(created), "%s", PQgetvalue(r, 0, 1));
 	PQclear(r);
 	r = NULL;
 	if (pg->checkpoint_key) {
@@ -148,14 +151,19 @@ int32_t store_raw_store(struct pulse_job *job, const pulse_raw_page *pg)
 		PQclear(r);
 		r = NULL;
 	}
+	/* the page and its checkpoint are written, not yet committed */
+	FAILPOINT("extract.page_stored");
 	if (db_commit(st->conn, err, sizeof(err)) < 0)
 		goto fail;
+	/* committed, not yet dispatched to a worker */
+	FAILPOINT("extract.page_committed");
 	free(body);
 	body = NULL;
 	st->pages++;
 	st->bytes += len;
 	if (st->dispatch &&
-	    st->dispatch(st->dispatch_ctx, st->tenant_id, id, err, sizeof(err)) < 0)
+	    st->dispatch(st->dispatch_ctx, st->tenant_id, id, created, err,
+			  sizeof(err)) < 0)
 		return job_fail(job, PULSE_ERR_TRANSIENT, "raw row %" PRId64
 				" was stored but could not be dispatched: %s; "
 				"the recovery sweep will pick it up", id, err);
@@ -240,15 +248,13 @@ fail:
 			key, err);
 }
 
-char *store_secret_get(struct pulse_job *job, const char *key,
-		       uint32_t index)
+char *store_secret_lookup(struct json_object *secrets, const char *key,
+			  uint32_t index)
 {
-	struct store *st = STORE(job);
 	struct json_object *v = NULL;
 	const char *s = NULL;
 
-	if (!st->secrets || !key ||
-	    !json_object_object_get_ex(st->secrets, key, &v))
+	if (!secrets || !key || !json_object_object_get_ex(secrets, key, &v))
 		return NULL;
 	if (json_object_is_type(v, json_type_string))
 		s = index == 0 ? json_object_get_string(v) : NULL;
@@ -256,4 +262,10 @@ char *store_secret_get(struct pulse_job *job, const char *key,
 		 index < json_object_array_length(v))
 		s = json_object_get_string(json_object_array_get_idx(v, index));
 	return s ? strdup(s) : NULL;
+}
+
+char *store_secret_get(struct pulse_job *job, const char *key,
+		       uint32_t index)
+{
+	return store_secret_lookup(STORE(job)->secrets, key, index);
 }

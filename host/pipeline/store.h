@@ -35,6 +35,14 @@ int32_t store_raw_store(struct pulse_job *job, const pulse_raw_page *page);
 char *store_state_get(struct pulse_job *job, const char *key);
 int32_t store_state_set(struct pulse_job *job, const char *key,
 			const char *value);
+/*
+ * Value index of secret key in decrypted credentials (a string, or an
+ * array of strings); a copy owned by the caller, or NULL. Shared by the
+ * source and provider callbacks.
+ */
+struct json_object;
+char *store_secret_lookup(struct json_object *secrets, const char *key,
+			  uint32_t index);
 /* A copy of secret `key` (item index of a SECRET_LIST; 0 for SECRET);
  * caller frees with api->free (wipe first: crypto_free_secret). */
 char *store_secret_get(struct pulse_job *job, const char *key,

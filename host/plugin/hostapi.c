@@ -9,6 +9,7 @@
 
 #include <strings.h>
 
+#include "auth/oauth2_http.h"
 #include "http/http.h"
 #include "plugin/abi.h"
 #include "plugin/hostapi.h"
@@ -180,8 +181,44 @@ static int32_t api_http(pulse_job *job, const pulse_http_request *reqp,
 		  "pulse_http_request");
 	if (rc == PULSE_OK)
 		rc = add_content_type(job, &req, &hdrs, &line);
+	req.flags &= ~HTTP_HOST_PASS_401; /* host-internal */
 	if (rc == PULSE_OK)
 		rc = job->be->http(job, &req, resp);
+	free(hdrs);
+	free(line);
+	return rc;
+}
+
+/* 1.3: the token service; both structs pass the gate (the client's whole
+ * 1.3 struct is its minimum: it was born in 1.3). */
+static int32_t api_oauth2_http(pulse_job *job, const pulse_oauth2_client *cp,
+			       const pulse_http_request *reqp,
+			       pulse_http_response **resp)
+{
+	pulse_oauth2_client client;
+	pulse_http_request req;
+	const char **hdrs = NULL;
+	char *line = NULL;
+	int32_t rc;
+
+	if (resp)
+		*resp = NULL;
+	if (!BE(job, http))
+		return unsupported(job, "oauth2_http");
+	if (!resp)
+		return job_fail(job, PULSE_ERR_PERMANENT, "plugin '%s': "
+				"oauth2_http without a response pointer",
+				plugin_name(job));
+	rc = gate(job, &client, sizeof(client), cp, sizeof(client),
+		  "pulse_oauth2_client");
+	if (rc == PULSE_OK)
+		rc = gate(job, &req, sizeof(req), reqp, ABI_V1_0_HTTP_REQUEST,
+			  "pulse_http_request");
+	if (rc == PULSE_OK)
+		rc = add_content_type(job, &req, &hdrs, &line);
+	req.flags &= ~HTTP_HOST_PASS_401;
+	if (rc == PULSE_OK)
+		rc = oauth2_http(job, &client, &req, resp);
 	free(hdrs);
 	free(line);
 	return rc;
@@ -268,14 +305,29 @@ static int32_t api_cancelled(pulse_job *job)
 	return BE(job, cancelled) ? job->be->cancelled(job) : 0;
 }
 
+#define HINT_SET_SECRET "integration set-secret ID "
+
 static int32_t api_fail(pulse_job *job, int32_t klass, const char *fmt, ...)
 {
 	va_list ap;
 	char msg[1024];
 
+	char *at;
+
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* A plugin cannot know its integration's id (not in the ABI): its
+	 * hint says "set-secret ID FIELD" and the host fills the id in. */
+	at = strstr(msg, HINT_SET_SECRET);
+	if (at && job->integration_id > 0) {
+		char tail[1024];
+
+		snprintf(tail, sizeof(tail), "%s", at + strlen(HINT_SET_SECRET));
+		snprintf(at, sizeof(msg) - (size_t)(at - msg), "integration "
+			 "set-secret %lld %s", (long long)job->integration_id,
+			 tail);
+	}
 	return job_fail(job, klass, "%s", msg);
 }
 
@@ -435,6 +487,8 @@ static const pulse_host_api api = {
 	/* 1.1 */
 	.state_delete = api_state_delete,
 	.job_log = api_job_log,
+	/* 1.3 */
+	.oauth2_http = api_oauth2_http,
 };
 
 const pulse_host_api *hostapi_table(void)

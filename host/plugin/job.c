@@ -16,10 +16,17 @@ int32_t job_fail(struct pulse_job *job, int32_t klass, const char *fmt, ...)
 	/* Jobs know three outcomes; FALLBACK only means more to providers.
 	 * Anything else is permanent, so a bogus class never causes endless
 	 * retries. */
-	if (klass == PULSE_ERR_FALLBACK)
-		klass = PULSE_ERR_TRANSIENT;
-	if (klass != PULSE_ERR_TRANSIENT && klass != PULSE_ERR_CANCELLED)
-		klass = PULSE_ERR_PERMANENT;
+	if (job && job->mode == JOB_PROVIDER) {
+		if (klass != PULSE_ERR_TRANSIENT && klass != PULSE_ERR_CANCELLED &&
+		    klass != PULSE_ERR_FALLBACK && klass != PULSE_ERR_INVALID &&
+		    klass != PULSE_ERR_UNSUPPORTED)
+			klass = PULSE_ERR_PERMANENT;
+	} else {
+		if (klass == PULSE_ERR_FALLBACK)
+			klass = PULSE_ERR_TRANSIENT;
+		if (klass != PULSE_ERR_TRANSIENT && klass != PULSE_ERR_CANCELLED)
+			klass = PULSE_ERR_PERMANENT;
+	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -32,7 +39,10 @@ int32_t job_fail(struct pulse_job *job, int32_t klass, const char *fmt, ...)
 	log_debug(job->plugin ? job->plugin->host.category : "JOB",
 		  "job_failure class=%s integration=%lld msg=\"%s\"",
 		  klass == PULSE_ERR_TRANSIENT ? "transient" :
-		  klass == PULSE_ERR_CANCELLED ? "cancelled" : "permanent",
+		  klass == PULSE_ERR_CANCELLED ? "cancelled" :
+		  klass == PULSE_ERR_FALLBACK ? "fallback" :
+		  klass == PULSE_ERR_INVALID ? "invalid" :
+		  klass == PULSE_ERR_UNSUPPORTED ? "unsupported" : "permanent",
 		  (long long)job->integration_id, msg);
 	return klass;
 }

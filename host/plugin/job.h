@@ -15,6 +15,9 @@ struct store;
 
 #define JOB_EXTRACT 1
 #define JOB_TRANSFORM 2
+/* A provider call (host/ai): failure classes keep their provider meaning
+ * (FALLBACK, INVALID) for the router, instead of the three job outcomes. */
+#define JOB_PROVIDER 3
 
 /*
  * Callbacks a job's owner (the runner, a worker, a test) installs. Each

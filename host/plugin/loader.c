@@ -394,7 +394,8 @@ static int scan_dir(struct loader *ld, const char *dir)
 		names[n++] = strdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_names);
+	if (n) /* qsort(NULL, 0, ...) is undefined: a directory without plugins */
+		qsort(names, n, sizeof(*names), cmp_names);
 	for (i = 0; i < n; i++) {
 		char path[4096];
 

@@ -166,6 +166,17 @@ int settings_check_value(const struct plugin *p, const char *name,
 	const char *s;
 	int ok = 0;
 
+	/* The host's own routing key on AI and Embedding integrations: an
+	 * object here, its contents are checked by host/ai (docs/ai.md). */
+	if (!f && strcmp(name, SETTINGS_AI_MODEL_CONFIG) == 0 &&
+	    p->info.kind != PULSE_KIND_SOURCE) {
+		if (json_object_is_type(v, json_type_object))
+			return 0;
+		snprintf(err, errlen, "field '%s' must be a JSON object "
+			 "({\"etl\": [...], \"search\": [...], \"query\": "
+			 "[...]}; see docs/ai.md)", name);
+		return -1;
+	}
 	if (!f) {
 		char names[512];
 

@@ -8,6 +8,10 @@
 struct json_object;
 struct plugin;
 
+/* A settings key every provider plugin accepts without declaring it: the
+ * routing of AI contexts, read by host/ai/route.c. */
+#define SETTINGS_AI_MODEL_CONFIG "ai_model_config"
+
 /*
  * Parse text (JSON from file `what`, used in messages) and validate it
  * against p's fields: unknown field, wrong type, missing required, bad

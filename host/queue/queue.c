@@ -76,7 +76,11 @@ size_t queue_mask_url(const char *url, char *out, size_t outlen)
 
 int queue_msg_encode(const struct queue_msg *m, char *out, size_t outlen)
 {
-	int n = snprintf(out, outlen, "{\"tenant_id\":%" PRId64 ",\"raw_id\":%"
+	int n = m->created_at[0] ?
+		snprintf(out, outlen, "{\"tenant_id\":%" PRId64 ",\"raw_id\":%"
+			 PRId64 ",\"created_at\":\"%s\"}", m->tenant_id,
+			 m->raw_id, m->created_at) :
+		snprintf(out, outlen, "{\"tenant_id\":%" PRId64 ",\"raw_id\":%"
 			 PRId64 "}", m->tenant_id, m->raw_id);
 
 	return n < 0 || (size_t)n >= outlen ? -1 : n;
@@ -85,7 +89,7 @@ int queue_msg_encode(const struct queue_msg *m, char *out, size_t outlen)
 int queue_msg_decode(const void *body, size_t len, struct queue_msg *m)
 {
 	struct json_tokener *tok = NULL;
-	struct json_object *o = NULL, *t, *r;
+	struct json_object *o = NULL, *t, *r, *c;
 	int rc = -1;
 
 	memset(m, 0, sizeof(*m));
@@ -109,6 +113,15 @@ int queue_msg_decode(const void *body, size_t len, struct queue_msg *m)
 	if (m->tenant_id <= 0 || m->raw_id <= 0 || m->raw_id == INT64_MAX ||
 	    m->tenant_id == INT64_MAX)
 		goto out;
+	/* optional (older publishers); when present it must be well-formed,
+	 * since it goes to the claim as a parameter */
+	if (json_object_object_get_ex(o, "created_at", &c)) {
+		if (!json_object_is_type(c, json_type_string) ||
+		    !pipeline_ts_valid(json_object_get_string(c)))
+			goto out;
+		snprintf(m->created_at, sizeof(m->created_at), "%s",
+			 json_object_get_string(c));
+	}
 	rc = 0;
 out:
 	if (rc)
@@ -231,11 +244,11 @@ static int broker_open(const struct conf *conf, void **ctx, char *err,
 }
 
 static int broker_publish(void *ctx, int64_t tenant_id, int64_t raw_id,
-			  char *err, size_t errlen)
+			  const char *created_at, char *err, size_t errlen)
 {
 	struct queue *q = ctx;
 
-	if (queue_publish_raw(q, tenant_id, raw_id) == QUEUE_OK)
+	if (queue_publish_raw_at(q, tenant_id, raw_id, created_at) == QUEUE_OK)
 		return 0;
 	snprintf(err, errlen, "raw row %" PRId64 " not queued (it stays "
 		 "pending; a worker's sweep will queue it): %s", raw_id, q->err);

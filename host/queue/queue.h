@@ -1,7 +1,9 @@
 /*
  * queue: the RabbitMQ side of the pipeline (librabbitmq).
  *
- * Messages carry ids only: {"tenant_id":1,"raw_id":42}. The database row
+ * Messages carry ids only: {"tenant_id":1,"raw_id":42}, plus the raw
+ * row's partition key when the publisher knows it ("created_at", see
+ * PIPELINE_TS in pipeline/pipeline.h; older messages lack it). The database row
  * is the truth; a lost message is found again by the pipeline's sweep and
  * a duplicate finds its row already completed.
  *
@@ -56,6 +58,9 @@ struct queue_opts {
 struct queue_msg {
 	int64_t tenant_id;
 	int64_t raw_id;
+	/* the raw row's created_at (PIPELINE_TS text), "" when unknown:
+	 * lets the claim read one partition of raw_extraction_data */
+	char created_at[32];
 };
 
 /* A message received by queue_next. */
@@ -110,6 +115,9 @@ int queue_publish(struct queue *q, const char *routing_key,
 		  const struct queue_msg *msgs, size_t n);
 /* The extract-side hook: one raw id for the transform stage. */
 int queue_publish_raw(struct queue *q, int64_t tenant_id, int64_t raw_id);
+/* The same with the row's created_at (PIPELINE_TS text, or NULL). */
+int queue_publish_raw_at(struct queue *q, int64_t tenant_id, int64_t raw_id,
+			 const char *created_at);
 /* Many raw ids for the transform stage, confirmed together. */
 int queue_publish_raw_batch(struct queue *q, const struct queue_msg *msgs,
 			    size_t n);

@@ -122,7 +122,7 @@ static int publish_once(struct queue *q, const char *rk,
 			const struct queue_msg *msgs, size_t n, int ttl_ms)
 {
 	amqp_basic_properties_t p;
-	char body[128], ttl[24];
+	char body[192], ttl[24];
 	size_t off, i;
 	int rc, st;
 
@@ -203,8 +203,19 @@ int queue_publish(struct queue *q, const char *routing_key,
 
 int queue_publish_raw(struct queue *q, int64_t tenant_id, int64_t raw_id)
 {
-	struct queue_msg m = {tenant_id, raw_id};
+	return queue_publish_raw_at(q, tenant_id, raw_id, NULL);
+}
 
+int queue_publish_raw_at(struct queue *q, int64_t tenant_id, int64_t raw_id,
+			 const char *created_at)
+{
+	struct queue_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.tenant_id = tenant_id;
+	m.raw_id = raw_id;
+	if (created_at)
+		snprintf(m.created_at, sizeof(m.created_at), "%s", created_at);
 	return queue_publish_ex(q, QUEUE_TRANSFORM, &m, 1, 0);
 }
 

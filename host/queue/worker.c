@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/conf.h"
+#include "base/failpoint.h"
 #include "base/log.h"
 #include "pipeline/pipeline.h"
 #include "queue/queue.h"
@@ -38,6 +39,7 @@ struct wk {
 	struct queue_delivery *batch;  /* prefetch entries */
 	size_t *order;                 /* batch indices sorted by tenant, id */
 	int64_t *ids;
+	const char **ats;              /* ids' created_at (in batch) */
 	struct pipeline_result *res;
 	struct queue_msg *swept;       /* ids a sweep found, to publish */
 	size_t nswept, capswept;
@@ -90,7 +92,7 @@ int worker_decide(const struct pipeline_result *res, int max_attempts)
 
 /* pipeline_dispatch_fn: collect what the sweep found; published after. */
 static int sweep_collect(void *ctx, int64_t tenant_id, int64_t raw_id,
-			 char *err, size_t errlen)
+			 const char *created_at, char *err, size_t errlen)
 {
 	struct wk *w = ctx;
 
@@ -107,6 +109,9 @@ static int sweep_collect(void *ctx, int64_t tenant_id, int64_t raw_id,
 	}
 	w->swept[w->nswept].tenant_id = tenant_id;
 	w->swept[w->nswept].raw_id = raw_id;
+	snprintf(w->swept[w->nswept].created_at,
+		 sizeof(w->swept[w->nswept].created_at), "%s",
+		 created_at ? created_at : "");
 	w->nswept++;
 	return 0;
 }
@@ -201,6 +206,8 @@ static void wk_settle(struct wk *w, const struct queue_delivery *d,
 			w->st.noop++;
 		}
 		w->retry_streak = 0;
+		/* the outcome is committed; the message not yet acked */
+		FAILPOINT("worker.before_ack");
 		queue_ack(w->con, d);
 		return;
 	case WORKER_DEAD:
@@ -246,6 +253,8 @@ static void wk_handle(struct wk *w, size_t n)
 
 	w->st.msgs += n;
 	w->st.batches++;
+	/* deliveries received, nothing claimed yet */
+	FAILPOINT("worker.consumed");
 	k = 0;
 	for (i = 0; i < n; i++) {
 		struct queue_delivery *d = &w->batch[i];
@@ -268,12 +277,17 @@ static void wk_handle(struct wk *w, size_t n)
 		/* One tenant's ids, each once (a sweep may have sent twice). */
 		for (j = start; j < k && w->batch[w->order[j]].msg.tenant_id == tenant;
 		     j++) {
-			int64_t id = w->batch[w->order[j]].msg.raw_id;
+			const struct queue_msg *msg = &w->batch[w->order[j]].msg;
 
-			if (m == 0 || w->ids[m - 1] != id)
-				w->ids[m++] = id;
+			if (m == 0 || w->ids[m - 1] != msg->raw_id) {
+				w->ids[m] = msg->raw_id;
+				w->ats[m++] = msg->created_at;
+			} else if (!w->ats[m - 1][0]) {
+				/* the twin from a sweep lacks it */
+				w->ats[m - 1] = msg->created_at;
+			}
 		}
-		pipeline_process_many(w->pipe, tenant, w->ids, m, w->res);
+		pipeline_process_at(w->pipe, tenant, w->ids, w->ats, m, w->res);
 		for (i = start, m = 0; i < j; i++) {
 			const struct queue_delivery *d = &w->batch[w->order[i]];
 
@@ -308,6 +322,7 @@ static void wk_free(struct wk *w)
 	free(w->batch);
 	free(w->order);
 	free(w->ids);
+	free(w->ats);
 	free(w->res);
 	free(w->swept);
 }
@@ -327,8 +342,9 @@ static int wk_main(const struct conf *conf, struct loader *ld,
 	w.batch = calloc((size_t)o->prefetch, sizeof(*w.batch));
 	w.order = calloc((size_t)o->prefetch, sizeof(*w.order));
 	w.ids = calloc((size_t)o->prefetch, sizeof(*w.ids));
+	w.ats = calloc((size_t)o->prefetch, sizeof(*w.ats));
 	w.res = calloc((size_t)o->prefetch, sizeof(*w.res));
-	if (!w.batch || !w.order || !w.ids || !w.res) {
+	if (!w.batch || !w.order || !w.ids || !w.ats || !w.res) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}

@@ -11,7 +11,8 @@
 void api_dora(struct call *c)
 {
 	struct dora_query q;
-	char from[64], to[64], project[128], repo[256], err[1024];
+	char from[64], to[64], project[128], repo[256], team[256], ou[512];
+	char err[1024];
 	json_object *o;
 	int usage = 0;
 
@@ -21,6 +22,8 @@ void api_dora(struct call *c)
 	q.to = api_query_arg(c->rq->query, "to", to, sizeof(to));
 	q.project = api_query_arg(c->rq->query, "project", project, sizeof(project));
 	q.repo = api_query_arg(c->rq->query, "repo", repo, sizeof(repo));
+	q.team = api_query_arg(c->rq->query, "team", team, sizeof(team));
+	q.org_unit = api_query_arg(c->rq->query, "org_unit", ou, sizeof(ou));
 	o = dora_report_json(c->db, &q, &usage, err, sizeof(err));
 	db_rollback(c->db);
 	if (!o) {

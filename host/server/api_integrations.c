@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ai/route_guard.h"
+#include "ai/vectorize.h"
 #include "base/conf.h"
 #include "base/crypto.h"
 #include "base/log.h"
@@ -107,12 +109,16 @@ void api_integrations_get(struct call *c)
 /*
  * Validate {"settings": {...}, "secrets": {...}} against plugin p: the
  * secrets are merged into the settings text the way an integration JSON
- * file holds them, so settings_parse() splits them out again. New
- * references in *settings and *secrets; -1 with the reply set.
+ * file holds them, so settings_parse() splits them out again. kept
+ * (borrowed, or NULL): the secrets stored already, which count for the
+ * required fields unless the body gives them anew (a form leaves a
+ * secret empty to keep it). New references in *settings and *secrets;
+ * -1 with the reply set.
  */
 static int validate_settings(struct call *c, const struct plugin *p,
 			     json_object *body, int require_all,
-			     json_object **settings, json_object **secrets)
+			     json_object *kept, json_object **settings,
+			     json_object **secrets)
 {
 	json_object *s = NULL, *sec = NULL, *merged;
 	char err[1024];
@@ -127,6 +133,16 @@ static int validate_settings(struct call *c, const struct plugin *p,
 		return -1;
 	}
 	merged = json_object_new_object();
+	if (kept) {
+		/* only secrets the plugin still declares: an old field
+		 * left in the store must not fail the edit */
+		json_object_object_foreach(kept, k0, v0) {
+			unsigned t = settings_field_type(p, k0);
+
+			if (t == PULSE_CFG_SECRET || t == PULSE_CFG_SECRET_LIST)
+				json_object_object_add(merged, k0, json_object_get(v0));
+		}
+	}
 	if (s) {
 		json_object_object_foreach(s, k, v)
 			json_object_object_add(merged, k, json_object_get(v));
@@ -141,6 +157,49 @@ static int validate_settings(struct call *c, const struct plugin *p,
 	json_object_put(merged);
 	if (rc < 0) {
 		api_reply_error(c->rs, 400, "invalid_settings", "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The AI checks of settings (route_guard.h); -1 with the reply set. */
+static int guard(struct call *c, json_object *settings, const char *name,
+		 const char *plugin, int64_t id, json_object *old, int rev)
+{
+	char err[1536];
+
+	if (ai_settings_guard(c->db, c->a->ld, c->who.tenant, settings, name,
+			      plugin, id, old, rev, err, sizeof(err)) == 0)
+		return 0;
+	db_rollback(c->db);
+	if (db_conn_lost(c->db))
+		api_reply_db_error(c, err);
+	else
+		api_reply_error(c->rs, strstr(err, "pinned to model") ? 409 : 400,
+				strstr(err, "pinned to model") ? "model_pinned" :
+				"invalid_settings", "%s", err);
+	return -1;
+}
+
+/* A display name: 1-200 bytes, not blank, no control characters (the
+ * body's UTF-8 was checked by api_parse_body). 0, or -1 with a 400. */
+static int name_ok(struct call *c, const char *name)
+{
+	size_t i, n = strlen(name), blank = 1;
+
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
+			api_reply_error(c->rs, 400, "bad_request", "'name' holds a "
+					"control character at byte %zu", i);
+			return -1;
+		}
+		if (name[i] != ' ')
+			blank = 0;
+	}
+	if (blank || n > 200) {
+		api_reply_error(c->rs, 400, "bad_request", "'name' must be 1 to "
+				"200 characters and not blank; got %zu bytes%s", n,
+				n && blank ? " of spaces" : "");
 		return -1;
 	}
 	return 0;
@@ -168,13 +227,21 @@ void api_integrations_create(struct call *c)
 				"(strings) are required");
 		goto out;
 	}
+	if (name_ok(c, name) < 0)
+		goto out;
+	if (strcmp(type, "Data") && strcmp(type, "AI") && strcmp(type, "Embedding")) {
+		api_reply_error(c->rs, 400, "bad_request", "'type' must be Data, AI "
+				"or Embedding");
+		goto out;
+	}
 	p = loader_find(c->a->ld, plugin);
 	if (!p || p->status != PLUGIN_LOADED) {
 		api_reply_error(c->rs, 400, "unknown_plugin", "plugin '%s' is not "
 				"loaded on this daemon; see `pulse-host plugins`", plugin);
 		goto out;
 	}
-	if (validate_settings(c, p, body, 1, &settings, &secrets) < 0)
+	if (validate_settings(c, p, body, 1, NULL, &settings, &secrets) < 0 ||
+	    guard(c, settings, name, plugin, 0, NULL, 0) < 0)
 		goto out;
 	if (api_load_key(c->a->conf->key_file, &key, "key_file", err, sizeof(err)) < 0) {
 		api_reply_error(c->rs, 500, "key_file", "%s", err);
@@ -184,11 +251,10 @@ void api_integrations_create(struct call *c)
 	if (integration_add(c->db, &key, c->who.tenant, name, type, plugin,
 			    settings, secrets, &id, err, sizeof(err)) < 0) {
 		db_rollback(c->db);
-		if (strstr(err, "duplicate") || strstr(err, "unique") ||
-		    strstr(err, "already"))
-			api_reply_error(c->rs, 409, "conflict", "%s", err);
-		else if (strstr(err, "check constraint"))
-			api_reply_error(c->rs, 400, "bad_request", "%s", err);
+		/* Only our own message is shown; the server's stays in the log. */
+		if (strstr(err, "already has an integration named"))
+			api_reply_error(c->rs, 409, "conflict", "the tenant already "
+					"has an integration named '%s'", name);
 		else
 			api_reply_db_error(c, err);
 		goto out;
@@ -217,10 +283,27 @@ void api_integrations_update(struct call *c)
 	struct plugin *p;
 	const char *settings_json = NULL;
 	char err[1024];
-	int have_in = 0, have_key = 0, enabled = -1;
+	int have_in = 0, have_key = 0, enabled = -1, rev = 0;
+	uint64_t requeued = 0;
 
 	if (!body)
 		return;
+	if (json_object_object_get_ex(body, "name", &v) &&
+	    (!json_object_is_type(v, json_type_string) ||
+	     name_ok(c, json_object_get_string(v)) < 0)) {
+		if (!c->rs->status)
+			api_reply_error(c->rs, 400, "bad_request", "'name' must be "
+					"a string");
+		goto out;
+	}
+	if (json_object_object_get_ex(body, "enabled", &v) &&
+	    !json_object_is_type(v, json_type_boolean)) {
+		/* json-c would read the string "false" as true. */
+		api_reply_error(c->rs, 400, "bad_request", "'enabled' must be true "
+				"or false (a JSON boolean), got %s",
+				json_type_to_name(json_object_get_type(v)));
+		goto out;
+	}
 	if (integration_load(c, &in) < 0)
 		goto out;
 	have_in = 1;
@@ -233,15 +316,39 @@ void api_integrations_update(struct call *c)
 					c->id);
 			goto out;
 		}
+		/* The stored secrets, so that a required one left out of
+		 * the body (kept as it is) still counts. */
+		if (in.credentials) {
+			if (api_load_key(c->a->conf->key_file, &key, "key_file", err,
+					 sizeof(err)) < 0) {
+				api_reply_error(c->rs, 500, "key_file", "%s", err);
+				goto out;
+			}
+			have_key = 1;
+			if (integration_secrets(&in, &key, &old, err, sizeof(err)) < 0)
+				goto dberr;
+		}
 		/* Settings given: replaced whole; else only secrets change. */
 		if (validate_settings(c, p, body,
 				      json_object_object_get_ex(body, "settings", NULL),
-				      &settings, &secrets) < 0)
+				      old, &settings, &secrets) < 0)
 			goto out;
 	}
-	if (json_object_object_get_ex(body, "settings", NULL))
+	if (json_object_object_get_ex(body, "re_vectorize", &v) &&
+	    !json_object_is_type(v, json_type_boolean)) {
+		api_reply_error(c->rs, 400, "bad_request", "'re_vectorize' must "
+				"be true or false (a JSON boolean)");
+		goto out;
+	}
+	rev = json_object_object_get_ex(body, "re_vectorize", &v) &&
+	      json_object_get_boolean(v);
+	if (json_object_object_get_ex(body, "settings", NULL)) {
+		if (guard(c, settings, in.name, in.plugin, c->id, in.settings,
+			  rev) < 0)
+			goto out;
 		settings_json = json_object_to_json_string_ext(settings,
 							       JSON_C_TO_STRING_PLAIN);
+	}
 	if (json_object_object_get_ex(body, "enabled", &v))
 		enabled = json_object_get_boolean(v);
 	if (integration_update(c->db, c->who.tenant, c->id, settings_json,
@@ -249,15 +356,13 @@ void api_integrations_update(struct call *c)
 			       sizeof(err)) < 0)
 		goto dberr;
 	if (secrets && json_object_object_length(secrets) > 0) {
-		if (api_load_key(c->a->conf->key_file, &key, "key_file", err, sizeof(err)) < 0) {
+		if (!have_key &&
+		    api_load_key(c->a->conf->key_file, &key, "key_file", err, sizeof(err)) < 0) {
 			api_reply_error(c->rs, 500, "key_file", "%s", err);
 			goto out;
 		}
 		have_key = 1;
-		/* Secrets not mentioned are kept. */
-		if (in.credentials &&
-		    integration_secrets(&in, &key, &old, err, sizeof(err)) < 0)
-			goto dberr;
+		/* Secrets not mentioned are kept (old: read above). */
 		if (old) {
 			json_object_object_foreach(secrets, k, sv)
 				json_object_object_add(old, k, json_object_get(sv));
@@ -266,13 +371,22 @@ void api_integrations_update(struct call *c)
 						err, sizeof(err)) < 0)
 			goto dberr;
 	}
-	log_info("API", "integration=%" PRId64 " action=update sub=%s", c->id,
-		 c->who.sub);
+	/* an explicit re-vectorize: clear the pin, queue every row */
+	if (rev && vz_rebuild(c->db, c->who.tenant, NULL, &requeued, err,
+			      sizeof(err)) < 0)
+		goto dberr;
+	log_info("API", "integration=%" PRId64 " action=update sub=%s%s", c->id,
+		 c->who.sub, rev ? " re_vectorize=1" : "");
 	api_integrations_get(c);
 	goto out;
 dberr:
 	db_rollback(c->db);
-	api_reply_db_error(c, err);
+	if (strcmp(db_last_sqlstate(), "23505") == 0) /* unique_violation */
+		api_reply_error(c->rs, 409, "conflict", "the tenant already has "
+				"an integration named '%s'",
+				api_body_str(body, "name") ? api_body_str(body, "name") : "?");
+	else
+		api_reply_db_error(c, err);
 out:
 	if (have_key)
 		crypto_wipe(&key, sizeof(key));

@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "db/db.h"
 #include "jobs/jobstate.h"
+#include "jobs/sysjob.h"
 #include "model/job.h"
 #include "server/api_int.h"
 
@@ -23,6 +24,14 @@ void api_jobs_list(struct call *c)
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "jobs", api_rows_json(r));
+	PQclear(r);
+	/* the installation's jobs (housekeeping): no tenant data */
+	if (!(r = sysjob_rows(c->db, err, sizeof(err)))) {
+		json_object_put(o);
+		api_reply_db_error(c, err);
+		return;
+	}
+	json_object_object_add(o, "system_jobs", api_rows_json(r));
 	api_reply_json(c->rs, 200, o);
 	json_object_put(o);
 	PQclear(r);
@@ -106,8 +115,7 @@ void api_jobs_control(struct call *c)
 		goto dberr;
 	log_info("API", "job=%" PRId64 " action=%s sub=%s role=%s", c->id, act,
 		 c->who.sub, auth_role_name(c->who.role));
-	if (c->a->hooks.kick)
-		c->a->hooks.kick(c->a->hooks.ctx);
+	c->rs->kick = 1; /* api_finish runs hooks.kick on the loop thread */
 	o = job_json(c, 0);
 	if (o) {
 		json_object *w = json_object_new_object();

@@ -17,7 +17,7 @@ void api_health(struct call *c)
 	json_object_object_add(o, "database", json_object_new_string(r ? "ok" : "unreachable"));
 	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(o, "jobs_running", json_object_new_int(
-		c->a->hooks.running ? c->a->hooks.running(c->a->hooks.ctx) : 0));
+		c->rq->jobs_running));
 	api_reply_json(c->rs, r ? 200 : 503, o);
 	json_object_put(o);
 	PQclear(r);

@@ -159,7 +159,10 @@ char *auth_token_issue(const unsigned char *key, size_t keylen,
 	if (sb_addf(&payload, "{\"tenant\":%" PRId64 ",\"role\":\"%s\","
 		    "\"iat\":%" PRId64 ",\"exp\":%" PRId64 ",\"sub\":\"",
 		    c->tenant, auth_role_name(c->role), c->iat, c->exp) < 0 ||
-	    sb_add_json_str(&payload, c->sub) < 0 || sb_adds(&payload, "\"}") < 0)
+	    sb_add_json_str(&payload, c->sub) < 0 ||
+	    (c->jti[0] && (sb_adds(&payload, "\",\"jti\":\"") < 0 ||
+			   sb_add_json_str(&payload, c->jti) < 0)) ||
+	    sb_adds(&payload, "\"}") < 0)
 		goto out;
 	h = auth_b64url_encode((const unsigned char *)header, strlen(header));
 	p = auth_b64url_encode((const unsigned char *)payload.buf, payload.len);
@@ -423,6 +426,15 @@ int auth_token_verify_ex(const unsigned char *key, size_t keylen,
 	if (json_object_object_get_ex(pl, "sub", &v))
 		snprintf(out->sub, sizeof(out->sub), "%s",
 			 json_object_get_string(v));
+	if (json_object_object_get_ex(pl, "jti", &v)) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    strlen(json_object_get_string(v)) >= sizeof(out->jti)) {
+			snprintf(err, errlen, "token 'jti' must be a short string");
+			goto out;
+		}
+		snprintf(out->jti, sizeof(out->jti), "%s",
+			 json_object_get_string(v));
+	}
 	rc = check_times(pl, now, pol, out, err, errlen);
 out:
 	json_object_put(hdr);
@@ -436,16 +448,24 @@ out:
 int auth_allowed(int role, const char *resource, const char *action)
 {
 	static const char *const resources[] = {
-		"jobs", "integrations", "raw", "queue", "metrics", "health", NULL,
+		"jobs", "integrations", "raw", "queue", "metrics", "health",
+		"search", "ask", "ai", "ai-usage", NULL,
 	};
 	size_t i;
 	int known = 0;
 
+	/* people and the audit log: admins only (docs/auth.md) */
+	if (strcmp(resource, "users") == 0 || strcmp(resource, "audit") == 0)
+		return role >= AUTH_ADMIN && (strcmp(action, "read") == 0 ||
+					      strcmp(action, "write") == 0);
 	for (i = 0; resources[i]; i++)
 		if (strcmp(resources[i], resource) == 0)
 			known = 1;
 	if (!known)
 		return 0;
+	/* AI costs and provider errors: users and admins (docs/ai.md) */
+	if (strcmp(action, "read") == 0 && strcmp(resource, "ai-usage") == 0)
+		return role >= AUTH_USER;
 	if (strcmp(action, "read") == 0)
 		return role >= AUTH_VIEW;
 	if (strcmp(action, "control") == 0)
@@ -453,5 +473,7 @@ int auth_allowed(int role, const char *resource, const char *action)
 		       role >= AUTH_ADMIN;
 	if (strcmp(action, "write") == 0)
 		return role >= AUTH_ADMIN;
+	if (strcmp(action, "query") == 0) /* runs LLM calls: not for view */
+		return role >= AUTH_USER;
 	return 0;
 }

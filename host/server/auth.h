@@ -23,6 +23,12 @@ struct auth_claims {
 	int role;           /* AUTH_* */
 	int64_t iat, exp;   /* epoch seconds */
 	char sub[64];       /* who: free text, e.g. "alice" or "cli" */
+	/* issue 18: what the caller signed in with */
+	char jti[40];       /* machine token id (api_tokens.jti), "" = legacy */
+	int64_t token_id;   /* api_tokens.id once checked, else 0 */
+	int64_t user_id;    /* a person's session: users.id, else 0 */
+	int64_t session_id; /* sessions.id, else 0 */
+	char email[128];    /* the session's user */
 };
 
 /* "view"/"user"/"admin" <-> AUTH_*; parse returns -1 for anything else. */
@@ -76,9 +82,9 @@ int auth_json_has_duplicate_key(const char *json, size_t n);
 
 /*
  * May role do action on resource? Resources: jobs, integrations, raw,
- * queue, metrics, health. Actions: read, control (start/stop/pause/
- * resume), write (create/update/delete).
- *   view:  read everything
+ * queue, metrics, health, search, ai, ai-usage. Actions: read, control
+ * (start/stop/pause/resume), write (create/update/delete).
+ *   view:  read everything but ai-usage (AI costs and provider errors)
  *   user:  read everything, control jobs
  *   admin: everything
  */

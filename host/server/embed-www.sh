@@ -1,7 +1,8 @@
 #!/bin/sh
 # embed-www.sh SRCDIR FILE...: print a C file holding each FILE (relative to
 # SRCDIR, under host/server/www/) as bytes, as the table www_files[] of
-# host/server/api.h.
+# host/server/api.h, with an ETag from the file's CRC and size (cksum), so
+# a browser's second visit revalidates with If-None-Match and gets a 304.
 # Run by make; paths go through SRCDIR so VPATH builds work.
 set -e
 srcdir=$1
@@ -21,14 +22,15 @@ n=0
 for f in "$@"; do
 	case $f in
 	*.html) type='text/html; charset=utf-8' ;;
-	*.js) type='text/javascript; charset=utf-8' ;;
+	*.js|*.mjs) type='text/javascript; charset=utf-8' ;;
 	*.css) type='text/css; charset=utf-8' ;;
 	*.svg) type='image/svg+xml' ;;
 	*) type='application/octet-stream' ;;
 	esac
-	printf '	{"/%s", "%s", www_%d, sizeof(www_%d) - 1},\n' "${f#host/server/www/}" \
-		"$type" "$n" "$n"
+	etag=$(cksum < "$srcdir/$f" | awk '{ printf "\\\"%x-%x\\\"", $1, $2 }')
+	printf '	{"/%s", "%s", www_%d, sizeof(www_%d) - 1, "%s"},\n' "${f#host/server/www/}" \
+		"$type" "$n" "$n" "$etag"
 	n=$((n + 1))
 done
-echo '	{0, 0, 0, 0},'
+echo '	{0, 0, 0, 0, 0},'
 echo '};'

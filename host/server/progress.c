@@ -235,8 +235,10 @@ static void sub_push(struct progress_sub *s, struct msg *m)
 	else
 		s->head = q;
 	s->tail = q;
-	s->n++;
-	if (s->wake)
+	/* A queue that held messages already has its writer armed (the
+	 * writer re-arms while messages remain): wake on the first only, so
+	 * a burst to 1,000 lagging viewers is not 1,000 poll changes each. */
+	if (s->n++ == 0 && s->wake)
 		s->wake(s->ctx);
 }
 

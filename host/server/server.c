@@ -1,11 +1,16 @@
 /* server: libwebsockets event loop, HTTP + WebSocket + watched fds. */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <json-c/json.h>
 #include <libwebsockets.h>
@@ -14,55 +19,25 @@
 #include "base/conf.h"
 #include "server/auth.h"
 #include "base/log.h"
+#include "server/metrics_shm.h"
 #include "server/progress.h"
 #include "server/server.h"
+#include "server/server_int.h"
 #include "server/wsmsg.h"
 #include "base/strbuf.h"
 
 #define MAX_BODY (1024 * 1024)
-#define MAX_TIMERS 8
+/* Request limits, answered 414/431. lws itself closes silently when a
+ * request overflows its header buffer (LWS_HDR_SPACE), so each header
+ * is also cut by lws one byte past our limit (token_limits: a cut one
+ * still reads as over the limit here, and takes no more room): one
+ * oversize header or URL, however long, gets its status. Only requests
+ * with several headers near the limit can still overflow the buffer. */
+#define MAX_URL 8192
+#define MAX_HEADERS_LEN 16384
+#define MAX_HEADERS 64
+#define LWS_HDR_SPACE 65536
 #define CHUNK 16384
-
-struct timer {
-	lws_sorted_usec_list_t sul; /* first: the sul callback gets its address */
-	struct server *s;
-	int ms;
-	void (*fn)(void *ctx);
-	void *ctx;
-};
-
-struct server {
-	struct lws_context *ctx;
-	struct lws_vhost *vh;
-	struct api *api;
-	struct progress_bus *bus;
-	struct timer timers[MAX_TIMERS];
-	int ntimers;
-	int stop;
-	int viewers;
-};
-
-/* Per connection: an HTTP transaction, or a WebSocket viewer. */
-struct pss {
-	/* HTTP */
-	char method[8];
-	char *path, *query, *auth;
-	struct strbuf body;
-	int too_big;
-	int responding;
-	int answered;   /* this transaction has its response (never twice) */
-	struct api_response rs;
-	size_t sent;
-	/* WebSocket */
-	struct progress_sub *sub;
-	struct lws *wsi;
-	struct strbuf rx;     /* a client message arriving in fragments */
-	int rx_over;          /* it grew past WSMSG_MAX_LEN: refuse it */
-	unsigned char *reply; /* LWS_PRE + an error reply to send (owned) */
-	size_t reply_len;
-	char *token;          /* the session's token, re-checked on reload */
-	const char *close_why; /* set: close with this reason when writable */
-};
 
 /* A watched descriptor (opaque user data of its raw wsi). */
 struct watch {
@@ -71,6 +46,32 @@ struct watch {
 	void *ctx;
 	int fd;
 };
+
+/* Did this connection come from a loopback address (127/8, ::1, or
+ * an IPv4-mapped 127/8)? /metrics answers only those by default. */
+static int peer_is_loopback(struct lws *wsi)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd = (int)lws_get_socket_fd(wsi);
+
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
+		return 0;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+		const uint8_t *a = in6->sin6_addr.s6_addr;
+
+		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+			return 1;
+		return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && a[12] == 127;
+	}
+	return ss.ss_family == AF_UNIX;
+}
 
 size_t server_headroom(void)
 {
@@ -87,21 +88,61 @@ static void lws_log_emit(int level, const char *line)
 		(int)n, line);
 }
 
+/* Free what q holds (q itself is not freed) and clear it. */
+static void req_free(struct http_req *q)
+{
+	free(q->path);
+	free(q->query);
+	free(q->auth);
+	free(q->cookie);
+	free(q->csrf);
+	free(q->if_none_match);
+	sb_free(&q->body);
+	memset(q, 0, sizeof(*q));
+}
+
+/* The API's view of q (pointers into q, which must outlive rq). */
+static void req_to_api(const struct http_req *q, struct api_request *rq)
+{
+	memset(rq, 0, sizeof(*rq));
+	rq->method = q->method;
+	rq->path = q->path ? q->path : "/";
+	rq->query = q->query;
+	rq->authorization = q->auth;
+	rq->cookie = q->cookie;
+	rq->csrf = q->csrf;
+	rq->peer = q->peer[0] ? q->peer : NULL;
+	rq->tls = q->tls;
+	rq->body = q->body.buf;
+	rq->body_len = q->body.len;
+	rq->peer_loopback = q->peer_loopback;
+	rq->if_none_match = q->if_none_match;
+}
+
+static void job_free(struct api_job *j)
+{
+	req_free(&j->req);
+	api_response_free(&j->rs);
+	free(j);
+}
+
 static void http_reset(struct pss *p)
 {
-	free(p->path);
-	free(p->query);
-	free(p->auth);
-	p->path = p->query = p->auth = NULL;
-	sb_free(&p->body);
+	if (p->job) {
+		/* The thread may be on it: the loop frees it when it is done. */
+		p->job->gone = 1;
+		p->job = NULL;
+	}
+	p->ready = 0;
+	req_free(&p->req);
 	api_response_free(&p->rs);
 	memset(&p->rs, 0, sizeof(p->rs));
-	p->too_big = p->responding = 0;
+	p->too_big = p->responding = p->close_after = 0;
 	p->sent = 0;
 }
 
 /* Copy a header into a new string (NULL if absent). */
-static char *hdr_dup(struct lws *wsi, enum lws_token_indexes t)
+char *server_hdr_dup(struct lws *wsi, enum lws_token_indexes t)
 {
 	int n = lws_hdr_total_length(wsi, t);
 	char *s;
@@ -114,6 +155,15 @@ static char *hdr_dup(struct lws *wsi, enum lws_token_indexes t)
 		s = NULL;
 	}
 	return s;
+}
+
+/* The X-CSRF-Token header (a custom header), or NULL. */
+static char *csrf_dup(struct lws *wsi)
+{
+	char buf[128];
+	int n = lws_hdr_custom_copy(wsi, buf, sizeof(buf), "x-csrf-token:", 13);
+
+	return n > 0 ? strdup(buf) : NULL;
 }
 
 /* The query string, fragments joined with '&'. */
@@ -148,44 +198,262 @@ static const char *method_of(struct lws *wsi)
 	return "GET";
 }
 
+/* The fragments of header t (a header sent twice has two). */
+static int hdr_count(struct lws *wsi, enum lws_token_indexes t)
+{
+	int n = 0;
+
+	while (n < 64 && lws_hdr_fragment_length(wsi, t, n) > 0)
+		n++;
+	return n;
+}
+
+/*
+ * Framing and size checks before a request is served. 0, or an HTTP
+ * status with the reason in why. A framing error (Content-Length
+ * twice or with Transfer-Encoding, or not a number) is the opening of
+ * request smuggling behind a proxy: the caller answers and closes.
+ */
+static int http_check(struct lws *wsi, const char *uri, int *close_after,
+		      char *why, size_t whylen)
+{
+	char cl[32];
+	int t, total = 0, count = 0, ncl, i;
+
+	*close_after = 0;
+	if (strlen(uri) + (size_t)lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS) >
+	    MAX_URL) {
+		snprintf(why, whylen, "the URL is over %d bytes", MAX_URL);
+		return 414;
+	}
+	for (t = 0; t < WSI_TOKEN_COUNT; t++) {
+		int n = lws_hdr_total_length(wsi, (enum lws_token_indexes)t);
+
+		if (n > 0) {
+			total += n;
+			count += hdr_count(wsi, (enum lws_token_indexes)t);
+		}
+	}
+	if (total > MAX_HEADERS_LEN || count > MAX_HEADERS) {
+		snprintf(why, whylen, "the request headers are too large (%d bytes "
+			 "in %d headers; at most %d bytes and %d headers)", total,
+			 count, MAX_HEADERS_LEN, MAX_HEADERS);
+		*close_after = 1;
+		return 431;
+	}
+	ncl = hdr_count(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+	*close_after = 1;
+	if (ncl > 1) {
+		snprintf(why, whylen, "Content-Length is given %d times", ncl);
+		return 400;
+	}
+	if (ncl && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+		snprintf(why, whylen, "Content-Length and Transfer-Encoding "
+			 "together");
+		return 400;
+	}
+	if (ncl) {
+		int len = lws_hdr_copy(wsi, cl, sizeof(cl),
+				       WSI_TOKEN_HTTP_CONTENT_LENGTH);
+
+		for (i = 0; len > 0 && i < len; i++)
+			if (cl[i] < '0' || cl[i] > '9')
+				break;
+		if (len <= 0 || i < len || len > 18) {
+			snprintf(why, whylen, "Content-Length is not a number of "
+				 "bytes (digits only, at most 18)");
+			return 400;
+		}
+		if (strtoll(cl, NULL, 10) > MAX_BODY) {
+			snprintf(why, whylen, "request body over 1 MiB");
+			return 413;
+		}
+	}
+	*close_after = 0;
+	return 0;
+}
+
 /* Run the API and send the response headers; the body follows in
  * LWS_CALLBACK_HTTP_WRITEABLE. Returns non-zero to drop the connection. */
+static int http_send_headers(struct lws *wsi, struct pss *p);
+
+/* Answer a request refused before the API sees it (http_check). */
+static int http_reject(struct lws *wsi, struct pss *p, int status,
+		       const char *why)
+{
+	p->answered = 1;
+	log_info("HTTP", "result=refused status=%d reason=\"%s\"%s", status,
+		 why, p->close_after ? " close=1" : "");
+	p->rs.status = status;
+	p->rs.content_type = "application/json";
+	sb_addf(&p->rs.body, "{\"error\":{\"code\":\"%s\",\"message\":\"",
+		status == 414 ? "uri_too_long" : status == 431 ?
+		"headers_too_large" : status == 413 ? "too_large" : "bad_request");
+	sb_add_json_str(&p->rs.body, why);
+	sb_adds(&p->rs.body, "\"}}\n");
+	return http_send_headers(wsi, p);
+}
+
+/* Put j (owned by the queue from here) on the API thread's list. */
+void server_job_enqueue(struct server *s, struct api_job *j)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->todo_tail)
+		s->todo_tail->next = j;
+	else
+		s->todo = j;
+	s->todo_tail = j;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Hand the request to the API thread; the reply is sent when it is
+ * done (jobs_collect). Non-zero: drop the connection. */
+static int job_submit(struct server *s, struct lws *wsi, struct pss *p)
+{
+	struct api_job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return -1;
+	j->wsi = wsi;
+	j->p = p;
+	/* the strings and the body move; the connection keeps none */
+	j->req = p->req;
+	memset(&p->req, 0, sizeof(p->req));
+	req_to_api(&j->req, &j->rq);
+	api_prepare(s->api, &j->rq);
+	p->job = j;
+	server_job_enqueue(s, j);
+	return 0;
+}
+
+/* The API thread: one request at a time, in arrival order. */
+static void *api_thread(void *arg)
+{
+	struct server *s = arg;
+	struct api_job *j;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->quit) {
+		if (!s->todo) {
+			pthread_cond_wait(&s->wake, &s->lock);
+			continue;
+		}
+		j = s->todo;
+		s->todo = j->next;
+		if (!s->todo)
+			s->todo_tail = NULL;
+		pthread_mutex_unlock(&s->lock);
+		if (j->ws)
+			j->ws_rc = api_check_token(s->api, j->req.auth, &j->ws_who,
+						   j->ws_err, sizeof(j->ws_err));
+		else
+			api_handle(s->api, &j->rq, &j->rs);
+		pthread_mutex_lock(&s->lock);
+		j->next = s->done;
+		s->done = j;
+		/* The only lws call that is safe from another thread. */
+		lws_cancel_service(s->ctx);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* On the loop (LWS_CALLBACK_EVENT_WAIT_CANCELLED): take the finished
+ * requests and ask for a writable callback to send each reply. */
+static void jobs_collect(struct server *s)
+{
+	struct api_job *j, *next;
+
+	pthread_mutex_lock(&s->lock);
+	j = s->done;
+	s->done = NULL;
+	pthread_mutex_unlock(&s->lock);
+	for (; j; j = next) {
+		next = j->next;
+		if (!j->gone && j->ws) {
+			server_ws_checked(s, j);
+		} else if (!j->gone) {
+			api_finish(s->api, &j->rs);
+			/* sessions revoked (logout, a user disabled): close
+			 * their viewers now, not at the next periodic check */
+			if (j->rs.recheck_viewers)
+				server_recheck_tokens(s);
+			log_debug("HTTP", "method=%s path=%s status=%d", j->req.method,
+				  j->rq.path, j->rs.status);
+			api_response_free(&j->p->rs);
+			j->p->rs = j->rs;
+			memset(&j->rs, 0, sizeof(j->rs));
+			j->p->job = NULL;
+			j->p->ready = 1;
+			lws_callback_on_writable(j->wsi);
+		}
+		job_free(j);
+	}
+}
+
 static int http_respond(struct server *s, struct lws *wsi, struct pss *p)
 {
-	unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *ptr = start,
-		      *end = buf + sizeof(buf) - 1;
 	struct api_request rq;
-	size_t len;
 
 	p->answered = 1;
-	memset(&rq, 0, sizeof(rq));
-	rq.method = p->method;
-	rq.path = p->path ? p->path : "/";
-	rq.query = p->query;
-	rq.authorization = p->auth;
-	rq.body = p->body.buf;
-	rq.body_len = p->body.len;
+	req_to_api(&p->req, &rq);
 	if (p->too_big) {
 		p->rs.status = 413;
 		p->rs.content_type = "application/json";
 		sb_adds(&p->rs.body, "{\"error\":{\"code\":\"too_large\",\"message\":"
 			"\"request body over 1 MiB\"}}\n");
+	} else if (s->have_thread && api_needs_thread(rq.path)) {
+		return job_submit(s, wsi, p);
 	} else {
+		api_prepare(s->api, &rq);
 		api_handle(s->api, &rq, &p->rs);
+		api_finish(s->api, &p->rs);
 	}
-	log_debug("HTTP", "method=%s path=%s status=%d", p->method, rq.path,
+	log_debug("HTTP", "method=%s path=%s status=%d", p->req.method, rq.path,
 		  p->rs.status);
-	len = p->rs.static_body ? p->rs.static_len : p->rs.body.len;
+	return http_send_headers(wsi, p);
+}
+
+/* The status line and headers of p->rs; the body follows in
+ * LWS_CALLBACK_HTTP_WRITEABLE. Non-zero: drop the connection. */
+static int http_send_headers(struct lws *wsi, struct pss *p)
+{
+	unsigned char buf[LWS_PRE + 4096], *start = buf + LWS_PRE, *ptr = start,
+		      *end = buf + sizeof(buf) - 1;
+	size_t len = p->rs.static_body ? p->rs.static_len : p->rs.body.len;
+
 	p->responding = 1;
 	if (lws_add_http_common_headers(wsi, (unsigned)p->rs.status,
 					p->rs.content_type, len, &ptr, end) ||
+	    /* an embedded file: kept, but asked again each time (ETag) */
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-					(const unsigned char *)"no-store", 8, &ptr, end) ||
+					(const unsigned char *)(p->rs.etag ? "no-cache" : "no-store"),
+					8, &ptr, end) ||
+	    (p->rs.etag &&
+	     lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_ETAG,
+					  (const unsigned char *)p->rs.etag,
+					  (int)strlen(p->rs.etag), &ptr, end)) ||
+	    (p->rs.request_id[0] &&
+	     lws_add_http_header_by_name(wsi, (const unsigned char *)"x-request-id:",
+					 (const unsigned char *)p->rs.request_id,
+					 (int)strlen(p->rs.request_id), &ptr, end)) ||
+	    (p->rs.set_cookie[0] &&
+	     lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_SET_COOKIE,
+					  (const unsigned char *)p->rs.set_cookie,
+					  (int)strlen(p->rs.set_cookie), &ptr, end)) ||
+	    (p->rs.location[0] &&
+	     lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_LOCATION,
+					  (const unsigned char *)p->rs.location,
+					  (int)strlen(p->rs.location), &ptr, end)) ||
+	    (p->close_after &&
+	     lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
+					  (const unsigned char *)"close", 5, &ptr, end)) ||
 	    lws_finalize_write_http_header(wsi, start, &ptr, end))
 		return 1;
 	if (!len) {
 		http_reset(p);
-		return lws_http_transaction_completed(wsi) ? -1 : 0;
+		return p->close_after || lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
 	lws_callback_on_writable(wsi);
 	return 0;
@@ -200,6 +468,10 @@ static int http_write(struct lws *wsi, struct pss *p)
 	size_t n = len - p->sent > CHUNK ? CHUNK : len - p->sent;
 	int last = p->sent + n >= len;
 
+	if (p->ready && !p->responding) {
+		p->ready = 0;
+		return http_send_headers(wsi, p);
+	}
 	if (!p->responding)
 		return 0;
 	memcpy(buf + LWS_PRE, data + p->sent, n);
@@ -211,173 +483,12 @@ static int http_write(struct lws *wsi, struct pss *p)
 		lws_callback_on_writable(wsi);
 		return 0;
 	}
-	http_reset(p);
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
-}
+	{
+		int close_after = p->close_after;
 
-static void ws_wake(void *ctx)
-{
-	lws_callback_on_writable((struct lws *)ctx);
-}
-
-/* The token of a /ws/progress handshake, checked: 0 and its claims;
- * *token (if not NULL) gets a copy of the token (caller frees). */
-static int ws_auth(struct server *s, struct lws *wsi, struct auth_claims *who,
-		   char **token)
-{
-	char uri[64], buf[2048], err[512];
-	const char *tok;
-
-	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) < 0 ||
-	    strcmp(uri, "/ws/progress") != 0) {
-		log_info("WS", "result=refused reason=\"unknown path\"");
-		return -1;
+		http_reset(p);
+		return close_after || lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
-	tok = lws_get_urlarg_by_name(wsi, "token=", buf, sizeof(buf));
-	if (!tok) {
-		log_info("WS", "result=refused reason=\"no token= in the URL\"");
-		return -1;
-	}
-	if (api_check_token(s->api, tok, who, err, sizeof(err)) < 0) {
-		log_info("WS", "result=refused reason=\"%s\"", err);
-		return -1;
-	}
-	if (token && !(*token = strdup(tok)))
-		return -1;
-	return 0;
-}
-
-/* Close the session at the next writable callback, saying why. */
-static void ws_close_soon(struct lws *wsi, struct pss *p, const char *why)
-{
-	p->close_why = why;
-	lws_callback_on_writable(wsi);
-}
-
-/* Arm the timer that ends the session when its token expires. */
-static void ws_arm_expiry(struct lws *wsi, const struct auth_claims *who)
-{
-	int64_t left = who->exp - (int64_t)time(NULL);
-
-	if (left < 1)
-		left = 1;
-	/* lws timers are relative microseconds; re-armed if over a day. */
-	if (left > 86400)
-		left = 86400;
-	lws_set_timer_usecs(wsi, (lws_usec_t)left * LWS_USEC_PER_SEC);
-}
-
-/* Re-check the session's token (timer or key reload): close it with a
- * clear reason once the token is no longer accepted. */
-static void ws_recheck(struct server *s, struct lws *wsi, struct pss *p)
-{
-	struct auth_claims who;
-	char err[512];
-
-	if (!p->token || p->close_why)
-		return;
-	if (api_check_token(s->api, p->token, &who, err, sizeof(err)) < 0) {
-		log_info("WS", "viewer=closed reason=\"%s\"", err);
-		ws_close_soon(wsi, p, strstr(err, "expired") ? "token expired" :
-			      "token no longer valid");
-		return;
-	}
-	ws_arm_expiry(wsi, &who);
-}
-
-/* Queue an error reply for the viewer (one at a time: a newer error
- * replaces an unsent one, so a flood of bad messages costs no memory). */
-static void ws_reply_error(struct lws *wsi, struct pss *p, const char *msg)
-{
-	char *json = wsmsg_error_json(msg);
-	size_t n = json ? strlen(json) : 0;
-
-	free(p->reply);
-	p->reply = json ? malloc(LWS_PRE + n) : NULL;
-	if (p->reply) {
-		memcpy(p->reply + LWS_PRE, json, n);
-		p->reply_len = n;
-		lws_callback_on_writable(wsi);
-	}
-	free(json);
-}
-
-/* One complete client message: checked by wsmsg_parse, then acted on. */
-static void ws_message(struct lws *wsi, struct pss *p, const char *in,
-		       size_t len)
-{
-	const char *v[WSMSG_MAX_CHANNELS];
-	struct wsmsg m;
-	char err[256];
-	size_t i;
-
-	if (wsmsg_parse(in, len, &m, err, sizeof(err)) < 0) {
-		log_info("WS", "result=refused_message reason=\"%s\"", err);
-		ws_reply_error(wsi, p, err);
-		return;
-	}
-	for (i = 0; i < m.nchannels; i++)
-		v[i] = m.channels[i];
-	if (progress_sub_only(p->sub, v, m.nchannels) < 0)
-		ws_reply_error(wsi, p, "cannot subscribe (out of memory)");
-}
-
-/* Gather fragments; a message over WSMSG_MAX_LEN is refused whole. */
-static void ws_receive(struct lws *wsi, struct pss *p, const char *in,
-		       size_t len)
-{
-	if (lws_is_first_fragment(wsi)) {
-		sb_reset(&p->rx);
-		p->rx_over = 0;
-	}
-	if (p->rx.len + len > WSMSG_MAX_LEN)
-		p->rx_over = 1;
-	else if (sb_add(&p->rx, in, len) < 0)
-		p->rx_over = 1;
-	if (!lws_is_final_fragment(wsi))
-		return;
-	if (p->rx_over)
-		ws_reply_error(wsi, p, "message too large; at most 4096 bytes");
-	else
-		ws_message(wsi, p, p->rx.buf ? p->rx.buf : "", p->rx.len);
-	sb_free(&p->rx);
-	p->rx_over = 0;
-}
-
-static int ws_write(struct lws *wsi, struct pss *p)
-{
-	unsigned char *data;
-	size_t len;
-
-	if (p->close_why) {
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-				 (unsigned char *)(uintptr_t)p->close_why,
-				 strlen(p->close_why));
-		return -1;
-	}
-	if (p->reply) {
-		int n = lws_write(wsi, p->reply + LWS_PRE, p->reply_len,
-				  LWS_WRITE_TEXT);
-
-		free(p->reply);
-		p->reply = NULL;
-		if (n < (int)p->reply_len)
-			return -1;
-		if (p->sub && progress_sub_pending(p->sub))
-			lws_callback_on_writable(wsi);
-		return 0;
-	}
-	while (p->sub && progress_sub_peek(p->sub, &data, &len)) {
-		if (lws_write(wsi, data, len, LWS_WRITE_TEXT) < (int)len)
-			return -1;
-		progress_sub_pop(p->sub);
-		if (lws_send_pipe_choked(wsi)) {
-			if (progress_sub_pending(p->sub))
-				lws_callback_on_writable(wsi);
-			break;
-		}
-	}
-	return 0;
 }
 
 static int cb_main(struct lws *wsi, enum lws_callback_reasons reason,
@@ -385,31 +496,43 @@ static int cb_main(struct lws *wsi, enum lws_callback_reasons reason,
 {
 	struct server *s = lws_context_user(lws_get_context(wsi));
 	struct pss *p = user;
-	struct auth_claims who;
 
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
 		http_reset(p);
 		p->answered = 0;
-		snprintf(p->method, sizeof(p->method), "%s", method_of(wsi));
-		p->path = strdup(in ? (const char *)in : "/");
-		p->query = query_dup(wsi);
-		p->auth = hdr_dup(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+		snprintf(p->req.method, sizeof(p->req.method), "%s", method_of(wsi));
+		p->req.path = strdup(in ? (const char *)in : "/");
+		p->req.query = query_dup(wsi);
+		p->req.auth = server_hdr_dup(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+		p->req.cookie = server_hdr_dup(wsi, WSI_TOKEN_HTTP_COOKIE);
+		p->req.csrf = csrf_dup(wsi);
+		p->req.if_none_match = server_hdr_dup(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
+		lws_get_peer_simple(wsi, p->req.peer, sizeof(p->req.peer));
+		p->req.tls = lws_is_ssl(wsi);
+		p->req.peer_loopback = peer_is_loopback(wsi);
 		{
-			char cl[24];
+			char cl[24], why[200];
+			int st = http_check(wsi, p->req.path ? p->req.path : "/",
+					    &p->close_after, why, sizeof(why));
+
+			if (st)
+				return http_reject(wsi, p, st, why);
 
 			/* A body follows only with a Content-Length > 0. */
 			if (lws_hdr_copy(wsi, cl, sizeof(cl),
 					 WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
 			    strtoll(cl, NULL, 10) > 0 &&
-			    strcmp(p->method, "GET") != 0)
+			    strcmp(p->req.method, "GET") != 0)
 				return 0;
 		}
 		return http_respond(s, wsi, p);
 	case LWS_CALLBACK_HTTP_BODY:
-		if (p->body.len + len > MAX_BODY)
+		if (p->answered)
+			return 0; /* refused already (http_check) */
+		if (p->req.body.len + len > MAX_BODY)
 			p->too_big = 1;
-		else if (sb_add(&p->body, in, len) < 0)
+		else if (sb_add(&p->req.body, in, len) < 0)
 			return -1;
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
@@ -417,54 +540,34 @@ static int cb_main(struct lws *wsi, enum lws_callback_reasons reason,
 		return p->answered ? 0 : http_respond(s, wsi, p);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return http_write(wsi, p);
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		if (s)
+			jobs_collect(s);
+		return 0;
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 	case LWS_CALLBACK_CLOSED_HTTP:
 		if (p)
 			http_reset(p);
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		return ws_auth(s, wsi, &who, NULL) < 0 ? 1 : 0;
+		return server_ws_filter(s, wsi) < 0 ? 1 : 0;
 	case LWS_CALLBACK_ESTABLISHED:
-		memset(p, 0, sizeof(*p));
-		if (ws_auth(s, wsi, &who, &p->token) < 0)
-			return -1;
-		p->wsi = wsi;
-		p->sub = progress_subscribe(s->bus, who.tenant, ws_wake, wsi);
-		if (!p->sub)
-			return -1;
-		s->viewers++;
-		ws_arm_expiry(wsi, &who);
-		log_debug("WS", "viewer=open tenant=%lld viewers=%d",
-			  (long long)who.tenant, s->viewers);
-		return 0;
+		return server_ws_established(s, wsi, p);
 	case LWS_CALLBACK_RECEIVE:
-		if (p->sub)
-			ws_receive(wsi, p, in, len);
+		if (p->token)
+			server_ws_receive(wsi, p, in, len);
 		return 0;
 	case LWS_CALLBACK_TIMER:
-		if (p && p->sub)
-			ws_recheck(s, wsi, p);
-		return 0;
 	case LWS_CALLBACK_USER:
-		/* server_recheck_tokens(): the API keys were reloaded. */
-		if (p && p->sub)
-			ws_recheck(s, wsi, p);
+		/* the token's timer; or server_recheck_tokens(): keys reloaded */
+		if (p && p->token)
+			server_ws_recheck(s, wsi, p);
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return ws_write(wsi, p);
+		return server_ws_write(wsi, p);
 	case LWS_CALLBACK_CLOSED:
-		if (p && p->sub) {
-			progress_unsubscribe(p->sub);
-			p->sub = NULL;
-			s->viewers--;
-		}
-		if (p) {
-			sb_free(&p->rx);
-			free(p->reply);
-			free(p->token);
-			p->reply = NULL;
-			p->token = NULL;
-		}
+		if (p)
+			server_ws_closed(s, p);
 		return 0;
 	default:
 		break;
@@ -503,6 +606,25 @@ static const struct lws_protocols protocols[] = {
 	{NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
+/* Per-header limits for lws (see LWS_HDR_SPACE): the URL tokens at
+ * MAX_URL + 1, every other header at MAX_HEADERS_LEN + 1. */
+static const struct lws_token_limits *token_limits(void)
+{
+	static struct lws_token_limits tl;
+	static const enum lws_token_indexes urls[] = {
+		WSI_TOKEN_GET_URI, WSI_TOKEN_POST_URI, WSI_TOKEN_PUT_URI,
+		WSI_TOKEN_PATCH_URI, WSI_TOKEN_DELETE_URI, WSI_TOKEN_OPTIONS_URI,
+		WSI_TOKEN_HEAD_URI, WSI_TOKEN_HTTP_URI_ARGS,
+	};
+	size_t i;
+
+	for (i = 0; i < WSI_TOKEN_COUNT; i++)
+		tl.token_limit[i] = MAX_HEADERS_LEN + 1;
+	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
+		tl.token_limit[urls[i]] = MAX_URL + 1;
+	return &tl;
+}
+
 struct server *server_new(const char *listen, struct api *api,
 			  struct progress_bus *bus, char *err, size_t errlen)
 {
@@ -515,6 +637,8 @@ struct server *server_new(const char *listen, struct api *api,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->wake, NULL);
 	if (!listen)
 		goto setup; /* no server role: only the event loop */
 	/* Same rule as `config check`: never a silent port 0 (random). */
@@ -536,6 +660,8 @@ setup:
 		       LWS_SERVER_OPTION_VALIDATE_UTF8;
 	info.vhost_name = "default";
 	info.timeout_secs = 30;
+	info.max_http_header_data2 = LWS_HDR_SPACE; /* over a short's range */
+	info.token_limits = token_limits();
 	s->ctx = lws_create_context(&info);
 	if (!s->ctx) {
 		snprintf(err, errlen, "cannot listen on %s (in use, or not a local "
@@ -555,8 +681,14 @@ setup:
 			 lws_get_vhost_listen_port(s->vh));
 		goto fail;
 	}
-	if (listen)
+	if (listen) {
+		if (pthread_create(&s->thread, NULL, api_thread, s) != 0) {
+			snprintf(err, errlen, "cannot start the API thread");
+			goto fail;
+		}
+		s->have_thread = 1;
 		log_info("WS", "listen=%s", listen);
+	}
 	return s;
 fail:
 	server_free(s);
@@ -569,10 +701,34 @@ void server_free(struct server *s)
 
 	if (!s)
 		return;
+	if (s->have_thread) {
+		/* A request in progress finishes first (bounded by the
+		 * database's statement_timeout). */
+		pthread_mutex_lock(&s->lock);
+		s->quit = 1;
+		pthread_cond_signal(&s->wake);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->thread, NULL);
+	}
 	for (i = 0; i < s->ntimers && s->ctx; i++)
 		lws_sul_cancel(&s->timers[i].sul);
 	if (s->ctx)
 		lws_context_destroy(s->ctx);
+	/* After the context: closing connections mark their jobs gone. */
+	while (s->todo) {
+		struct api_job *j = s->todo;
+
+		s->todo = j->next;
+		job_free(j);
+	}
+	while (s->done) {
+		struct api_job *j = s->done;
+
+		s->done = j->next;
+		job_free(j);
+	}
+	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 

@@ -5,7 +5,9 @@ struct json_object *pj_obj(struct json_object *o, const char *key)
 {
 	struct json_object *v = NULL;
 
-	if (!o || !json_object_is_type(o, json_type_object) ||
+	/* A NULL key (a lookup chained on a missing string, e.g. a page's
+	 * params without the entity) finds nothing; json-c would strlen it. */
+	if (!o || !key || !json_object_is_type(o, json_type_object) ||
 	    !json_object_object_get_ex(o, key, &v) ||
 	    json_object_is_type(v, json_type_null))
 		return NULL;

@@ -1,11 +1,15 @@
 /*
  * embed.h: internals of the embed-local provider (prefix emb_).
  *
- * Four parts, one file each, none of them aware of the plugin ABI:
+ * The parts, one file each, none of them aware of the plugin ABI:
  *   vocab.c     vocab.txt -> token ids (a hash table)
  *   tokenize.c  BERT uncased WordPiece, as sentence-transformers runs it
  *   model.c     config.json + model.safetensors, every tensor checked
- *   forward.c   the BERT encoder, mean pooling and L2 norm (OpenBLAS)
+ *   forward.c   the BERT encoder, mean pooling and L2 norm (OpenBLAS),
+ *               split over a team of threads
+ *   gelu.c      exact-erf GELU, vectorised
+ *   softmax.c   attention's softmax with a vectorised exp
+ *   scratch.c   the forward pass's working memory, reused across calls
  *
  * Errors are written to a caller buffer (err, errlen) as one line naming
  * the file and what is wrong; functions return 0 on success, -1 on error.
@@ -46,7 +50,7 @@ int emb_tokenize(const emb_vocab *v, const char *text, size_t len,
 		 int max_tokens, int32_t *ids, int *full_count,
 		 char *err, size_t errlen);
 
-/* ------------------------------------------------------------------ model */
+/* ----------------------------------------------------------------- config */
 typedef struct emb_config {
 	int hidden;		/* hidden_size */
 	int layers;		/* num_hidden_layers */
@@ -66,10 +70,46 @@ typedef struct emb_layer {
 	const float *q_w, *q_b, *k_w, *k_b, *v_w, *v_b;
 	const float *ao_w, *ao_b, *aln_g, *aln_b;
 	const float *i_w, *i_b, *o_w, *o_b, *oln_g, *oln_b;
+	/* q_w, k_w, v_w stacked ([3H, H]) and their biases ([3H]), made at
+	 * load (a copy in emb_model.copies): the pass projects Q, K and V
+	 * with one sgemm */
+	const float *qkv_w, *qkv_b;
 } emb_layer;
 
+/* ---------------------------------------------------------------- scratch */
+typedef struct emb_pool emb_pool;
+
+/* A locked pool of scratch blocks; NULL when out of memory. */
+emb_pool *emb_pool_new(void);
+void emb_pool_free(emb_pool *p);
+/* A block of at least n floats (64-byte aligned, contents undefined), from
+ * the pool or fresh; *cap receives its size. Owned by the caller until
+ * emb_pool_put. p may be NULL (plain allocation). NULL when out of memory. */
+float *emb_pool_get(emb_pool *p, size_t n, size_t *cap);
+/* Hands blk (cap floats) back to the pool, or frees it; takes ownership. */
+void emb_pool_put(emb_pool *p, float *blk, size_t cap);
+
+/* ------------------------------------------------------------------- gelu */
+/* erf, |error| <= 2e-6 (float); x * (1 + erf(x / sqrt 2)) / 2 in place. */
+float emb_erf(float x);
+void emb_gelu(float *x, size_t n);
+/* x[i] = GELU(x[i] + b[i]) for i < n (the bias of the intermediate
+ * projection folded into the same pass); b may be NULL. */
+void emb_gelu_bias(float *x, const float *b, size_t n);
+
+/* ---------------------------------------------------------------- softmax */
+/* exp, relative error <= 3e-7 for x in [-87, 88] (below: a tiny positive
+ * number instead of 0, harmless in a softmax whose largest term is 1). */
+float emb_exp(float x);
+/* s[0..n) = softmax(s[0..n)) in place, exp eight (or sixteen) lanes at a
+ * time. */
+void emb_softmax(float *s, int n);
+
+/* ------------------------------------------------------------------ model */
 typedef struct emb_model {
 	emb_config cfg;
+	int threads;			/* per emb_forward call; 1 unless set */
+	emb_pool *pool;			/* scratch reuse; owned; may be NULL */
 	const float *word, *pos, *type, *eln_g, *eln_b;
 	emb_layer *layer;		/* cfg.layers entries, owned */
 	/* Storage behind the pointers above: the mapped file, plus copies
@@ -82,7 +122,8 @@ typedef struct emb_model {
 
 /* Checks a safetensors image (buf, len) against cfg and fills m's tensor
  * pointers (pointing into buf, or into copies m owns). name is the file
- * name for messages. m->map is left alone. */
+ * name for messages. m->map is left alone; threads is set to 1 and pool
+ * to NULL (emb_model_load adds a pool). */
 int emb_model_parse(const void *buf, size_t len, const char *name,
 		    const emb_config *cfg, emb_model *m,
 		    char *err, size_t errlen);
@@ -94,18 +135,30 @@ void emb_model_free(emb_model *m);
 void emb_model_clear(emb_model *m);
 
 /* ---------------------------------------------------------------- forward */
+/* Threads each emb_forward call on m splits its work over (clamped to 1 to
+ * EMB_MAX_THREADS; the calling thread is one of them). Also switches
+ * OpenBLAS to one thread per product, process-wide: the pass hands each
+ * thread its own rows, and OpenBLAS's pthread build must not start its own
+ * team from several threads at once. Call before sharing m. */
+#define EMB_MAX_THREADS 64
+void emb_model_set_threads(emb_model *m, int threads);
+
 /* Embeds n tokenized texts: ids[i] holds len[i] ids (each <= max_pos).
- * out receives n * hidden floats, each row L2-normalised. Allocates its
- * own scratch per call, so concurrent calls on one model are safe.
+ * out receives n * hidden floats, each row L2-normalised. Each call has
+ * its own scratch (from m->pool) and thread team, so concurrent calls on
+ * one model are safe.
  * Returns 0, or -1 with err set (out of memory, an id out of range). */
 int emb_forward(const emb_model *m, const int32_t *const *ids,
 		const int *len, int n, float *out, char *err, size_t errlen);
 
-/* Where emb_forward_prof's time went, in seconds (added to). */
+/* Where emb_forward_prof's time went, in seconds (added to): the calling
+ * thread's wall time, a stage's wait for the other threads included. */
 typedef struct emb_prof {
-	double linear;		/* the six sgemm-backed linear layers */
-	double attention;	/* scores, softmax, context */
-	double other;		/* embeddings, LayerNorm, GELU, pooling */
+	double linear;		/* the sgemm-backed projections (QKV, output, FFN) */
+	double attention;	/* per-head score and context sgemms */
+	double other;		/* embeddings, bias, LayerNorm, GELU, pooling */
+	double softmax;		/* attention's softmax */
+	double sync;		/* waiting at the team's barriers */
 } emb_prof;
 
 /* emb_forward, timing its parts into *prof (for the benchmark). */

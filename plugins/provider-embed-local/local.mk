@@ -8,6 +8,9 @@ plugins_provider_embed_local_libembedlocal_la_SOURCES = \
 	plugins/provider-embed-local/tokenize.c \
 	plugins/provider-embed-local/model.c \
 	plugins/provider-embed-local/forward.c \
+	plugins/provider-embed-local/gelu.c \
+	plugins/provider-embed-local/softmax.c \
+	plugins/provider-embed-local/scratch.c \
 	plugins/provider-embed-local/digest.c
 plugins_provider_embed_local_libembedlocal_la_CFLAGS = $(PLUGIN_CC_FLAGS) \
 	$(JSONC_CFLAGS) $(OPENBLAS_CFLAGS) $(UTF8PROC_CFLAGS) $(GCRYPT_CFLAGS)

@@ -4,7 +4,8 @@
  * directory once (config.json, vocab.txt, model.safetensors, optionally
  * tokenizer_config.json), verifies the weights when `sha256` is set, and
  * embeds batches of texts. Instances are read-only after open and every
- * call allocates its own scratch, so the ops table is THREAD_SAFE.
+ * call has its own scratch and thread team, so the ops table is
+ * THREAD_SAFE.
  */
 #include <pulse-host/plugin.h>
 
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "embed.h"
 
@@ -36,8 +38,8 @@ static const pulse_config_field fields[] = {
 			 "(docs/embeddings.md)" },
 	{ PULSE_STRUCT_HEADER(pulse_config_field), .name = "threads",
 	  .type = PULSE_CFG_INT, .default_json = "0",
-	  .description = "OpenBLAS threads per matrix product, process-wide "
-			 "(0: OpenBLAS's default)", PULSE_RANGE(0, 256) },
+	  .description = "threads each embedding call runs on (0: one per "
+			 "online CPU)", PULSE_RANGE(0, EMB_MAX_THREADS) },
 	{ PULSE_STRUCT_HEADER(pulse_config_field), .name = "batch_size",
 	  .type = PULSE_CFG_INT, .default_json = "32",
 	  .description = "texts per forward pass", PULSE_RANGE(1, 1024) },
@@ -123,14 +125,15 @@ static int32_t emb_open(void *state, pulse_job *job, void **inst)
 	}
 	if (in->max_tokens > in->m->cfg.max_pos)
 		in->max_tokens = in->m->cfg.max_pos;
-	if (threads > 0)
-		openblas_set_num_threads(threads);
+	if (threads <= 0)
+		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	emb_model_set_threads(in->m, threads);
 	const char *base = strrchr(dir, '/');
 	snprintf(in->model, sizeof in->model, "%s", base && base[1] ? base + 1 : dir);
 	api->log(self, PULSE_LOG_INFO, "embed-local: %s loaded (%d dims, %d layers, "
-		 "vocab %d, max %d tokens, OpenBLAS core %s)", in->model,
-		 in->m->cfg.hidden, in->m->cfg.layers, in->m->cfg.vocab,
-		 in->max_tokens, openblas_get_corename());
+		 "vocab %d, max %d tokens, %d threads, OpenBLAS core %s)",
+		 in->model, in->m->cfg.hidden, in->m->cfg.layers, in->m->cfg.vocab,
+		 in->max_tokens, in->m->threads, openblas_get_corename());
 	*inst = in;
 	return PULSE_OK;
 }

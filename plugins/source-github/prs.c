@@ -29,7 +29,7 @@
 	"mergeCommit{oid} " \
 	"commits(first:100){totalCount pageInfo{hasNextPage endCursor} " \
 	"nodes{commit{oid committedDate authoredDate messageHeadline " \
-	"author{name user{login}}}}} " \
+	"author{name email user{login}}}}} " \
 	"reviews(first:50){totalCount pageInfo{hasNextPage endCursor} " \
 	"nodes{id state submittedAt author{login}}} " \
 	"comments(first:50){totalCount pageInfo{hasNextPage endCursor} " \
@@ -41,7 +41,7 @@
 static const char *const child_conn[] = {"commits", "reviews", "comments"};
 static const char *const child_fields[] = {
 	"totalCount pageInfo{hasNextPage endCursor} nodes{commit{oid "
-	"committedDate authoredDate messageHeadline author{name user{login}}}}",
+	"committedDate authoredDate messageHeadline author{name email user{login}}}}",
 	"totalCount pageInfo{hasNextPage endCursor} nodes{id state submittedAt "
 	"author{login}}",
 	"totalCount pageInfo{hasNextPage endCursor} nodes{id createdAt "

@@ -76,6 +76,11 @@ static int32_t emit_commit(pulse_job *job, const char *pr_id,
 	kt_rec_str(&x, "pr_external_id", pr_id);
 	kt_rec_str(&x, "sha", sha);
 	kt_rec_str(&x, "author", who ? who : pj_str(a, "name"));
+	/* The (login, address) pair links directory people by e-mail
+	 * (docs/people.md); the login is null where GitHub knows no account
+	 * with that address. */
+	kt_rec_str(&x, "author_login", who);
+	kt_rec_str(&x, "author_email", pj_str(a, "email"));
 	kt_rec_str(&x, "message", pj_str(c, "messageHeadline"));
 	kt_rec_time(&x, "authored_at", pj_str(c, "authoredDate"));
 	kt_rec_time(&x, "committed_at", pj_str(c, "committedDate"));

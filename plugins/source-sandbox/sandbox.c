@@ -14,7 +14,8 @@
  * until the file is removed. The host commits a page's claim before it
  * calls transform, so the file's existence proves that a claim is held.
  * It is an environment variable, not a setting, so that only whoever starts
- * the process (never a tenant) can make a job wait.
+ * the process (never a tenant) can make a job wait. A process holds at
+ * most once.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -360,9 +361,10 @@ static int32_t sandbox_extract(void *state, pulse_job *job)
 		return api->fail(job, PULSE_ERR_PERMANENT, "repo_filter does not compile");
 	token = api->secret_get(job, "token", 0);
 	if (token && strcmp(token, "bad-token") == 0)
+		/* The host puts the integration's id in place of ID. */
 		rc = api->fail(job, PULSE_ERR_PERMANENT, "token rejected (401); "
 			       "update it with `pulse-host integration "
-			       "set-secret %lld token`", (long long)0);
+			       "set-secret ID token`");
 	if (token) {
 		memset(token, 0, strlen(token));
 		api->free(token);
@@ -607,13 +609,15 @@ bad:
 /* The hold point (see the top of the file). The pid goes into a file of
  * our own first, which link() then publishes under the agreed name: so the
  * file appears complete, and only one process anywhere wins and waits. */
+static int held; /* a process holds once: removing the file releases it for good */
+
 static void hold_point(void)
 {
 	const char *path = getenv("PULSE_SANDBOX_HOLD_FILE");
 	char tmp[4096], pid[32];
 	int fd = -1, n, won;
 
-	if (!path || !*path)
+	if (!path || !*path || held)
 		return;
 	if (access(path, F_OK) == 0)
 		return; /* somebody holds (or held) already */
@@ -634,6 +638,7 @@ static void hold_point(void)
 	unlink(tmp);
 	if (!won)
 		goto out;
+	held = 1;
 	api->log(self, PULSE_LOG_INFO, "hold point: holding in transform "
 		 "until %s is removed", path);
 	while (access(path, F_OK) == 0)

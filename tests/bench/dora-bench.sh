@@ -88,7 +88,7 @@ grep -q 'deployment frequency .*days/week' "$DIR/out.txt" ||
 parts=""
 for f in dora_deployment_frequency dora_lead_time dora_change_failure_rate \
 	dora_recovery_time dora_diagnostics; do
-	ms=$(psql -X -q -At "$PULSE_HOST_DATABASE_URL" <<-SQL | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | head -n 1
+	ms=$(psql -X -q -At "$PULSE_HOST_DATABASE_URL" <<-SQL | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | sed -n 1,1p
 	BEGIN;
 	SET LOCAL app.tenant_id = '$tenant';
 	SET LOCAL jit = off;

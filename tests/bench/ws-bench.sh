@@ -33,9 +33,12 @@ pid=$(cat "$WH_DIR/main.pid")
 rss0=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")
 url="ws://${ORCH_URL#http://}/ws/progress?token=$(orch_token bench view)"
 
+# daemon_ticks: the daemon's user + system CPU time, in clock ticks.
+daemon_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+
 # watch JOB VIEWERS: resume JOB with VIEWERS connected, print the figures.
 watch() {
-	local j=$1 n=$2 bpid t0 secs rss1 hwm rss2
+	local j=$1 n=$2 bpid t0 secs rss1 hwm rss2 cpu0 cpu1
 	: > "$WH_DIR/bench.$j.out"
 	orch_node "$abs_top_srcdir/tests/bench/ws-bench.mjs" "$url" "$n" "$j" "$WH_DIR/bench.$j.json" \
 		> "$WH_DIR/bench.$j.out" 2>&1 &
@@ -44,13 +47,17 @@ watch() {
 	grep -q '^open' "$WH_DIR/bench.$j.out" || { cat "$WH_DIR/bench.$j.out"; wh_fail "viewers did not connect"; }
 	rss1=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")
 	t0=$(harness_now)
+	cpu0=$(daemon_ticks)
 	curl -fsS -X POST -H "Authorization: Bearer $(orch_token bench user)" "$ORCH_URL/api/v1/jobs/$j/resume" >/dev/null
 	wait "$bpid" || :
 	secs=$(harness_elapsed "$t0")
+	cpu1=$(daemon_ticks)
 	hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status")
 	rss2=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")
 	echo "ws-bench: $n viewer(s): $(cat "$WH_DIR/bench.$j.json")"
 	echo "ws-bench: $n viewer(s): job $(orch_state "$j") in $secs s; daemon RSS idle ${rss0} kB, with the viewers ${rss1} kB, after the run ${rss2} kB, peak ${hwm} kB"
+	echo "ws-bench: $n viewer(s): daemon CPU $(awk -v a="$cpu0" -v b="$cpu1" -v s="$secs" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { printf "%.1f s (%.0f %% of one core)", (b - a) / hz, 100 * (b - a) / hz / s }') over the run; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 watch "$j1" 1
 watch "$j2" "$N"

@@ -103,9 +103,15 @@ static void test_msg_codec(void **state)
 		"", "{}", "[1,2]", "{\"tenant_id\":1}", "{\"raw_id\":1}",
 		"{\"tenant_id\":\"1\",\"raw_id\":2}", "{\"tenant_id\":0,\"raw_id\":2}",
 		"{\"tenant_id\":1,\"raw_id\":-2}", "{\"tenant_id\":1,\"raw_id\":2}x",
-		"{\"tenant_id\":1,\"raw_id\":2.5}", "not json", NULL,
+		"{\"tenant_id\":1,\"raw_id\":2.5}", "not json",
+		/* created_at is optional, but well-formed when present */
+		"{\"tenant_id\":1,\"raw_id\":2,\"created_at\":5}",
+		"{\"tenant_id\":1,\"raw_id\":2,\"created_at\":\"yesterday\"}",
+		"{\"tenant_id\":1,\"raw_id\":2,\"created_at\":\"2026-01-31 10:00:00+00\"}",
+		"{\"tenant_id\":1,\"raw_id\":2,\"created_at\":\"2026-01-31T10:00:00Z'\"}",
+		NULL,
 	};
-	struct queue_msg m = {7, 9000000000LL}, back;
+	struct queue_msg m = {7, 9000000000LL, ""}, back;
 	char buf[128];
 	int n, i;
 
@@ -122,6 +128,19 @@ static void test_msg_codec(void **state)
 	for (i = 0; bad[i]; i++)
 		assert_int_equal(queue_msg_decode(bad[i], strlen(bad[i]), &back), -1);
 	assert_int_equal(queue_msg_encode(&m, buf, 10), -1);
+	/* with the partition key: it goes out and comes back as given */
+	snprintf(m.created_at, sizeof(m.created_at), "2026-01-31T23:59:59.123456Z");
+	n = queue_msg_encode(&m, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_string_equal(buf, "{\"tenant_id\":7,\"raw_id\":9000000000,"
+			    "\"created_at\":\"2026-01-31T23:59:59.123456Z\"}");
+	assert_int_equal(queue_msg_decode(buf, (size_t)n, &back), 0);
+	assert_string_equal(back.created_at, "2026-01-31T23:59:59.123456Z");
+	/* an old message has none: the claim falls back to the id alone */
+	assert_int_equal(queue_msg_decode("{\"tenant_id\":1,\"raw_id\":2}",
+					  strlen("{\"tenant_id\":1,\"raw_id\":2}"),
+					  &back), 0);
+	assert_string_equal(back.created_at, "");
 }
 
 static void test_bad_url(void **state)
@@ -327,7 +346,7 @@ static void test_invalid_body(void **state)
 	drain(pub, QUEUE_TRANSFORM);
 	/* Only the queue module publishes valid bodies; use a raw id of 0
 	 * through the batch API, which the decoder refuses. */
-	struct queue_msg bad = {0, 0};
+	struct queue_msg bad = {0, 0, ""};
 	assert_int_equal(queue_publish_raw_batch(pub, &bad, 1), QUEUE_OK);
 	con = open_q(url_shared, NULL);
 	assert_int_equal(queue_consume(con, QUEUE_TRANSFORM, 1), QUEUE_OK);

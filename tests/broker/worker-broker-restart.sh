@@ -22,12 +22,15 @@ pages=$(wt_sql "SELECT count(*) FROM raw_extraction_data WHERE integration_id = 
 wt_wait_sql "SELECT count(*) FROM raw_extraction_data WHERE integration_id = $ib" \
 	"$pages" 120
 
-wt_worker a --prefetch 4
-wt_worker b --prefetch 16
-# Freeze both as soon as they consume (they hold prefetched messages).
-wt_wait_for 30 "both workers to start" eval \
-	'harness_log_has "$WT_DIR/a.log" event=started && harness_log_has "$WT_DIR/b.log" event=started'
+# Each worker holds in its first transform (the sandbox's hold point, one
+# file each) with a claimed batch and prefetched messages; both are frozen
+# there, so the broker stops with work open however fast the machine is.
+PULSE_SANDBOX_HOLD_FILE=$WT_DIR/a.hold wt_worker a --prefetch 4
+PULSE_SANDBOX_HOLD_FILE=$WT_DIR/b.hold wt_worker b --prefetch 16
+wt_wait_for 60 "both workers to reach their hold point" eval \
+	'test -s "$WT_DIR/a.hold" && test -s "$WT_DIR/b.hold"'
 kill -STOP "${WT_PID[a]}" "${WT_PID[b]}"
+rm -f "$WT_DIR/a.hold" "$WT_DIR/b.hold"
 open=$(wt_sql "SELECT count(*) FROM raw_extraction_data WHERE integration_id = $ib AND status <> 'completed'")
 [ "$open" -gt 0 ] || wt_fail "the workers finished before the broker could be stopped"
 wt_log "stopping the broker with $open of $pages rows open"

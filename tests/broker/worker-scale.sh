@@ -29,10 +29,21 @@ done0=$(wt_sql "SELECT count(*) FROM raw_extraction_data WHERE integration_id = 
 ready=$("$B" -c "$WT_CONF" queue status --json | grep -o '"name":"pulse.transform","ready":[0-9]*' | grep -o '[0-9]*$')
 [ "$ready" = "$pages" ] || wt_fail "pulse.transform holds $ready messages, want $pages"
 
+# Hold the PR table until each worker holds a full prefetch: otherwise the
+# first worker to subscribe can drain the queue before the others start.
+harness_hold "$WT_DIR" "$WT_ADMIN_URL" "LOCK TABLE prs IN EXCLUSIVE MODE" ||
+	wt_fail "could not lock prs"
+unacked() {
+	rmq_ctl "$PULSE_TEST_RMQ_DIR" -q list_queues -p "$WT_VHOST" name messages_unacknowledged |
+		awk '$1 == "pulse.transform" {n = $2} END {print n + 0}'
+}
+held_all() { [ "$(unacked)" -ge 24 ]; }
 t0=$(harness_now)
 for w in w1 w2 w3; do
 	wt_worker "$w" --once --prefetch 8
 done
+wt_wait_for 120 "three workers to hold 8 messages each" held_all
+harness_release
 for w in w1 w2 w3; do
 	wt_wait_exit "$w" 180
 	[ "$WT_RC" = 0 ] || { tail -n 20 "$WT_DIR/$w.log" >&2; wt_fail "worker $w --once exited with $WT_RC"; }
@@ -63,6 +74,6 @@ ready=$("$B" -c "$WT_CONF" queue status --json | grep -o '"name":"pulse.transfor
 rc=0
 out=$(PULSE_HOST_BROKER_URL= "$B" -c "$WT_CONF" worker 2>&1) || rc=$?
 [ "$rc" = 2 ] || wt_fail "worker without broker exited $rc, want 2"
-case $out in *"no broker_url configured; in-process mode needs no worker"*) ;;
+case $out in *"no broker_url configured; in-process mode needs no transform worker"*) ;;
 	*) wt_fail "unexpected message: $out" ;; esac
 echo "worker-scale: ok"

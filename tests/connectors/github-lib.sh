@@ -147,3 +147,31 @@ gh_verify() {
 	node "$abs_top_srcdir/tests/connectors/github-check.js" "$v" >&2 ||
 		gh_fail "the warehouse does not match the sandbox's truth (see above)"
 }
+
+# gh_check_commit_links WANT.json: the GitHub links people resolve made in
+# tenant t1 (login and the directory user's principal name) and the shared
+# addresses `people unmatched --json` reports must equal WANT.json's
+# "links" and "conflicts", each link made by the commit_email method.
+gh_check_commit_links() {
+	local want=$1 m
+	gh_sql "SELECT l.account || ' ' || lower(d.principal_name)
+	          FROM people_links l
+	          JOIN people_links dl ON dl.tenant_id = l.tenant_id AND dl.person_id = l.person_id
+	                              AND dl.kind = 'directory'
+	          JOIN directory_users d ON d.tenant_id = dl.tenant_id
+	                                AND d.integration_id = dl.integration_id
+	                                AND d.external_id = dl.account
+	         WHERE l.kind = 'github' ORDER BY 1" > "$GH_DIR/got.links"
+	jqv 'd.links.join("\n")' "$want" > "$GH_DIR/want.links"
+	diff "$GH_DIR/want.links" "$GH_DIR/got.links" >&2 ||
+		gh_fail "GitHub links differ from the truth (want < > got)"
+	m=$(gh_sql "SELECT string_agg(DISTINCT method, ',') FROM people_links WHERE kind = 'github'")
+	gh_eq "method of every GitHub link" "$m" commit_email
+	"$B" -c "$GH_CONF" people unmatched --tenant t1 --json > "$GH_DIR/unmatched.json" ||
+		gh_fail "people unmatched failed"
+	jqv 'd.github_email_conflicts.map(c => c.email + " " + c.logins.join(",")).join("\n")' \
+		"$GH_DIR/unmatched.json" > "$GH_DIR/got.conf"
+	jqv 'd.conflicts.join("\n")' "$want" > "$GH_DIR/want.conf"
+	diff "$GH_DIR/want.conf" "$GH_DIR/got.conf" >&2 ||
+		gh_fail "reported shared addresses differ (want < > got)"
+}

@@ -32,7 +32,7 @@ jr_cli mapping list --integration "$id" --unmapped > "$JR_DIR/unmapped.txt"
 cat "$JR_DIR/unmapped.txt" >&2
 got=$(awk '$1 == "Spike" { print $2 " " $3 " " $4 }' "$JR_DIR/unmapped.txt")
 jr_eq "mapping list --unmapped: Spike" "$got" "Unmapped default $spikes"
-got=$(grep -cE '^  [A-Za-z]' "$JR_DIR/unmapped.txt" | head -1)
+got=$(grep -cE '^  [A-Za-z]' "$JR_DIR/unmapped.txt" | sed -n 1,1p)
 jr_eq "unmapped rows (header + Spike)" "$got" 2
 jr_cli mapping list --integration "$id" --json > "$JR_DIR/list.json"
 got=$(jqv 'd.types.map(t => t.source_name + "=" + t.canonical_type + "/" + t.origin).sort().join(" ")' "$JR_DIR/list.json")

@@ -65,6 +65,7 @@ wh_contains "$WH_DIR/tok.err" "not admin, user or view"
 for t in "$VIEW" "$USER" "$ADMIN"; do
 	orch_expect 200 GET /api/v1/jobs "$t"
 	grep -q "\"id\":$j1," "$WH_DIR/resp.json" || wh_fail "job $j1 not listed"
+	grep -q '"depends_on":\[\]' "$WH_DIR/resp.json" || wh_fail "job listing without depends_on"
 	grep -q "\"id\":$j2," "$WH_DIR/resp.json" && wh_fail "tenant other's job $j2 listed to acme"
 done
 orch_expect 200 GET "/api/v1/jobs/$j1" "$VIEW"
@@ -85,6 +86,14 @@ grep -q '"code":"forbidden"' "$WH_DIR/resp.json" || wh_fail "403 body: $(cat "$W
 orch_expect 403 POST /api/v1/integrations "$USER" '{"name":"x","plugin":"sandbox"}'
 orch_expect 403 DELETE "/api/v1/integrations/$i1" "$VIEW"
 orch_expect 403 PATCH "/api/v1/integrations/$i1" "$USER" '{"enabled":false}'
+# every integration write is refused to view and user; view may read
+for t in "$VIEW" "$USER"; do
+	orch_expect 403 POST /api/v1/integrations "$t" '{"name":"x","plugin":"sandbox"}'
+	orch_expect 403 PATCH "/api/v1/integrations/$i1" "$t" '{"enabled":false}'
+	orch_expect 403 PUT "/api/v1/integrations/$i1" "$t" '{"enabled":false}'
+	orch_expect 403 DELETE "/api/v1/integrations/$i1" "$t"
+done
+orch_expect 200 GET "/api/v1/integrations/$i1" "$VIEW"
 
 # ---- job control walks the state machine
 orch_expect 409 POST "/api/v1/jobs/$j1/pause" "$USER"   # NOT_STARTED -> PAUSED
@@ -163,8 +172,8 @@ orch_expect 400 GET "/api/v1/metrics/dora?from=yesterday" "$VIEW"
 
 # ---- the viewer page and the WebSocket handshake
 orch_expect 200 GET / ""
-grep -q "pulse-host jobs" "$WH_DIR/resp.json" || wh_fail "viewer page not served"
-orch_expect 200 GET /app.js ""
+grep -q "pulse-host console" "$WH_DIR/resp.json" || wh_fail "console page not served"
+orch_expect 200 GET /app.mjs ""
 rc=0; orch_ws bad "$FOREIGN" 5 || rc=$?
 [ "$rc" = 3 ] || wh_fail "WebSocket accepted a token signed with another key"
 orch_ws good "$VIEW" 5 || wh_fail "WebSocket refused a valid token"

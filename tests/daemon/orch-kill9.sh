@@ -34,6 +34,12 @@ wh_sql "UPDATE etl_jobs SET state = 'RUNNING', owner = 'elsewhere.example:4242',
 
 orch_daemon main "$WH_CONF"
 orch_wait_sql "SELECT state FROM etl_jobs WHERE id = $ja" FINISHED 60
+# the daemons (the first one killed -9 maybe mid-run) ran housekeeping
+# at start (interval_seconds, default 3600): the partition three months
+# ahead exists and a run ended well
+ahead=$(wh_sql "SELECT 'raw_extraction_data_' || to_char(date_trunc('month', now() AT TIME ZONE 'UTC') + interval '3 months', '\"y\"YYYY\"m\"MM')")
+hk_done() { [ -n "$(wh_sql "SELECT to_regclass('$ahead')")" ] && grep -q 'event=run dry_run=0 .* ok=1' "$WH_DIR/main.log"; }
+harness_wait_for 60 "the daemon's housekeeping run" hk_done || { grep -v "^\s*$" "$WH_DIR/main.log" | tail -30 >&2; wh_fail "no housekeeping run"; }
 wh_sql "SELECT reason FROM job_transitions WHERE job_id = $ja ORDER BY id" > "$WH_DIR/a.reasons"
 wh_contains "$WH_DIR/a.reasons" "stuck: no heartbeat from $owner"
 wh_contains "$WH_DIR/a.reasons" "that process is gone"

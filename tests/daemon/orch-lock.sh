@@ -27,8 +27,11 @@ for j in "${held[@]}"; do
 	orch_expect 202 POST "/api/v1/jobs/${j%%:*}/resume" "${tok[${j#*:}]}"
 done
 orch_wait_sql "SELECT count(*) FROM etl_jobs WHERE state = 'FINISHED'" "$n" 90
-[ "$(wh_sql "SELECT count(*) FROM job_runs")" = "$n" ] ||
+if [ "$(wh_sql "SELECT count(*) FROM job_runs")" != "$n" ]; then
+	# Say why a run was repeated (its error), so a failure can be read.
+	wh_sql "SELECT job_id, state, owner, error_class, error FROM job_runs ORDER BY id" >&2
 	wh_fail "expected $n runs, found $(wh_sql "SELECT count(*) FROM job_runs")"
+fi
 [ "$(wh_sql "SELECT count(*) FROM job_transitions WHERE to_state = 'RUNNING'")" = "$n" ] ||
 	wh_fail "some job was claimed twice"
 overlap=$(wh_sql "SELECT count(*) FROM job_runs a JOIN job_runs b ON a.job_id = b.job_id AND a.id < b.id AND a.started_at < b.finished_at AND b.started_at < a.finished_at")

@@ -1,4 +1,4 @@
-// orch-viewer.mjs URL TOKEN JOB_ID SCREENSHOT: open the viewer page in
+// orch-viewer.mjs URL TOKEN JOB_ID SCREENSHOT: open the console's Jobs panel in
 // headless Chromium (Debian's, driven by playwright-core), start job
 // JOB_ID with its button, and wait until its bar shows 100% and its state
 // FINISHED. Prints the percentages the bar showed, one per line, then
@@ -17,6 +17,8 @@ try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 500 } });
   page.on('console', (m) => console.error('page:', m.text()));
   await page.goto(`${url}/#token=${encodeURIComponent(token)}`);
+  // The console opens on DORA: the jobs are one tab away.
+  await page.locator('#tab-jobs').click({ timeout: 15000 });
   const row = page.locator(`#job-${jobId}`);
   await row.waitFor({ timeout: 15000 });
   await page.locator('#live.on').waitFor({ timeout: 15000 });

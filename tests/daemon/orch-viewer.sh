@@ -7,21 +7,10 @@
 # missing; set PULSE_TEST_CHROMIUM to use another Chromium binary.
 set -euo pipefail
 . "$abs_top_srcdir/tests/daemon/orch-lib.sh"
-chromium=${PULSE_TEST_CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$chromium" ]; then
-	apt-get install -y -q chromium >/dev/null 2>&1 ||
-		wh_fail "chromium is missing and apt-get install chromium failed"
-fi
-command -v npm >/dev/null 2>&1 || apt-get install -y -q npm >/dev/null 2>&1 ||
-	wh_fail "npm is missing and apt-get install npm failed"
-orch_setup
+. "$abs_top_srcdir/tests/harness/browser.sh"
 deps=$abs_top_builddir/tests/node-deps
-if [ ! -d "$deps/node_modules/playwright-core" ]; then
-	mkdir -p "$deps"
-	(cd "$deps" && npm install --no-package-lock --no-audit --no-fund --silent \
-		playwright-core@1) > "$WH_DIR/npm.log" 2>&1 ||
-		{ cat "$WH_DIR/npm.log" >&2; wh_fail "npm install playwright-core failed"; }
-fi
+browser_deps "$deps" playwright-core@1
+orch_setup
 ph tenant add acme >/dev/null
 i=$(orch_add acme viewer sandbox '{"repos":3,"prs_per_repo":40,"page_size":4,"page_delay_ms":120}')
 j=$(orch_job "$i")

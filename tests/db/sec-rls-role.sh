@@ -1,6 +1,7 @@
 #!/bin/bash
 # Hardening (issue 11) that needs the database:
-#  2. run, worker and job run refuse a role that RLS does not restrict
+#  2. run, worker, job run and every other command that serves tenants
+#     (and the analytics replica's URL) refuse a role that RLS does not restrict
 #     (superuser, BYPASSRLS, owner of a table whose RLS is not FORCEd),
 #     naming the role and what to do; the migrated app role is accepted.
 #  7. connect errors and config show never print a password, in any form.
@@ -17,6 +18,27 @@ wh_contains "$WH_DIR/su.err" "a superuser"
 wh_contains "$WH_DIR/su.err" "pulse-host migrate --app-role"
 PULSE_HOST_DATABASE_URL=$WH_ADMIN wh_expect_fail "$WH_DIR/su-job.err" ph job run 1
 wh_contains "$WH_DIR/su-job.err" "job run: refusing to serve tenants"
+
+# ---- 2. so does every other command that serves tenants
+for cmd in "tenant list" "tenant add other" "integration list" "job list" \
+	   "stats --tenant acme" "dora --tenant acme" "mapping list --integration 1"; do
+	# shellcheck disable=SC2086
+	PULSE_HOST_DATABASE_URL=$WH_ADMIN wh_expect_fail "$WH_DIR/su-cmd.err" ph $cmd
+	wh_contains "$WH_DIR/su-cmd.err" "refusing to serve tenants as database role"
+done
+[ "$(wh_sql "SELECT count(*) FROM tenants WHERE name = 'other'")" = 0 ] ||
+	wh_fail "tenant add wrote through a superuser connection"
+# and the analytics replica's URL (dora, search and ask read through it)
+cp "$WH_CONF" "$WH_DIR/replica.conf"
+printf 'analytics_database_url = "%s";\n' "$WH_ADMIN" >> "$WH_DIR/replica.conf"
+wh_expect_fail "$WH_DIR/su-replica.err" "$WH_BIN" -c "$WH_DIR/replica.conf" dora --tenant acme
+wh_contains "$WH_DIR/su-replica.err" "analytics_database_url: refusing to serve tenants"
+# the app role is served as before
+ph tenant list > /dev/null
+# doctor reports the role instead of refusing
+PULSE_HOST_DATABASE_URL=$WH_ADMIN ph doctor > "$WH_DIR/doc-su.out" 2>&1 || :
+grep -E "^fail +database role +refusing to serve tenants" "$WH_DIR/doc-su.out" > /dev/null ||
+	{ cat "$WH_DIR/doc-su.out"; wh_fail "doctor did not report the superuser role"; }
 
 # ---- 2. BYPASSRLS: run, job run and worker refuse it
 wh_sql "ALTER ROLE $WH_ROLE BYPASSRLS"

@@ -56,6 +56,8 @@ printf 'bad-token\n' | ph integration set-secret "$ID" token > "$WH_DIR/ss.out" 
 wh_contains "$WH_DIR/ss.out" "secret 'token' set"
 wh_expect_fail "$WH_DIR/run.err" ph job run "$ID"
 wh_contains "$WH_DIR/run.err" "job run: integration $ID (sandbox) failed: token rejected (401)"
+# issue 11 item 13: the hint names this integration, not id 0
+wh_contains "$WH_DIR/run.err" "pulse-host integration set-secret $ID token"
 [ "$(wh_sql "SELECT state FROM etl_jobs WHERE integration_id = $ID")" = ERROR ] || wh_fail "job state after failure"
 printf '%s\n' "$TOKEN" | ph integration set-secret "$ID" token >/dev/null 2>>"$LOG"
 ph job run --quiet "$ID" > "$WH_DIR/run.out" 2>>"$LOG" || { cat "$WH_DIR/run.out"; wh_fail "job run with a good token"; }

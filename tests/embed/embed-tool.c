@@ -4,12 +4,14 @@
  * they may hold newlines and control characters).
  *
  *   embed-tool tokenize VOCAB MAX_TOKENS     one line of ids per text
- *   embed-tool embed DIR MAX_TOKENS BATCH    one line of floats per text
+ *   embed-tool embed DIR MAX_TOKENS BATCH [THREADS]
+ *                                            one line of floats per text
  *   embed-tool check DIR                     "ok", or the loader's error
- *   embed-tool bench DIR MAX_TOKENS BATCH SECONDS
+ *   embed-tool bench DIR MAX_TOKENS BATCH SECONDS [THREADS]
  *                                            embeds the texts in batches
  *                                            for about SECONDS; prints
  *                                            figures as key=value
+ * THREADS (default 1) is the forward pass's team size.
  *   embed-tool sgemm N SECONDS               GFLOP/s of N x N x N sgemm
  */
 #include "embed.h"
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 typedef struct texts {
@@ -82,6 +85,21 @@ static double now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* CPU seconds of the whole process (all threads) or, with thread set,
+ * of the calling thread. */
+static double cpu_now(int thread)
+{
+	struct timespec ts;
+	if (thread) {
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+		return ts.tv_sec + ts.tv_nsec * 1e-9;
+	}
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
 }
 
 static int cmd_tokenize(const char *vocab, int max)
@@ -168,7 +186,8 @@ out:
 	return rc;
 }
 
-static int cmd_embed(const char *dir, int max, int batch, double seconds)
+static int cmd_embed(const char *dir, int max, int batch, double seconds,
+		     int threads)
 {
 	char err[512];
 	emb_model *m = NULL;
@@ -182,12 +201,13 @@ static int cmd_embed(const char *dir, int max, int batch, double seconds)
 		fprintf(stderr, "%s\n", err);
 		goto out;
 	}
+	emb_model_set_threads(m, threads);
 	int h = m->cfg.hidden;
 	out = malloc((size_t)batch * h * sizeof *out);
 	if (!out)
 		goto out;
 	emb_prof prof = { 0 };
-	double ttok = 0, t0 = now(), elapsed = 0;
+	double ttok = 0, t0 = now(), c0 = cpu_now(0), elapsed = 0;
 	long tokens = 0, done = 0;
 	do {
 		for (size_t i = 0; i < t.n; i += (size_t)batch) {
@@ -206,6 +226,7 @@ static int cmd_embed(const char *dir, int max, int batch, double seconds)
 		}
 		elapsed = now() - t0;
 	} while (seconds > 0 && elapsed < seconds);
+	double cpu = cpu_now(0) - c0;
 	if (seconds > 0) {
 		double flops = 0;
 		for (size_t i = 0; i < t.n; i++) {
@@ -216,11 +237,16 @@ static int cmd_embed(const char *dir, int max, int batch, double seconds)
 			flops += emb_forward_flops(&m->cfg, n > 0 ? n : 0);
 		}
 		flops *= (double)done / (double)t.n;
+		/* cpu_s: every thread's CPU time; on a loaded machine
+		 * emb_per_cpu_s * threads is what an idle one would give,
+		 * as long as no thread spins while it waits (ours sleep) */
 		printf("embeddings=%ld seconds=%.3f emb_per_s=%.1f tokens_per_s=%.0f "
-		       "gflops=%.2f tokenize_s=%.3f linear_s=%.3f attention_s=%.3f "
-		       "other_s=%.3f\n", done, elapsed, done / elapsed,
-		       tokens / elapsed, flops / elapsed / 1e9, ttok, prof.linear,
-		       prof.attention, prof.other);
+		       "gflops=%.2f cpu_s=%.3f emb_per_cpu_s=%.1f gflops_per_cpu_s=%.2f "
+		       "tokenize_s=%.3f linear_s=%.3f attention_s=%.3f softmax_s=%.3f "
+		       "other_s=%.3f sync_s=%.3f\n", done, elapsed, done / elapsed,
+		       tokens / elapsed, flops / elapsed / 1e9, cpu, done / cpu,
+		       flops / cpu / 1e9, ttok, prof.linear, prof.attention,
+		       prof.softmax, prof.other, prof.sync);
 	}
 	rc = 0;
 out:
@@ -246,7 +272,9 @@ static int cmd_check(const char *dir)
 	return rc < 0 ? 1 : 0;
 }
 
-/* The practical peak: a large square sgemm, as fast as OpenBLAS goes. */
+/* The practical peak: a large square sgemm, as fast as OpenBLAS goes;
+ * gflops on OpenBLAS's threads (wall time), then gflops_1cpu on one
+ * thread per CPU second of it (what one idle core gives). */
 static int cmd_sgemm(int n, double seconds)
 {
 	size_t nn = (size_t)n * (size_t)n;
@@ -259,6 +287,7 @@ static int cmd_sgemm(int n, double seconds)
 		a[i] = (float)(i % 7) * 0.1f;
 		b[i] = (float)(i % 5) * 0.1f;
 	}
+	int threads = openblas_get_num_threads();
 	double t0 = now(), el;
 	do {
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f,
@@ -266,8 +295,19 @@ static int cmd_sgemm(int n, double seconds)
 		reps++;
 		el = now() - t0;
 	} while (el < seconds);
-	printf("gflops=%.2f core=%s threads=%d\n", 2.0 * n * n * (double)n * reps / el / 1e9,
-	       openblas_get_corename(), openblas_get_num_threads());
+	double wall = 2.0 * n * n * (double)n * reps / el / 1e9;
+	openblas_set_num_threads(1);
+	reps = 0;
+	t0 = cpu_now(1);
+	do {
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0f,
+			    a, n, b, n, 0.0f, c, n);
+		reps++;
+		el = cpu_now(1) - t0;
+	} while (el < seconds);
+	printf("gflops=%.2f gflops_1cpu=%.2f core=%s threads=%d\n", wall,
+	       2.0 * n * n * (double)n * reps / el / 1e9, openblas_get_corename(),
+	       threads);
 	rc = 0;
 out:
 	free(a);
@@ -280,15 +320,17 @@ int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "tokenize") == 0)
 		return cmd_tokenize(argv[2], atoi(argv[3]));
-	if (argc == 5 && strcmp(argv[1], "embed") == 0)
-		return cmd_embed(argv[2], atoi(argv[3]), atoi(argv[4]), 0);
-	if (argc == 6 && strcmp(argv[1], "bench") == 0)
-		return cmd_embed(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]));
+	if ((argc == 5 || argc == 6) && strcmp(argv[1], "embed") == 0)
+		return cmd_embed(argv[2], atoi(argv[3]), atoi(argv[4]), 0,
+				 argc == 6 ? atoi(argv[5]) : 1);
+	if ((argc == 6 || argc == 7) && strcmp(argv[1], "bench") == 0)
+		return cmd_embed(argv[2], atoi(argv[3]), atoi(argv[4]), atof(argv[5]),
+				 argc == 7 ? atoi(argv[6]) : 1);
 	if (argc == 4 && strcmp(argv[1], "sgemm") == 0)
 		return cmd_sgemm(atoi(argv[2]), atof(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "check") == 0)
 		return cmd_check(argv[2]);
-	fprintf(stderr, "usage: embed-tool tokenize VOCAB MAX | embed DIR MAX BATCH | "
-		"check DIR | bench DIR MAX BATCH SECONDS | sgemm N SECONDS\n");
+	fprintf(stderr, "usage: embed-tool tokenize VOCAB MAX | embed DIR MAX BATCH [THREADS] | "
+		"check DIR | bench DIR MAX BATCH SECONDS [THREADS] | sgemm N SECONDS\n");
 	return 2;
 }

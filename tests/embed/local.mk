@@ -9,13 +9,14 @@ tests_embed_embed_tool_LDADD = plugins/provider-embed-local/libembedlocal.la \
 	$(JSONC_LIBS) $(OPENBLAS_LIBS)
 
 TESTS += tests/embed/tokenizer-parity.sh tests/embed/forward-parity.sh \
-	tests/embed/forward-minilm.sh tests/embed/cli-embed.sh
+	tests/embed/forward-minilm.sh tests/embed/cli-embed.sh \
+	tests/embed/cli-embed-db.sh
 EXTRA_DIST += tests/embed/lib.sh tests/embed/ensure-deps.sh \
 	tests/embed/package.json tests/embed/make-vocab.js \
 	tests/embed/peer-tokenize.js tests/embed/gen-corpus.py \
 	tests/embed/torch-ref.py tests/embed/tokenizer-parity.sh \
 	tests/embed/forward-parity.sh tests/embed/forward-minilm.sh \
-	tests/embed/cli-embed.sh
+	tests/embed/cli-embed.sh tests/embed/cli-embed-db.sh
 
 # The loaders' faults, the tokenizer's fixed rules and the fuzz corpus
 # (tests/fixtures/embed-fuzz) of the safetensors and vocab.txt parsers.
@@ -26,3 +27,16 @@ tests_unit_test_embed_files_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_embed_files_LDADD = plugins/provider-embed-local/libembedlocal.la $(CMOCKA_LIBS)
 TESTS += tests/unit/test-embed-files
 EXTRA_DIST += tests/fixtures/embed-fuzz
+
+# The fast erf, GELU, exp and softmax of the forward pass against libm.
+check_PROGRAMS += tests/unit/test-embed-gelu
+tests_unit_test_embed_gelu_SOURCES = tests/unit/test-embed-gelu.c
+tests_unit_test_embed_gelu_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/provider-embed-local
+tests_unit_test_embed_gelu_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_embed_gelu_LDADD = plugins/provider-embed-local/libembedlocal.la $(CMOCKA_LIBS) -lm
+TESTS += tests/unit/test-embed-gelu
+
+# MemoryDenyWriteExecute= of the systemd unit: every plugin and an
+# embed-local forward pass under the kernel's MDWE (docs/operations.md).
+TESTS += tests/embed/mdwe.sh
+EXTRA_DIST += tests/embed/mdwe.sh

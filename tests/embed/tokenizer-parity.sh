@@ -24,7 +24,7 @@ for max in 256 32; do
 	if [ -n "$bad" ]; then
 		fails=1
 		echo "max_tokens $max: $(echo "$bad" | wc -l) of 600 texts differ; first ones:"
-		for i in $(echo "$bad" | head -5); do
+		for i in $(echo "$bad" | sed -n 1,5p); do
 			echo "  text $i: $(sed -n "${i}p" "$work/corpus.jsonl" | cut -c1-160)"
 			echo "    ours: $(sed -n "${i}p" "$work/ours.$max" | cut -c1-160)"
 			echo "    peer: $(sed -n "${i}p" "$work/peer.$max" | cut -c1-160)"

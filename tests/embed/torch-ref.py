@@ -212,15 +212,17 @@ def main():
         ref, seqs = Ref(sys.argv[2]), read_ids()
         batch, seconds = int(sys.argv[3]), float(sys.argv[4])
         embed_batches(ref, seqs[:batch], batch)	# warm up
-        done, t0 = 0, time.monotonic()
+        done, t0, c0 = 0, time.monotonic(), time.process_time()
         while time.monotonic() - t0 < seconds:
             for i in range(0, len(seqs), batch):
                 embed_batches(ref, seqs[i:i + batch], batch)
                 done += len(seqs[i:i + batch])
                 if time.monotonic() - t0 >= seconds:
                     break
-        el = time.monotonic() - t0
-        print("embeddings=%d seconds=%.3f emb_per_s=%.1f" % (done, el, done / el))
+        el, cpu = time.monotonic() - t0, time.process_time() - c0
+        # cpu_s: all threads' CPU time (OpenMP's spin-waits included)
+        print("embeddings=%d seconds=%.3f emb_per_s=%.1f cpu_s=%.3f emb_per_cpu_s=%.1f"
+              % (done, el, done / el, cpu, done / cpu))
     else:
         sys.exit("torch-ref: unknown command " + cmd)
 

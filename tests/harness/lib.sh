@@ -179,6 +179,30 @@ harness_wait_for() {
 	harness_err "timed out after $secs s waiting for $what (condition: $*)"
 }
 
+# harness_hold DIR URL SQL: run "BEGIN; SQL" in a psql session of its own
+# that keeps the transaction, and so its locks, open until harness_release.
+# Returns once SQL has run (1 on failure, with psql's output). The session
+# is fed through fd 7 (background children may inherit it harmlessly).
+harness_hold() {
+	local dir=$1 url=$2 sql=$3
+	rm -f "$dir/hold.in" && mkfifo "$dir/hold.in"
+	psql -X -q -At -v ON_ERROR_STOP=1 "$url" < "$dir/hold.in" > "$dir/hold.out" 2>&1 &
+	HARNESS_HOLDER=$!
+	exec 7> "$dir/hold.in"
+	printf 'BEGIN;\n%s;\n\\echo harness-held\n' "$sql" >&7
+	harness_wait_for 30 "the held lock ($sql)" grep -qx harness-held "$dir/hold.out" ||
+		{ cat "$dir/hold.out" >&2; return 1; }
+}
+
+# harness_release [COMMIT|ROLLBACK]: end harness_hold's transaction (default
+# ROLLBACK) and its session.
+harness_release() {
+	# \q: psql quits even if a child still holds fd 7 open.
+	printf '%s;\n\\q\n' "${1:-ROLLBACK}" >&7
+	exec 7>&-
+	wait "$HARNESS_HOLDER" 2>/dev/null || :
+}
+
 # harness_log_has FILE ERE: true if a line of FILE matches ERE.
 harness_log_has() { grep -Eq -- "$2" "$1" 2>/dev/null; }
 
@@ -693,7 +717,7 @@ rmq_start() {
 			# `rabbitmqctl wait` fails with garbage_in_pid_file when it
 			# reads the file while the server is still writing it.
 			harness_wait_for "$timeout" "RabbitMQ's pid file" \
-				grep -Eqx '[0-9]+' "$dir/rabbitmq.pid" &&
+				grep -sEqx '[0-9]+' "$dir/rabbitmq.pid" &&
 			PULSE_TEST_CTL_TIMEOUT=$((timeout + 30)) \
 			rmq_ctl "$dir" wait "$dir/rabbitmq.pid" --timeout "$timeout" \
 				>> "$dir/server.out" 2>&1 &&

@@ -47,6 +47,7 @@
 	F(pulse_host_api, record_json) F(pulse_host_api, record_end) \
 	F(pulse_host_api, record_abort) F(pulse_host_api, record_delete) \
 	/* 1.1 */ F(pulse_host_api, state_delete) F(pulse_host_api, job_log) \
+	/* 1.3 */ F(pulse_host_api, oauth2_http) \
 	S(pulse_source_ops) \
 	F(pulse_source_ops, struct_size) F(pulse_source_ops, abi_major) \
 	F(pulse_source_ops, abi_minor) F(pulse_source_ops, extract) \
@@ -78,6 +79,10 @@
 	F(pulse_chat_request, n_messages) F(pulse_chat_request, max_tokens) \
 	F(pulse_chat_request, temperature_milli) F(pulse_chat_request, flags) \
 	F(pulse_chat_request, timeout_ms) F(pulse_chat_request, reserved) \
+	F(pulse_chat_request, json_schema) \
+	F(pulse_chat_request, json_schema_name) \
+	F(pulse_chat_request, json_schema_strict) \
+	F(pulse_chat_request, reserved2) \
 	HDR(S, F, pulse_chat_result) \
 	F(pulse_chat_result, text) F(pulse_chat_result, text_len) \
 	F(pulse_chat_result, model) F(pulse_chat_result, finish) \
@@ -98,7 +103,11 @@
 	F(pulse_vector_store_ops, open) F(pulse_vector_store_ops, close) \
 	F(pulse_vector_store_ops, ensure_collection) \
 	F(pulse_vector_store_ops, upsert) F(pulse_vector_store_ops, remove) \
-	F(pulse_vector_store_ops, query)
+	F(pulse_vector_store_ops, query) \
+	/* 1.3 */ HDR(S, F, pulse_oauth2_client) \
+	F(pulse_oauth2_client, authority) F(pulse_oauth2_client, tenant) \
+	F(pulse_oauth2_client, client_id) F(pulse_oauth2_client, secret_key) \
+	F(pulse_oauth2_client, scope)
 
 /* A struct's sizeof row and its common header rows. */
 #define HDR(S, F, t) S(t) F(t, struct_size) F(t, abi_major) F(t, abi_minor)

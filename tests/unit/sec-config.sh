@@ -36,6 +36,10 @@ refused 'jobs = { max_running = 99999999999; };' "'jobs.max_running' is 99999999
 refused 'http = {
   timeout_seconds = 0; };' "c.conf:4: 'http.timeout_seconds' is 0"
 refused 'jwt_max_lifetime_seconds = 5;' "'jwt_max_lifetime_seconds' is 5"
+# the job process limits and the stop grace (issue 11, item 5)
+refused 'jobs = { stop_grace_seconds = 0; };' "'jobs.stop_grace_seconds' is 0; it must be between 1 and 3600"
+refused 'jobs = { rlimit_as_mb = -1; };' "'jobs.rlimit_as_mb' is -1; it must be between 0 and"
+refused 'jobs = { rlimit_cpu_s = 99999999999; };' "'jobs.rlimit_cpu_s' is 99999999999; it must be between 0 and"
 
 # key files: a directory others can write, a readable key, a foreign owner
 conf ''

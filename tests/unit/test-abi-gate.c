@@ -33,6 +33,7 @@ static struct seen {
 	size_t nheaders;
 	char state_key[32];
 	int state_value_null;
+	char body[256];
 } seen;
 
 static void copy(char *dst, size_t len, const char *src)
@@ -53,11 +54,27 @@ static int32_t be_http(struct pulse_job *job, const pulse_http_request *req,
 	for (i = 0; req->headers && req->headers[i] && i < 4; i++)
 		copy(seen.headers[i], sizeof(seen.headers[i]), req->headers[i]);
 	seen.nheaders = i;
+	if (req->body)
+		copy(seen.body, sizeof(seen.body), req->body);
 	*resp = calloc(1, sizeof(**resp));
 	if (!*resp)
 		return PULSE_ERR_TRANSIENT;
 	(*resp)->status = 200;
+	/* The token service's POST gets a token (1.3). */
+	if (req->url && strstr(req->url, "/oauth2/v2.0/token")) {
+		(*resp)->body = strdup("{\"token_type\":\"Bearer\","
+				       "\"expires_in\":3599,"
+				       "\"access_token\":\"tok-fake\"}");
+		(*resp)->body_len = strlen((*resp)->body);
+	}
 	return PULSE_OK;
+}
+
+static char *be_secret_get(struct pulse_job *job, const char *key,
+			   uint32_t index)
+{
+	(void)job;
+	return strcmp(key, "secret") == 0 && index == 0 ? strdup("p+q/r=") : NULL;
 }
 
 static int32_t be_raw_store(struct pulse_job *job, const pulse_raw_page *pg)
@@ -87,6 +104,7 @@ static const struct job_backend backend = {
 	.raw_store = be_raw_store,
 	.state_set = be_state_set,
 	.http = be_http,
+	.secret_get = be_secret_get,
 };
 
 /* Load fake-NAME.so and run its extract as the runner would; returns the
@@ -184,6 +202,30 @@ static void test_v1_1_fields_and_calls_arrive(void **state)
 	loader_free(&ld);
 }
 
+/* 1.3: oauth2_http fetches a token (secret URL-encoded, never handed
+ * to the plugin), sends the request with it, and refuses a client
+ * struct shorter than its 1.3 size. */
+static void test_v1_3_oauth2_http(void **state)
+{
+	struct loader ld = {0};
+	struct pulse_job job;
+
+	(void)state;
+	assert_int_equal(run_extract(&ld, "call-oauth2", &job),
+			 PULSE_ERR_PERMANENT);
+	/* token POST, then the request with the bearer token */
+	assert_int_equal(seen.https, 2);
+	assert_string_equal(seen.url, "https://graph.fake.invalid/v1.0/me");
+	assert_int_equal(seen.nheaders, 2);
+	assert_string_equal(seen.headers[0], "Accept: application/json");
+	assert_string_equal(seen.headers[1], "Authorization: Bearer tok-fake");
+	assert_non_null(strstr(seen.body, "client_secret=p%2Bq%2Fr%3D&"));
+	if (!strstr(job.err, "plugin 'fake-call-oauth2' passed a bad "
+		    "pulse_oauth2_client") || !strstr(job.err, "smaller than"))
+		fail_msg("unexpected refusal text: %s", job.err);
+	loader_free(&ld);
+}
+
 /* The gate itself, on the edges a plugin cannot easily build. */
 static void test_gate_edges(void **state)
 {
@@ -223,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_v1_0_structs_arrive_full_size),
 		cmocka_unit_test(test_nonzero_tail_refused_with_message),
 		cmocka_unit_test(test_v1_1_fields_and_calls_arrive),
+		cmocka_unit_test(test_v1_3_oauth2_http),
 		cmocka_unit_test(test_gate_edges),
 	};
 	const char *top = getenv("abs_top_builddir");

@@ -2,10 +2,11 @@
  * test-abi-layout: the ABI freeze. Computes sizeof/offsetof of every public
  * struct and compares them with the committed baselines for this
  * platform's data model:
- *  - sdk/abi/v1.1.layout must match exactly (this header is 1.1);
- *  - sdk/abi/v1.0.layout must still hold as a prefix: every 1.0 field at
- *    its 1.0 offset and size, every struct at least its 1.0 size, and
- *    every field added since placed after the 1.0 end of its struct.
+ *  - sdk/abi/v1.3.layout must match exactly (this header is 1.3);
+ *  - sdk/abi/v1.0, v1.1 and v1.2 .layout must still hold as prefixes:
+ *    every older field at its old offset and size, every struct at least
+ *    its old size, and every field added since placed after the old end
+ *    of its struct.
  * Any difference fails: it would break plugins already built.
  *
  *   test-abi-layout --print   writes the current layout (to make the
@@ -84,12 +85,12 @@ static char *baseline(const char *name, char **sec)
 	return base;
 }
 
-static void test_layout_matches_v1_1(void **state)
+static void test_layout_matches_v1_3(void **state)
 {
 	char *base, *sec;
 
 	(void)state;
-	base = baseline("v1.1.layout", &sec);
+	base = baseline("v1.3.layout", &sec);
 	if (strcmp(sec, current) != 0) {
 		/* Show the first differing line: what moved. */
 		char *a = sec, *b = current;
@@ -156,19 +157,18 @@ static void check_appended_after(const char *v10, const char *t,
 }
 
 /*
- * 1.0 as a prefix of today: each 1.0 field row is still there verbatim,
- * each struct is at least as large, and nothing new sits inside the 1.0
- * part of a struct.
+ * An older minor (file) as a prefix of today: each of its field rows is
+ * still there verbatim, each struct is at least as large, and nothing new
+ * sits inside the old part of a struct. min_rows: the file was read.
  */
-static void test_v1_0_prefix_unchanged(void **state)
+static void prefix_unchanged(const char *file, int min_rows)
 {
 	char *base, *sec, *line, *eol;
 	char type[64];
 	unsigned long size, now;
 	int rows = 0;
 
-	(void)state;
-	base = baseline("v1.0.layout", &sec);
+	base = baseline(file, &sec);
 	for (line = sec; (eol = strchr(line, '\n')) != NULL; line = eol + 1) {
 		char row[256];
 
@@ -177,15 +177,33 @@ static void test_v1_0_prefix_unchanged(void **state)
 		if (sscanf(row, "%63s sizeof %lu", type, &size) == 2) {
 			now = current_sizeof(type);
 			if (now < size)
-				fail_msg("%s shrank or vanished: 1.0 has %lu "
-					 "bytes, now %lu", type, size, now);
+				fail_msg("%s shrank or vanished: %s has %lu "
+					 "bytes, now %lu", type, file, size, now);
 			check_appended_after(sec, type, size);
 		} else if (!has_line(current, row)) {
-			fail_msg("1.0 row changed or gone: '%s'", row);
+			fail_msg("%s row changed or gone: '%s'", file, row);
 		}
 	}
-	assert_true(rows > 90); /* the whole 1.0 section was read */
+	assert_true(rows > min_rows); /* the whole section was read */
 	free(base);
+}
+
+static void test_v1_0_prefix_unchanged(void **state)
+{
+	(void)state;
+	prefix_unchanged("v1.0.layout", 90);
+}
+
+static void test_v1_1_prefix_unchanged(void **state)
+{
+	(void)state;
+	prefix_unchanged("v1.1.layout", 190);
+}
+
+static void test_v1_2_prefix_unchanged(void **state)
+{
+	(void)state;
+	prefix_unchanged("v1.2.layout", 200);
 }
 
 /* Every boundary struct, old or new, starts with the common header. */
@@ -212,14 +230,17 @@ static void test_header_prefix_is_common(void **state)
 	HEADER_AT_START(pulse_vector_point)
 	HEADER_AT_START(pulse_vector_hits)
 	HEADER_AT_START(pulse_vector_store_ops)
+	HEADER_AT_START(pulse_oauth2_client)
 #undef HEADER_AT_START
 }
 
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_layout_matches_v1_1),
+		cmocka_unit_test(test_layout_matches_v1_3),
 		cmocka_unit_test(test_v1_0_prefix_unchanged),
+		cmocka_unit_test(test_v1_1_prefix_unchanged),
+		cmocka_unit_test(test_v1_2_prefix_unchanged),
 		cmocka_unit_test(test_header_prefix_is_common),
 	};
 

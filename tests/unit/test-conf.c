@@ -99,6 +99,37 @@ static void test_errors_name_file_and_line(void **state)
 	expect_error("worker_roles = [\"transform\", \"cook\"];\n",
 		     ":1: worker_roles has unknown role 'cook'");
 	expect_error("plugin_dirs = [1, 2];\n", "element 1 must be a string");
+	/* Issue 11: the database limits have ranges, and a cross-key error
+	 * names one key and its line. */
+	expect_error("log_level = \"info\";\ndatabase = {\n  lock_timeout_ms = 50; };\n",
+		     ":3: 'database.lock_timeout_ms' is 50");
+	expect_error("database = { statement_timeout_ms = 99999999999; };\n",
+		     ":1: 'database.statement_timeout_ms'");
+	expect_error("database = {\n statement_timeout_ms = 1000;\n"
+		     " lock_timeout_ms = 2000; };\n",
+		     ":3: database.lock_timeout_ms: lock_timeout_ms (2000) must not "
+		     "exceed statement_timeout_ms (1000)");
+}
+
+static void test_database_timeouts(void **state)
+{
+	struct conf c;
+	char err[256];
+	const char *path = write_conf(
+		"database = { statement_timeout_ms = 9000; lock_timeout_ms = 700; };\n");
+
+	(void)state;
+	assert_int_equal(conf_load(path, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.db_statement_timeout_ms, 9000);
+	assert_int_equal(c.db_lock_timeout_ms, 700);
+	conf_free(&c);
+	unlink(path);
+	/* Defaults: bounded, never "wait for ever". */
+	assert_int_equal(conf_load(getenv("PULSE_TEST_SHIPPED_CONF"), &c, err,
+				   sizeof(err)), 0);
+	assert_int_equal(c.db_statement_timeout_ms, 30000);
+	assert_int_equal(c.db_lock_timeout_ms, 5000);
+	conf_free(&c);
 }
 
 static void test_missing_explicit_file(void **state)
@@ -137,6 +168,7 @@ int main(void)
 		cmocka_unit_test(test_values_and_env_override),
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_missing_explicit_file),
+		cmocka_unit_test(test_database_timeouts),
 		cmocka_unit_test(test_log_redaction),
 	};
 	static char shipped[4096];

@@ -203,6 +203,54 @@ static void test_policy_ends(void **st)
 			    "2 raw rows failed");
 }
 
+/* Stop escalation and resource limits (issue 11, item 5): a job process
+ * the daemon SIGKILLed after the stop grace is a stop, not a crash, and
+ * says so; a limit's signal names the limit. */
+static void test_policy_escalation(void **st)
+{
+	struct jobpolicy_in in;
+	struct jobpolicy_out out;
+
+	(void)st;
+	policy_in(&in);
+	in.done_cancelled = 1;
+	in.control = "stop";
+	jobpolicy_decide(&in, &out);
+	assert_non_null(strstr(out.reason, "stopped on request after SIGTERM"));
+
+	policy_in(&in);
+	in.have_done = 0;
+	in.signal = SIGKILL;
+	in.control = "stop";
+	in.escalated = 1;
+	in.grace_s = 10;
+	jobpolicy_decide(&in, &out);
+	assert_int_equal(out.state, JS_PAUSED);
+	assert_null(out.error_class);
+	assert_false(out.auto_resume);
+	assert_true(out.close_run);
+	assert_non_null(strstr(out.reason, "stopped on request: killed with "
+			       "SIGKILL after 10 s grace"));
+	in.control = "pause";
+	jobpolicy_decide(&in, &out);
+	assert_non_null(strstr(out.reason, "paused on request: killed with SIGKILL"));
+
+	policy_in(&in);
+	in.have_done = 0;
+	in.signal = SIGXCPU;
+	in.rlimit_cpu_s = 5;
+	jobpolicy_decide(&in, &out);
+	assert_int_equal(out.state, JS_ERROR);
+	assert_non_null(strstr(out.message, "CPU time limit is 5 s "
+			       "(jobs.rlimit_cpu_s)"));
+	in.signal = SIGABRT;
+	in.rlimit_cpu_s = 0;
+	in.rlimit_as_mb = 256;
+	jobpolicy_decide(&in, &out);
+	assert_non_null(strstr(out.message, "256 MB of address space "
+			       "(jobs.rlimit_as_mb)"));
+}
+
 /* ---- auth ------------------------------------------------------------ */
 
 static const unsigned char key[32] = "0123456789abcdef0123456789abcdef";
@@ -391,6 +439,34 @@ static char *drain(struct progress_sub *s)
 	return out;
 }
 
+/* Fan-out cost (issue 11, item 18): a viewer whose queue already holds
+ * messages has its writer armed; publishing more must not wake it again
+ * (one poll change per viewer per burst, not per message). */
+static void test_bus_wakes_once(void **st)
+{
+	struct progress_bus *b = progress_bus_new(16);
+	struct progress_sub *a;
+	struct progress_event e;
+	int64_t job;
+
+	(void)st;
+	a = progress_subscribe(b, 1, wake, NULL);
+	wakes = 0;
+	for (job = 1; job <= 5; job++) { /* five jobs: nothing coalesces */
+		ev_init(&e, PROG_STARTED, 1, job, 0);
+		progress_publish(b, &e);
+	}
+	assert_int_equal(progress_sub_pending(a), 5);
+	assert_int_equal(wakes, 1);
+	while (progress_sub_pending(a))
+		progress_sub_pop(a);
+	ev_init(&e, PROG_STARTED, 1, 9, 0);
+	progress_publish(b, &e);
+	assert_int_equal(wakes, 2); /* empty again: this one wakes */
+	progress_unsubscribe(a);
+	progress_bus_free(b);
+}
+
 static void test_bus(void **st)
 {
 	struct progress_bus *b = progress_bus_new(16);
@@ -483,12 +559,14 @@ int main(void)
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_policy_errors),
 		cmocka_unit_test(test_policy_ends),
+		cmocka_unit_test(test_policy_escalation),
 		cmocka_unit_test(test_token_roundtrip),
 		cmocka_unit_test(test_token_attacks),
 		cmocka_unit_test(test_token_claims),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_b64),
 		cmocka_unit_test(test_bus),
+		cmocka_unit_test(test_bus_wakes_once),
 		cmocka_unit_test(test_event_json),
 	};
 

@@ -409,6 +409,63 @@ static void test_not_dumpable(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* Whether the mapping holding p has MADV_DONTDUMP ("dd" in VmFlags of
+ * /proc/self/smaps). -1: no mapping holds p. */
+static int dont_dump(const void *p)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	int in = 0, r = -1;
+	uintptr_t a = (uintptr_t)p;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		/* a mapping's line starts with lower-case hex, keys with a
+		 * capital */
+		if (strchr("0123456789abcdef", line[0]) &&
+		    sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = a >= lo && a < hi;
+		else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			r = strstr(line, " dd") != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+/* Secrets held long stay out of core dumps, and are wiped (issue 11,
+ * item 6): the JWT key's own page, a job's credentials, the wipe. */
+static void test_secret_memory(void **state)
+{
+	unsigned char *k, *buf;
+	char secret[] = "ghp_not-a-real-token";
+	size_t i;
+
+	(void)state;
+	k = crypto_secret_alloc(32);
+	assert_non_null(k);
+	for (i = 0; i < 32; i++)
+		assert_int_equal(k[i], 0);
+	memset(k, 0xab, 32);
+	assert_int_equal(dont_dump(k), 1);
+	crypto_secret_free(k, 32);
+
+	/* a heap string, as a job's credentials are */
+	buf = malloc(3 * 4096);
+	assert_non_null(buf);
+	memset(buf, 'x', 3 * 4096);
+	assert_int_equal(crypto_dontdump(buf + 4096, 100), 0);
+	assert_int_equal(dont_dump(buf + 4096), 1);
+	free(buf);
+
+	crypto_wipe(secret, strlen(secret));
+	for (i = 0; i < sizeof(secret) - 1; i++)
+		assert_int_equal(secret[i], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -421,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_key_and_plugin_ownership),
 		cmocka_unit_test(test_key_dir_created_private),
 		cmocka_unit_test(test_not_dumpable),
+		cmocka_unit_test(test_secret_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /*
- * pulse-host plugin SDK, ABI 1.1 (a superset of 1.0; see docs/abi.md).
+ * pulse-host plugin SDK, ABI 1.3 (a superset of 1.2, 1.1 and 1.0; see docs/abi.md).
  *
  * One header is the whole contract between the pulse-host daemon and a
  * plugin. It is C99, depends on nothing but <stdint.h>/<stddef.h>, and
@@ -62,7 +62,7 @@ extern "C" {
 /* The one source of the ABI version: configure.ac reads these two lines,
  * so pkg-config's abi_major/abi_minor always agree with the header. */
 #define PULSE_ABI_MAJOR 1
-#define PULSE_ABI_MINOR 1
+#define PULSE_ABI_MINOR 3
 
 /* The entry symbol carries the major: a v2 host looks for _v2. */
 #define PULSE_ENTRY_SYMBOL "pulse_plugin_entry_v1"
@@ -207,6 +207,11 @@ typedef struct pulse_config_field {
 #define PULSE_HTTP_JSON 0x1        /* body must parse as JSON, else retry */
 #define PULSE_HTTP_CONDITIONAL 0x2 /* send the cached ETag; 304 possible */
 #define PULSE_HTTP_NO_RETRY 0x4    /* one attempt only */
+/* 1.2: one attempt, and every HTTP status (429 and 5xx included) comes
+ * back as a response for the plugin to classify; no host waits. For
+ * providers, whose router owns retries and fallbacks. Older hosts ignore
+ * the flag (they judge statuses as for NO_RETRY). */
+#define PULSE_HTTP_RAW 0x8
 
 #define PULSE_AUTH_NONE 0
 #define PULSE_AUTH_BEARER 1 /* Authorization: Bearer <secret>, rotating */
@@ -256,6 +261,26 @@ typedef struct pulse_raw_page {
 	 * cursor of a paging sequence this page finishes). */
 	const char *checkpoint_clear_key;
 } pulse_raw_page;
+
+/* ---- OAuth2 client credentials (1.3) ----------------------------------
+ * A service principal's access token, obtained and kept by the host
+ * (docs/plugins.md, "The token service"): POST {authority}/{tenant}/
+ * oauth2/v2.0/token with grant_type=client_credentials. One token per
+ * (integration, tenant, client, scope), cached in memory and renewed
+ * before it expires. The secret and the token never reach the plugin.
+ */
+typedef struct pulse_oauth2_client {
+	uint32_t struct_size;
+	uint16_t abi_major;
+	uint16_t abi_minor;
+	const char *authority;  /* token service base URL; NULL or "":
+				   https://login.microsoftonline.com */
+	const char *tenant;     /* directory (tenant) id or domain */
+	const char *client_id;  /* application (client) id */
+	const char *secret_key; /* config field (SECRET) with the client secret */
+	const char *scope;      /* one resource: e.g.
+				   https://graph.microsoft.com/.default */
+} pulse_oauth2_client;
 
 /* ---- the host services vtable (append-only) --------------------------
  * Functions taking a job may be called only while that job runs. In a
@@ -356,6 +381,18 @@ typedef struct pulse_host_api {
 	 * integration and run ids, so it can be found from the job. */
 	void (*job_log)(pulse_job *job, uint32_t level, const char *fmt, ...)
 		PULSE_PRINTF(3, 4);
+
+	/* ---- 1.3: test with PULSE_API_HAS(api, name) before calling ---- */
+	/* api->http with "Authorization: Bearer <token>" of client's service
+	 * principal (req->auth must be PULSE_AUTH_NONE). The host gets the
+	 * token (cached per integration and scope, renewed before expiry);
+	 * on a 401 it renews the token once and sends the request once more.
+	 * A token request the identity platform refuses for good (bad or
+	 * expired secret, unknown app, tenant or scope) fails the job
+	 * PERMANENT with the remedy. Otherwise as api->http. */
+	int32_t (*oauth2_http)(pulse_job *job, const pulse_oauth2_client *client,
+			       const pulse_http_request *req,
+			       pulse_http_response **resp);
 } pulse_host_api;
 
 /* ---- source plugins --------------------------------------------------- */
@@ -465,6 +502,14 @@ typedef struct pulse_chat_request {
 	uint32_t flags;             /* PULSE_CHAT_* */
 	uint32_t timeout_ms;        /* 0: provider default */
 	uint32_t reserved;
+	/* 1.2 (test PULSE_HAS(req, json_schema)): a structured reply. When
+	 * json_schema is set (a JSON Schema as JSON text), the reply must
+	 * match it: an OpenAI-compatible provider sends response_format
+	 * {"type": "json_schema", "json_schema": {name, schema, strict}}. */
+	const char *json_schema;
+	const char *json_schema_name;  /* NULL: "reply" */
+	uint32_t json_schema_strict;   /* 1: the provider must follow it exactly */
+	uint32_t reserved2;
 } pulse_chat_request;
 
 #define PULSE_FINISH_STOP 1     /* the model ended its answer */
@@ -531,7 +576,11 @@ typedef struct pulse_vector_hits {
 /* Filters are JSON text in the shape
  *   {"must":[{"key":"tenant","match":{"value":"t1"}}, ...]}
  * (conditions all of which must hold; values are strings or integers).
- * A store that speaks another dialect translates it. */
+ * A store that speaks another dialect translates it. The host also sends
+ * {"key","match":{"any":[...]}} and {"key","range":{"gte":N}} conditions,
+ * and on a query a top-level "score_threshold": N (hits scoring below it
+ * may be left out; the host checks again). The host's first condition is
+ * always the tenant's (docs/vectors.md). */
 typedef struct pulse_vector_store_ops {
 	uint32_t struct_size;
 	uint16_t abi_major;
@@ -548,7 +597,8 @@ typedef struct pulse_vector_store_ops {
 	/* Insert or replace n points (stride: points[0].struct_size). */
 	int32_t (*upsert)(void *inst, pulse_job *job, const char *collection,
 			  const pulse_vector_point *points, uint32_t n);
-	/* Delete by ids (n_ids > 0) or else by filter_json; never both empty. */
+	/* Delete by ids (n_ids > 0) or else by filter_json; never both empty.
+	 * With both, delete the ids that also match the filter. */
 	int32_t (*remove)(void *inst, pulse_job *job, const char *collection,
 			  const char *const *ids, uint32_t n_ids,
 			  const char *filter_json);

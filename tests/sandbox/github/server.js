@@ -323,6 +323,9 @@ function main() {
           pr: q.has('pr') ? Number(q.get('pr')) : undefined, main: q.get('main') === '1' || q.get('main') === 'true',
         }));
       }
+      if (path === '/_sandbox/truth/commit-authors' && m === 'GET') {
+        return reply(200, sb.truthCommitAuthors());
+      }
       if (path === '/_sandbox/stats' && m === 'GET') {
         return reply(200, Object.assign({}, stats, { now: iso(sb.clock.nowS()), pending_faults: faults.list.length }));
       }

@@ -66,7 +66,7 @@ js() {
   [ "$len" -gt 0 ] && IFS= read -r -d '' -N "$len" val <&"${JSEVAL[0]}"
   printf '%s' "$val"
 }
-hdr() { grep -i "^$1:" "$TMP/hdr" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+hdr() { grep -i "^$1:" "$TMP/hdr" | sed -n 1,1p | cut -d' ' -f2- | tr -d '\r'; }
 admin() { curl -s -X "$1" -H 'Content-Type: application/json' ${3:+--data-binary "$3"} "$BASE_A/_sandbox/$2"; }
 adminjs() { admin "$1" "$2" > "$TMP/admin.json"; js "$3" "$TMP/admin.json"; }
 

@@ -768,7 +768,7 @@ function truth(q) {
     statuses: D.STATUSES.map(s => ({ id: s.id, name: s.name, category: s.category })),
     issueTypes: D.ISSUE_TYPES.map((t, i) => ({ id: t.id, name: t.name, subtask: t.subtask, hierarchyLevel: t.hierarchyLevel, custom: i === D.T_SPIKE, projects: i === D.T_SPIKE ? [store.spikeProject.key] : store.projects.map(p => p.key) })),
     priorities: D.PRIORITIES.map(p => ({ id: p.id, name: p.name })),
-    users: store.users.map(u => ({ accountId: u.accountId, displayName: u.displayName, accountType: u.accountType, active: u.active })),
+    users: store.users.map(u => ({ accountId: u.accountId, displayName: u.displayName, emailAddress: u.emailAddress, accountType: u.accountType, active: u.active })),
     sprints: store.sprints.map(sp => ({ id: sp.id, boardId: sp.boardId, project: store.projects[sp.proj].key, name: sp.name, state: store.sprintState(sp), startDate: iso(sp.start), endDate: iso(sp.end), completeDate: store.sprintState(sp) === 'closed' ? iso(sp.end + sp.completeOffset) : null })),
     counts: { issues: issues.length, changelogEntries: changelogTotal, pullRequestLinks: links.length, deleted: store.deleted.length },
     issues,

@@ -49,7 +49,7 @@ const USERS = LOGINS.map((login, i) => ({
   restLogin: login,
   id: 41000000 + i * 17,
   name: titleCase(login),
-  email: `${login}@users.noreply.github.com`,
+  email: `${41000000 + i * 17}+${login}@users.noreply.github.com`,
   type: 'User',
 }));
 const BOTS = {
@@ -62,6 +62,29 @@ const BOTS = {
     name: 'github-actions[bot]', email: '90000002+github-actions[bot]@users.noreply.github.com', type: 'Bot',
   },
 };
+
+// The address a commit names is what its author's git config said. GitHub
+// links a commit to an account only through an address verified on it
+// (the account's noreply address always is); otherwise `user` is null.
+const CORP_DOMAIN = 'corp.example';
+const corpEmail = (u) => `${u.login.replace(/-/g, '.')}@${CORP_DOMAIN}`;
+const noreplyEmail = (u) => `${u.id}+${u.login}@users.noreply.github.com`;
+
+// How a PR commit of user idx names its author, from hash h: the noreply
+// address (4 in 10), the corporate one (4 in 10), an unverified home
+// address (user null), and for every eighth user (idx % 8 == 5) now and
+// then the previous user's corporate address, once verified on this
+// account: one address, two logins.
+function commitIdentity(idx, h) {
+  const u = user(idx);
+  if (!u) return { name: 'ghost', email: 'ghost@users.noreply.github.com', userIdx: idx };
+  if (u.type === 'Bot') return { name: u.name, email: u.email, userIdx: idx };
+  const v = mix(h, 4) % 10;
+  if (v < 4) return { name: u.name, email: noreplyEmail(u), userIdx: idx };
+  if (v < 8) return { name: u.name, email: corpEmail(u), userIdx: idx };
+  if (v === 9 && idx % 8 === 5) return { name: u.name, email: corpEmail(USERS[idx - 1]), userIdx: idx };
+  return { name: u.name, email: `${u.login}@home.example`, userIdx: null };
+}
 
 function user(idx) {
   if (idx === GHOST || idx === undefined || idx === null) return null;
@@ -532,6 +555,13 @@ class Sandbox {
     };
   }
 
+  // The author identity of PR commit k: {name, email, userIdx} (userIdx
+  // null: GitHub knows no account with that address).
+  prCommitIdentity(repo, pr, k) {
+    const c = this.prCommit(repo, pr, k);
+    return commitIdentity(c.authorIdx, mix(this.seed, repo.idx, pr.number, k, 0xc0));
+  }
+
   // committedDate of commit k without building the whole commit.
   prCommitDate(repo, pr, k) {
     if (k >= pr.nCommits) return pr.extraCommits[k - pr.nCommits].committedDate;
@@ -673,9 +703,10 @@ class Sandbox {
       const pr = this.prByNumber(repo, pos.pr);
       const c = this.prCommit(repo, pr, pos.k);
       const u = user(c.authorIdx);
+      const a = this.prCommitIdentity(repo, pr, pos.k);
       return {
         oid: c.oid, message: c.message, authoredDate: c.authoredDate, committedDate: c.committedDate,
-        authorIdx: c.authorIdx, authorName: u ? u.name : 'ghost', authorEmail: u ? u.email : 'ghost@users.noreply.github.com',
+        authorIdx: a.userIdx, authorName: a.name, authorEmail: a.email,
         committerIdx: c.authorIdx, committerName: u ? u.name : 'ghost', committerEmail: u ? u.email : 'ghost@users.noreply.github.com',
         parents: null, // see parentsOf()
         pos,
@@ -984,6 +1015,7 @@ class Sandbox {
       mergedAt: iso(pr.mergedAt),
       closedAt: iso(pr.closedAt),
       author: u ? u.login : null,
+      authorType: u ? u.type : null,
       baseRefName: pr.baseRefName,
       headRefName: pr.headRefName,
       mergeCommit: pr.mergeOid,
@@ -996,7 +1028,10 @@ class Sandbox {
       out.commitList = [];
       for (let k = 0; k < nC; k++) {
         const c = this.prCommit(repo, pr, k);
-        out.commitList.push({ oid: c.oid, committedDate: iso(c.committedDate), authoredDate: iso(c.authoredDate), message: c.message });
+        const a = this.prCommitIdentity(repo, pr, k);
+        const au = user(a.userIdx);
+        out.commitList.push({ oid: c.oid, committedDate: iso(c.committedDate), authoredDate: iso(c.authoredDate), message: c.message,
+          author: { name: a.name, email: a.email, login: au && au.type === 'User' ? au.login : null } });
       }
       out.reviewList = [];
       for (let k = 0; k < this.prReviewCount(pr); k++) {
@@ -1070,6 +1105,21 @@ class Sandbox {
       now: iso(this.clock.nowS()),
       repos: repos.map((r) => this.truthRepo(r, { summary, prNumber: pr, withMain: main })),
     };
+  }
+
+  // GET /_sandbox/truth/commit-authors: how every PR commit names its
+  // author, [{repo, pr, oid, name, email, login}] (login null: no account).
+  truthCommitAuthors() {
+    const out = [];
+    for (const repo of this.repos)
+      for (const pr of repo.prs)
+        for (let k = 0; k < this.prCommitCount(pr); k++) {
+          const a = this.prCommitIdentity(repo, pr, k);
+          const u = user(a.userIdx);
+          out.push({ repo: repo.name, pr: pr.number, oid: this.prCommit(repo, pr, k).oid,
+            name: a.name, email: a.email, login: u && u.type === 'User' ? u.login : null });
+        }
+    return { commitAuthors: out };
   }
 }
 

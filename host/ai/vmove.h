@@ -1,0 +1,65 @@
+/*
+ * vmove: `pulse-host vectorize move`, copying a tenant's stored vectors
+ * from the embedded pgvectors to a vector-store integration (qdrant, ...)
+ * without embedding them again (docs/vectors.md, "Moving a tenant between
+ * stores").
+ *
+ * Only pgvectors -> plugin: the vector-store ABI (1.1 ops: ensure,
+ * upsert, remove, query) cannot read points back, so a plugin store
+ * cannot be a source. Batches follow the pgvectors row id with a
+ * checkpoint (vector_moves, 108_vector_moves.sql), so a killed move
+ * resumes; point ids are kept, so a repeated batch overwrites. The tenant
+ * is switched to the target (its integration enabled) only after every
+ * point is copied, the rows written meanwhile copied again, and the
+ * target's points counted equal, in one transaction that holds the
+ * collection's generation row (writers wait) and removes the old copy
+ * unless kept.
+ */
+#ifndef PULSE_AI_VMOVE_H
+#define PULSE_AI_VMOVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ai_ctx;
+
+struct vmove_opts {
+	int64_t target;      /* the vector-store integration to move to */
+	int dry_run;         /* say what would be done; write nothing */
+	int keep_source;     /* keep the pgvectors copy after the switch */
+	uint32_t batch;      /* points per batch; 0: 256 */
+	/* progress (stderr in the CLI): points done of total; may be NULL */
+	void (*progress)(void *arg, uint64_t done, uint64_t total);
+	void *arg;
+};
+
+/* Points the verifying query reads back at most: above it, the count is
+ * the target's acknowledgements (docs/vectors.md). */
+#define VMOVE_VERIFY_MAX 10000
+
+struct vmove_result {
+	char store[64];         /* the target's plugin name */
+	char collection[128];
+	uint32_t dim;
+	uint64_t points;        /* pgvectors points of the collection */
+	uint64_t to_copy;       /* left to copy when the run began */
+	uint64_t copied;        /* upserted by this run, catch-up included */
+	uint64_t caught_up;     /* of which written during the copy */
+	uint64_t removed;       /* of the old copy (0 with keep_source) */
+	uint64_t verified;      /* points the target returned, all ids equal */
+	int verify_by_query;    /* 1: counted by a query; 0: acknowledged */
+	int resumed;            /* a checkpoint was found */
+	int already_done;       /* the move had finished before */
+	int disabled_target;    /* the target was enabled; disabled to copy */
+	int switched;           /* the tenant now uses the target */
+};
+
+/*
+ * Move tenant's vectors to o->target. 0, or -1 with err saying what
+ * failed and what to do (a model or dimension mismatch names both and
+ * says to use `vectorize rebuild`). res is filled as far as it got.
+ */
+int vmove_run(struct ai_ctx *ctx, int64_t tenant, const struct vmove_opts *o,
+	      struct vmove_result *res, char *err, size_t errlen);
+
+#endif
