@@ -221,6 +221,7 @@ TESTS += tests/unit/test-orch \
 	tests/daemon/orch-run.sh \
 	tests/daemon/orch-kill9.sh \
 	tests/daemon/orch-lock.sh \
+	tests/daemon/orch-reap-gap.sh \
 	tests/daemon/orch-viewer.sh \
 	tests/daemon/orch-follow.sh
 EXTRA_DIST += tests/daemon/orch-lib.sh \
@@ -228,6 +229,7 @@ EXTRA_DIST += tests/daemon/orch-lib.sh \
 	tests/daemon/orch-run.sh \
 	tests/daemon/orch-kill9.sh \
 	tests/daemon/orch-lock.sh \
+	tests/daemon/orch-reap-gap.sh \
 	tests/daemon/orch-viewer.sh \
 	tests/daemon/orch-follow.sh \
 	tests/daemon/orch-ws-client.mjs \

@@ -418,6 +418,9 @@ void orch_reap(struct orch *o)
 			if (s->used && s->pid == pid) {
 				s->exited = 1;
 				s->status = st;
+				/* The gap between a job process's exit and its
+				 * recorded end (tests/daemon/orch-reap-gap.sh). */
+				FAILPOINT("orch.reaped");
 				maybe_finish(o, s);
 				break;
 			}
@@ -559,7 +562,8 @@ static void escalate(struct orch *o)
 	}
 }
 
-/* Heartbeat our jobs and act on stop/pause requests. */
+/* Heartbeat our jobs and act on stop/pause requests. A job whose process
+ * exited is heartbeated until its end is recorded: it is still ours. */
 static void heartbeat(struct orch *o)
 {
 	const char *owners[MAX_SLOTS];
@@ -568,7 +572,7 @@ static void heartbeat(struct orch *o)
 	int i;
 
 	for (i = 0; i < MAX_SLOTS; i++) {
-		if (!o->slots[i].used || o->slots[i].aborted || o->slots[i].exited)
+		if (!o->slots[i].used || o->slots[i].aborted)
 			continue;
 		owners[n++] = o->slots[i].owner;
 	}
@@ -600,6 +604,23 @@ static void poll_progress(struct orch *o)
 		if (strcmp(step, s->step) != 0 || done != s->done || total != s->total)
 			publish(o, s, PROG_PROGRESS, "RUNNING", NULL);
 	}
+}
+
+/* Whether the run of job p[0] by owner p[1] is still RUNNING (its process
+ * died before recording an end). In the caller's tenant transaction. */
+static int run_running(struct orch *o, const char *const *p)
+{
+	char err[512];
+	PGresult *r;
+	int yes = 1; /* unknown counts as running: the old, immediate reset */
+
+	r = db_query(o->db, err, sizeof(err), "SELECT EXISTS (SELECT 1 FROM"
+		     " job_runs WHERE job_id = $1 AND owner = $2 AND"
+		     " state = 'RUNNING')", 2, p);
+	if (r && PQntuples(r) == 1)
+		yes = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return yes;
 }
 
 /* Reset RUNNING jobs nobody runs any more. */
@@ -637,14 +658,28 @@ static void sweep_stuck(struct orch *o)
 			gone = 0;
 		if (local ? !gone : silent < o->conf->jobs_heartbeat_timeout_s)
 			continue;
+		p[0] = db_i64(ids, job);
+		p[1] = owner;
+		if (db_tenant_begin(o->db, tenant, err, sizeof(err)) < 0)
+			break;
+		/* A gone local process whose run ended normally is being
+		 * recorded by its daemon (the gap between exit and record):
+		 * reset it only when that daemon fell silent too. A run
+		 * still RUNNING died mid-way: reset it now. */
+		if (gone && silent < o->conf->jobs_heartbeat_timeout_s &&
+		    !run_running(o, p)) {
+			db_rollback(o->db);
+			log_info("ORCH", "job=%" PRId64 " event=stuck_deferred "
+				 "owner=%s silent_s=%" PRId64 " reason=\"its process "
+				 "exited after ending its run; its daemon records "
+				 "the end\"", job, owner, silent);
+			continue;
+		}
 		snprintf(reason, sizeof(reason), "stuck: no heartbeat from %s for %"
 			 PRId64 " s%s; reset for an immediate retry",
 			 *owner ? owner : "(no owner)", silent,
 			 gone ? " and that process is gone" : "");
 		m.error = reason;
-		p[0] = db_i64(ids, job);
-		if (db_tenant_begin(o->db, tenant, err, sizeof(err)) < 0)
-			break;
 		if (jobstate_move(o->db, job, JS_RUNNING, JS_ERROR, reason, &m, NULL,
 				  err, sizeof(err)) == 0) {
 			x = db_query(o->db, err, sizeof(err),
