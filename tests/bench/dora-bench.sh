@@ -13,9 +13,9 @@
 # DORA_BENCH_LIMIT=SECONDS set, a slower median fails the script.
 #
 # DORA_BENCH_BASELINE=BIN: also time BIN (a pulse-host built from the code
-# before a change, same schema), runs interleaved with the tested one on
-# the same data, print both medians, and fail unless both print the same
-# `dora --json` report for the same window.
+# before a change) on a database it migrated itself with the same data,
+# runs interleaved with the tested one, print both medians, and fail
+# unless both print the same `dora --json` report for the same window.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,13 +33,15 @@ BASE=${DORA_BENCH_BASELINE:-}
 
 DIR=$(harness_mktemp)
 DB="dora_bench_$$_$(harness_random_hex 6)"
-ROLE="${DB}_app"
 ADMIN_BASE=${PULSE_TEST_PG_ADMIN_URL:-}
+: > "$DIR/pulse-host.conf"
 
 cleanup() {
 	if [ -n "$ADMIN_BASE" ]; then
-		psql -X -q "$ADMIN_BASE" -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" \
-			-c "DROP ROLE IF EXISTS \"$ROLE\"" >/dev/null 2>&1 || true
+		for d in "$DB" "${DB}_base"; do
+			psql -X -q "$ADMIN_BASE" -c "DROP DATABASE IF EXISTS \"$d\" WITH (FORCE)" \
+				-c "DROP ROLE IF EXISTS \"${d}_app\"" >/dev/null 2>&1 || true
+		done
 	fi
 	harness_destroy "$DIR"
 }
@@ -49,26 +51,40 @@ if [ -z "$ADMIN_BASE" ]; then
 	pg_start "$DIR/pg" || exit 99
 	ADMIN_BASE=$(pg_admin_url "$DIR/pg")
 fi
-
-psql -X -q -v ON_ERROR_STOP=1 "$ADMIN_BASE" -c "CREATE DATABASE \"$DB\"" >/dev/null
-ADMIN="${ADMIN_BASE%/*}/$DB"
-pw=$(harness_random_hex 20)
-printf '%s\n' "$pw" | "$B" migrate --admin-url "$ADMIN" --app-role "$ROLE" \
-	--app-password - >"$DIR/migrate.log" 2>&1 || { cat "$DIR/migrate.log" >&2; exit 99; }
 hostport=${ADMIN_BASE#*@}
 hostport=${hostport%%/*}
-export PULSE_HOST_DATABASE_URL="postgresql://$ROLE:$pw@$hostport/$DB"
-: > "$DIR/pulse-host.conf"
 
-"$B" -c "$DIR/pulse-host.conf" tenant add bench >/dev/null
-tenant=$(psql -X -q -At "$ADMIN" -c "SELECT id FROM tenants WHERE name = 'bench'")
+# make_db NAME BIN: database NAME with BIN's schema, tenant "bench" and
+# the data set; sets db_url (its app role), db_admin and db_tenant.
+make_db() {
+	local name=$1 bin=$2 role="$1_app" pw t0
+	psql -X -q -v ON_ERROR_STOP=1 "$ADMIN_BASE" -c "CREATE DATABASE \"$name\"" >/dev/null
+	db_admin="${ADMIN_BASE%/*}/$name"
+	pw=$(harness_random_hex 20)
+	printf '%s\n' "$pw" | "$bin" migrate --admin-url "$db_admin" --app-role "$role" \
+		--app-password - >"$DIR/migrate.log" 2>&1 || { cat "$DIR/migrate.log" >&2; exit 99; }
+	db_url="postgresql://$role:$pw@$hostport/$name"
+	PULSE_HOST_DATABASE_URL=$db_url "$bin" -c "$DIR/pulse-host.conf" tenant add bench >/dev/null
+	db_tenant=$(psql -X -q -At "$db_admin" -c "SELECT id FROM tenants WHERE name = 'bench'")
+	t0=$(harness_now)
+	psql -X -q -v ON_ERROR_STOP=1 -v tenant="$db_tenant" "$db_admin" -f "$here/dora-bench.sql" >/dev/null
+	# A loaded warehouse has been vacuumed; index-only scans need that.
+	psql -X -q "$db_admin" -c "VACUUM (ANALYZE) deployments, deployment_commits, prs, prs_commits,
+		prs_reviews, prs_comments, work_items" >/dev/null
+	echo "dora-bench: generated the data set in $name in $(harness_elapsed "$t0") s"
+}
 
-t0=$(harness_now)
-psql -X -q -v ON_ERROR_STOP=1 -v tenant="$tenant" "$ADMIN" -f "$here/dora-bench.sql" >/dev/null
-# A loaded warehouse has been vacuumed; index-only scans need that.
-psql -X -q "$ADMIN" -c "VACUUM (ANALYZE) deployments, deployment_commits, prs, prs_commits,
-	prs_reviews, prs_comments, work_items" >/dev/null
-echo "dora-bench: generated the data set in $(harness_elapsed "$t0") s"
+# The baseline gets a database of its own, migrated by itself (its own
+# SQL functions), with the same data: dora-bench.sql is deterministic
+# within the hour (the --json comparison below would show otherwise).
+if [ -n "$BASE" ]; then
+	make_db "${DB}_base" "$BASE"
+	BASE_URL=$db_url
+fi
+make_db "$DB" "$B"
+ADMIN=$db_admin
+tenant=$db_tenant
+export PULSE_HOST_DATABASE_URL=$db_url
 psql -X -q -At "$ADMIN" -c "SELECT 'rows: ' || (SELECT count(*) FROM prs) || ' PRs, '
 	|| (SELECT count(*) FROM deployments) || ' deployments, '
 	|| (SELECT count(*) FROM deployment_commits) || ' deployment commits, '
@@ -93,7 +109,8 @@ base_times=()
 for i in $(seq "$runs"); do
 	if [ -n "$BASE" ]; then
 		t0=$(harness_now)
-		"$BASE" -c "$DIR/pulse-host.conf" dora --tenant bench > "$DIR/base.txt"
+		PULSE_HOST_DATABASE_URL=$BASE_URL "$BASE" -c "$DIR/pulse-host.conf" \
+			dora --tenant bench > "$DIR/base.txt"
 		base_times+=("$(awk -v a="$t0" -v b="$(harness_now)" 'BEGIN { printf "%.3f", b - a }')")
 	fi
 	t0=$(harness_now)
@@ -107,7 +124,8 @@ if [ -n "$BASE" ]; then
 	echo "dora-bench: baseline $BASE: runs ${base_times[*]} s; median $(median_of "${base_times[@]}") s"
 	# Same window for both (the default one moves with the clock).
 	to=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-	"$BASE" -c "$DIR/pulse-host.conf" dora --tenant bench --to "$to" --json > "$DIR/base.json"
+	PULSE_HOST_DATABASE_URL=$BASE_URL "$BASE" -c "$DIR/pulse-host.conf" \
+		dora --tenant bench --to "$to" --json > "$DIR/base.json"
 	"$B" -c "$DIR/pulse-host.conf" dora --tenant bench --to "$to" --json > "$DIR/out.json"
 	if cmp -s "$DIR/base.json" "$DIR/out.json"; then
 		echo "dora-bench: --json reports of baseline and tested binary: identical"
