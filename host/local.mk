@@ -161,7 +161,7 @@ MIGRATION_FILES = \
 	host/db/migrations/106_ask_feedback.sql \
 	host/db/migrations/108_vector_moves.sql \
 	host/db/migrations/109_people_after_run_timeout.sql \
-	host/db/migrations/111_dora_scope_once.sql
+	host/db/migrations/111_dora_scans.sql
 EXTRA_DIST += $(MIGRATION_FILES) host/db/embed-sql.sh
 nodist_host_libpulsehost_la_SOURCES = host/db/migrations-sql.c
 CLEANFILES += host/db/migrations-sql.c
