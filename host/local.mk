@@ -56,6 +56,7 @@ host_libpulsehost_la_SOURCES = \
 	host/server/api_search.c \
 	host/server/server.c host/server/server.h \
 	host/server/server_int.h host/server/server_ws.c \
+	host/server/server_http_read.c host/server/server_http_write.c \
 	host/server/wsmsg.c host/server/wsmsg.h \
 	host/model/tenant.c host/model/tenant.h \
 	host/model/integration.c host/model/integration.h \
