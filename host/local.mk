@@ -47,6 +47,8 @@ host_libpulsehost_la_SOURCES = \
 	host/jobs/runner_drain.c \
 	host/jobs/runner_summary.c host/jobs/runner_summary.h \
 	host/jobs/orchestrator.c host/jobs/orchestrator.h \
+	host/jobs/orchestrator_int.h host/jobs/orch_slot.c host/jobs/orch_claim.c \
+	host/jobs/orch_sweep.c host/jobs/orch_hk.c \
 	host/server/auth.c host/server/auth.h \
 	host/server/progress.c host/server/progress.h \
 	host/server/api.c host/server/api.h host/server/api_int.h \
