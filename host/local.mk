@@ -73,6 +73,8 @@ host_libpulsehost_la_SOURCES = \
 	host/ai/pgvectors_load.c host/ai/pgvectors_set.h \
 	host/ai/pgvectors_q8.c host/ai/pgvectors_q8.h \
 	host/ai/vectorize.c host/ai/vectorize.h host/ai/vectorize_text.c \
+	host/ai/vectorize_int.h host/ai/vectorize_queue.c \
+	host/ai/vectorize_build.c host/ai/vectorize_admin.c \
 	host/ai/search.c host/ai/search.h \
 	host/cli/cli.c host/cli/cli.h \
 	host/cli/follow.c host/cli/follow.h \
