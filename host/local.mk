@@ -47,6 +47,8 @@ host_libpulsehost_la_SOURCES = \
 	host/jobs/runner_drain.c \
 	host/jobs/runner_summary.c host/jobs/runner_summary.h \
 	host/jobs/orchestrator.c host/jobs/orchestrator.h \
+	host/jobs/orchestrator_int.h host/jobs/orch_slot.c host/jobs/orch_claim.c \
+	host/jobs/orch_sweep.c host/jobs/orch_hk.c \
 	host/server/auth.c host/server/auth.h \
 	host/server/progress.c host/server/progress.h \
 	host/server/api.c host/server/api.h host/server/api_int.h \
@@ -56,6 +58,7 @@ host_libpulsehost_la_SOURCES = \
 	host/server/api_search.c \
 	host/server/server.c host/server/server.h \
 	host/server/server_int.h host/server/server_ws.c \
+	host/server/server_http_read.c host/server/server_http_write.c \
 	host/server/wsmsg.c host/server/wsmsg.h \
 	host/model/tenant.c host/model/tenant.h \
 	host/model/integration.c host/model/integration.h \
@@ -70,6 +73,8 @@ host_libpulsehost_la_SOURCES = \
 	host/ai/pgvectors_load.c host/ai/pgvectors_set.h \
 	host/ai/pgvectors_q8.c host/ai/pgvectors_q8.h \
 	host/ai/vectorize.c host/ai/vectorize.h host/ai/vectorize_text.c \
+	host/ai/vectorize_int.h host/ai/vectorize_queue.c \
+	host/ai/vectorize_build.c host/ai/vectorize_admin.c \
 	host/ai/search.c host/ai/search.h \
 	host/cli/cli.c host/cli/cli.h \
 	host/cli/follow.c host/cli/follow.h \

@@ -178,6 +178,7 @@ EXTRA_DIST += \
 	tests/connectors/github-truncated.sh \
 	tests/connectors/github-lib.sh \
 	tests/connectors/github-check.js \
+	tests/connectors/github-links.js \
 	tests/connectors/github-dump.sql
 
 # Warehouse and single-machine pipeline (db, migrate, crypto, settings,

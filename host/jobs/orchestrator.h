@@ -25,6 +25,8 @@
  * Beside it: host/jobs/jobproc.c (the job process and its pipe protocol),
  * host/jobs/jobpolicy.c (the next state of a job whose process ended) and
  * host/jobs/jobstate.c (every write to etl_jobs and job_transitions).
+ * The orchestrator itself: orchestrator.c and orch_*.c, sharing
+ * orchestrator_int.h.
  */
 #ifndef PULSE_ORCHESTRATOR_H
 #define PULSE_ORCHESTRATOR_H

@@ -1,6 +1,7 @@
-/* server_int: what the event loop's files share (server.c: HTTP, the
- * API thread, timers and watched fds; server_ws.c: the progress viewers).
- * Not for other subsystems: they use server.h. */
+/* server_int: what the event loop's files share (server.c: the loop,
+ * the API thread, timers and watched fds; server_http_read.c and
+ * server_http_write.c: HTTP requests and responses; server_ws.c: the
+ * progress viewers). Not for other subsystems: they use server.h. */
 #ifndef PULSE_SERVER_INT_H
 #define PULSE_SERVER_INT_H
 
@@ -14,6 +15,18 @@
 #include "server/server.h"
 
 #define MAX_TIMERS 8
+
+#define MAX_BODY (1024 * 1024)
+/* Request limits, answered 414/431. lws itself closes silently when a
+ * request overflows its header buffer (LWS_HDR_SPACE), so each header
+ * is also cut by lws one byte past our limit (token_limits: a cut one
+ * still reads as over the limit here, and takes no more room): one
+ * oversize header or URL, however long, gets its status. Only requests
+ * with several headers near the limit can still overflow the buffer. */
+#define MAX_URL 8192
+#define MAX_HEADERS_LEN 16384
+#define MAX_HEADERS 64
+#define LWS_HDR_SPACE 65536
 
 struct timer {
 	lws_sorted_usec_list_t sul; /* first: the sul callback gets its address */
@@ -105,11 +118,57 @@ struct pss {
 
 /* ---- server.c ----------------------------------------------------------- */
 
+/* Put j (owned by the queue from here) on the API thread's list. */
+void server_job_enqueue(struct server *s, struct api_job *j);
+
+/* Move p->req into a new job for the API thread (p->job points at it
+ * until the reply is back). Non-zero: drop the connection. */
+int server_job_submit(struct server *s, struct lws *wsi, struct pss *p);
+
+/* ---- server_http_read.c: a request's head and body, on the loop -------- */
+
 /* Copy a header into a new string (caller frees), NULL if absent. */
 char *server_hdr_dup(struct lws *wsi, enum lws_token_indexes t);
 
-/* Put j (owned by the queue from here) on the API thread's list. */
-void server_job_enqueue(struct server *s, struct api_job *j);
+/* Free what q holds (q itself is not freed) and clear it. */
+void server_req_free(struct http_req *q);
+
+/* The API's view of q (pointers into q, which must outlive rq). */
+void server_req_to_api(const struct http_req *q, struct api_request *rq);
+
+/* LWS_CALLBACK_HTTP: fill p->req (owned by p) from the head of the
+ * request for uri `in` and check its framing and size. 0, or the HTTP
+ * status to refuse it with (the reason in why; p->close_after set for
+ * a framing error). *body_follows: answer at the body's end. */
+int server_http_read(struct lws *wsi, struct pss *p, const char *in,
+		     int *body_follows, char *why, size_t whylen);
+
+/* LWS_CALLBACK_HTTP_BODY: add a piece of the body (too_big past
+ * MAX_BODY). 0, or -1 to drop the connection. */
+int server_http_body(struct pss *p, const void *in, size_t len);
+
+/* The per-header limits for lws's context (static storage). */
+const struct lws_token_limits *server_http_token_limits(void);
+
+/* ---- server_http_write.c: the response, on the loop -------------------- */
+
+/* Free p's request and response and forget its job (the API thread's
+ * job is marked gone; the loop frees it). */
+void server_http_reset(struct pss *p);
+
+/* Answer a request refused before the API sees it. Non-zero: drop
+ * the connection. */
+int server_http_reject(struct lws *wsi, struct pss *p, int status,
+		       const char *why);
+
+/* Answer p->req: 413 for an oversize body, else on the API thread
+ * when its path may wait on the database, else here. Non-zero: drop
+ * the connection. */
+int server_http_respond(struct server *s, struct lws *wsi, struct pss *p);
+
+/* LWS_CALLBACK_HTTP_WRITEABLE: the headers once the API thread has
+ * answered, then the body in chunks. 0, or -1 to close. */
+int server_http_write(struct lws *wsi, struct pss *p);
 
 /* ---- server_ws.c: the /ws/progress viewers, on the loop ---------------- */
 

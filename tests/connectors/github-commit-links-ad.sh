@@ -33,16 +33,8 @@ gh_api GET /_sandbox/truth/commit-authors > "$T/authors.json" ||
 node - "$T/authors.json" "$T/directory.json" > "$T/seed.ldif" <<'JS'
 const fs = require('fs');
 const crypto = require('crypto');
-const rows = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')).commitAuthors;
-const noreply = (e) => /@users\.noreply\.github\.com$/i.test(e) || /^noreply@github\.com$/i.test(e);
-const byName = new Map();
-let firstNoreply = null;
-for (const r of rows) {
-  if (r.name === 'ghost' || /\[bot\]$/.test(r.name)) continue;
-  if (noreply(r.email)) { if (!firstNoreply && r.login) firstNoreply = r.email; continue; }
-  if (!byName.has(r.name)) byName.set(r.name, new Set());
-  byName.get(r.name).add(r.email);
-}
+const gl = require(process.env.abs_top_srcdir + '/tests/connectors/github-links.js');
+const { byName, firstNoreply } = gl.authorsByName(gl.readAuthors(process.argv[2]));
 const base = 'dc=corp,dc=example', ou = `ou=People,${base}`;
 const users = [];
 [...byName.keys()].sort().forEach((name, k) => {
@@ -75,33 +67,16 @@ process.stdout.write(ldif);
 JS
 
 # The expected links and conflicts, from the truth and the directory only.
+# Unlike github-commit-links.sh, bot logins are left out of the
+# address -> logins map here.
 node - "$T/authors.json" "$T/directory.json" > "$T/want.json" <<'JS'
-const fs = require('fs');
-const rows = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')).commitAuthors;
-const dir = JSON.parse(fs.readFileSync(process.argv[3], 'utf8')).users;
-const noreply = (e) => /@users\.noreply\.github\.com$/i.test(e) || /^noreply@github\.com$/i.test(e);
-const logins = new Map(); // address -> logins that used it
-for (const r of rows) {
-  if (!r.login || /\[bot\]$/.test(r.login) || noreply(r.email)) continue;
-  const e = r.email.toLowerCase();
-  if (!logins.has(e)) logins.set(e, new Set());
-  logins.get(e).add(r.login.toLowerCase());
-}
+const gl = require(process.env.abs_top_srcdir + '/tests/connectors/github-links.js');
+const dir = JSON.parse(require('fs').readFileSync(process.argv[3], 'utf8')).users;
 const addrs = (u) => [...new Set([u.mail, u.upn,
   ...u.proxy.filter((p) => /^smtp:/i.test(p)).map((p) => p.slice(5))]
   .map((a) => a.toLowerCase()))];
-const cand = new Map(); // login -> directory users (by UPN) it matches
-const conflicts = new Map();
-for (const u of dir)
-  for (const a of addrs(u)) {
-    const l = logins.get(a);
-    if (!l) continue;
-    if (l.size > 1) { conflicts.set(a, [...l].sort()); continue; }
-    const [login] = l;
-    if (!cand.has(login)) cand.set(login, new Set());
-    cand.get(login).add(u.upn.toLowerCase());
-  }
-const links = [...cand].filter(([, s]) => s.size === 1).map(([l, s]) => `${l} ${[...s][0]}`).sort();
+const { links, conflicts, logins } = gl.expectLinks(gl.readAuthors(process.argv[2]), dir,
+  { addrs, upn: (u) => u.upn, skipBotLogins: true });
 // How many links come through `mail`, how many only through a secondary
 // (`smtp:`) proxy address: both paths must be exercised.
 const via = (pred) => links.filter((x) => {
@@ -112,8 +87,7 @@ const has = (a, l) => !!logins.get(a.toLowerCase())?.has(l);
 const viaMail = via((l, u) => has(u.mail, l));
 const viaProxy = via((l, u) => !has(u.mail, l) &&
   u.proxy.some((p) => p.startsWith('smtp:') && has(p.slice(5), l)));
-const conf = [...conflicts].sort().map(([e, l]) => `${e} ${l.join(',')}`);
-process.stdout.write(JSON.stringify({ links, conflicts: conf, viaMail, viaProxy }) + '\n');
+process.stdout.write(JSON.stringify({ links, conflicts, viaMail, viaProxy }) + '\n');
 JS
 nlinks=$(jqv 'd.links.length' "$T/want.json")
 nconf=$(jqv 'd.conflicts.length' "$T/want.json")

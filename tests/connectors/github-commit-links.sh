@@ -28,17 +28,8 @@ gh_api GET /_sandbox/truth/commit-authors > "$T/authors.json" ||
 # The directory: one user per author name, its addresses (noreply ones
 # left out) spread over mail / userPrincipalName / proxyAddresses.
 node - "$T/authors.json" > "$T/directory.json" <<'JS'
-const fs = require('fs');
-const rows = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')).commitAuthors;
-const noreply = (e) => /@users\.noreply\.github\.com$/i.test(e) || /^noreply@github\.com$/i.test(e);
-const byName = new Map();
-let firstNoreply = null;
-for (const r of rows) {
-  if (r.name === 'ghost' || /\[bot\]$/.test(r.name)) continue;
-  if (noreply(r.email)) { if (!firstNoreply && r.login) firstNoreply = r.email; continue; }
-  if (!byName.has(r.name)) byName.set(r.name, new Set());
-  byName.get(r.name).add(r.email);
-}
+const gl = require(process.env.abs_top_srcdir + '/tests/connectors/github-links.js');
+const { byName, firstNoreply } = gl.authorsByName(gl.readAuthors(process.argv[2]));
 const users = [];
 [...byName.keys()].sort().forEach((name, k) => {
   const a = [...byName.get(name)].sort();
@@ -65,35 +56,17 @@ process.stdout.write(JSON.stringify({ users, groups: [] }) + '\n');
 JS
 
 # The expected links and conflicts, from the truth and the directory only.
+# Bot logins stay in the address -> logins map here (the AD copy,
+# github-commit-links-ad.sh, leaves them out).
 node - "$T/authors.json" "$T/directory.json" > "$T/want.json" <<'JS'
-const fs = require('fs');
-const rows = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')).commitAuthors;
-const dir = JSON.parse(fs.readFileSync(process.argv[3], 'utf8')).users;
-const noreply = (e) => /@users\.noreply\.github\.com$/i.test(e) || /^noreply@github\.com$/i.test(e);
-const logins = new Map(); // address -> logins that used it
-for (const r of rows) {
-  if (!r.login || noreply(r.email)) continue;
-  const e = r.email.toLowerCase();
-  if (!logins.has(e)) logins.set(e, new Set());
-  logins.get(e).add(r.login.toLowerCase());
-}
+const gl = require(process.env.abs_top_srcdir + '/tests/connectors/github-links.js');
+const dir = JSON.parse(require('fs').readFileSync(process.argv[3], 'utf8')).users;
 const addrs = (u) => [u.mail, u.userPrincipalName,
   ...u.proxyAddresses.filter((p) => /^smtp:/i.test(p)).map((p) => p.slice(5))]
   .filter(Boolean).map((a) => a.toLowerCase());
-const cand = new Map(); // login -> directory users (by UPN) it matches
-const conflicts = new Map();
-for (const u of dir)
-  for (const a of addrs(u)) {
-    const l = logins.get(a);
-    if (!l) continue;
-    if (l.size > 1) { conflicts.set(a, [...l].sort()); continue; }
-    const [login] = l;
-    if (!cand.has(login)) cand.set(login, new Set());
-    cand.get(login).add(u.userPrincipalName.toLowerCase());
-  }
-const links = [...cand].filter(([, s]) => s.size === 1).map(([l, s]) => `${l} ${[...s][0]}`).sort();
-const conf = [...conflicts].sort().map(([e, l]) => `${e} ${l.join(',')}`);
-process.stdout.write(JSON.stringify({ links, conflicts: conf }) + '\n');
+const { links, conflicts } = gl.expectLinks(gl.readAuthors(process.argv[2]), dir,
+  { addrs, upn: (u) => u.userPrincipalName, skipBotLogins: false });
+process.stdout.write(JSON.stringify({ links, conflicts }) + '\n');
 JS
 nlinks=$(jqv 'd.links.length' "$T/want.json")
 nconf=$(jqv 'd.conflicts.length' "$T/want.json")
