@@ -95,7 +95,7 @@ out:
 }
 
 /* Build every item's text (items of entities without a builder stay
- * !live and are marked skipped by the caller via *skipped[i]). */
+ * !live; done_group, b->n bytes, is the caller's scratch). */
 int vz_build(PGconn *db, int64_t tenant, struct vz_batch *b,
 	     const char *collection, char *done_group, char *err,
 	     size_t errlen)

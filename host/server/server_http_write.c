@@ -67,8 +67,10 @@ static int http_send_headers(struct lws *wsi, struct pss *p)
 	    lws_finalize_write_http_header(wsi, start, &ptr, end))
 		return 1;
 	if (!len) {
+		int close_after = p->close_after; /* the reset clears it */
+
 		server_http_reset(p);
-		return p->close_after || lws_http_transaction_completed(wsi) ? -1 : 0;
+		return close_after || lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
 	lws_callback_on_writable(wsi);
 	return 0;
