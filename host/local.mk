@@ -68,7 +68,7 @@ host_libpulsehost_la_SOURCES = \
 	host/ai/vstore.c host/ai/vstore.h host/ai/vstore_int.h \
 	host/ai/pgvectors.c host/ai/pgvectors_knn.c \
 	host/ai/pgvectors_load.c host/ai/pgvectors_set.h \
-	host/ai/pgvectors_q8.c host/ai/pgvectors_q8.h \
+	host/ai/pgvectors_q8.c host/ai/pgvectors_q8.h host/ai/pgvectors_scroll.c \
 	host/ai/vectorize.c host/ai/vectorize.h host/ai/vectorize_text.c \
 	host/ai/search.c host/ai/search.h \
 	host/cli/cli.c host/cli/cli.h \
@@ -123,7 +123,8 @@ host_libpulsehost_la_SOURCES = \
 	host/ai/askfeedback.c host/ai/askfeedback.h \
 	host/server/api_askfeedback.c host/server/api_plugins.c \
 	host/cli/cmd_ask_feedback.c \
-	host/ai/vmove.c host/ai/vmove.h host/cli/cmd_vectorize_move.c
+	host/ai/vmove.c host/ai/vmove.h host/ai/vmove_ids.c host/ai/vmove_int.h \
+	host/cli/cmd_vectorize_move.c
 # The schema migrations, compiled into the binary (migrate_files[] in
 # host/db/migrate.h) so an installed pulse-host needs no data files. Add a new
 # migration here, in order; never edit an applied one.

@@ -10,6 +10,7 @@
 #include "ai/route.h"
 #include "ai/route_int.h"
 #include "ai/vmove.h"
+#include "ai/vmove_int.h"
 #include "ai/vstore.h"
 #include "base/failpoint.h"
 #include "db/db.h"
@@ -254,11 +255,36 @@ static int vm_cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Ask the target for every point of the tenant (k = points + 1) and
- * compare the ids with pgvectors'; only up to VMOVE_VERIFY_MAX points.
- * 0 (res->verified set, or verify_by_query 0 when too many) or -1. */
+/* The exact check: both id sets read in full by scroll (a 1.4 target),
+ * page points per request. 0 (res->verified set) or -1. */
+static int vm_verify_scroll(PGconn *db, int64_t tenant, struct vstore *to,
+			    uint32_t page, struct vmove_result *res, char *err,
+			    size_t errlen)
+{
+	struct vstore *pg = NULL;
+	uint64_t n = 0;
+	int rc = -1;
+
+	res->verify_by = VMOVE_BY_SCROLL;
+	if (vstore_open_pg(db, tenant, &pg, err, errlen) < 0)
+		return -1;
+	if (vmove_same_ids(pg, to, res->collection, page, "pgvectors", &n, err,
+			   errlen) < 0)
+		goto out;
+	res->verified = n;
+	rc = 0;
+out:
+	vstore_close(pg);
+	return rc;
+}
+
+/* Without scroll (a 1.1-1.3 target): ask the target for every point of
+ * the tenant (k = points + 1) and compare the ids with pgvectors'; only
+ * up to VMOVE_VERIFY_MAX points. 0 (res->verified set, or verify_by
+ * VMOVE_BY_ACKS when too many) or -1. */
 static int vm_verify(PGconn *db, int64_t tenant, struct vstore *to,
-		     struct vmove_result *res, char *err, size_t errlen)
+		     uint32_t page, struct vmove_result *res, char *err,
+		     size_t errlen)
 {
 	struct vstore_hit *hits = NULL;
 	struct vm_batch one;
@@ -269,8 +295,11 @@ static int vm_verify(PGconn *db, int64_t tenant, struct vstore *to,
 	size_t n = 0, i;
 	int rc = -1;
 
-	res->verify_by_query = res->points <= VMOVE_VERIFY_MAX;
-	if (!res->verify_by_query || res->points == 0)
+	if (vstore_can_scroll(to))
+		return vm_verify_scroll(db, tenant, to, page, res, err, errlen);
+	res->verify_by = res->points <= VMOVE_VERIFY_MAX ? VMOVE_BY_QUERY :
+			 VMOVE_BY_ACKS;
+	if (res->verify_by == VMOVE_BY_ACKS || res->points == 0)
 		return 0;
 	if (vm_read(db, tenant, res->collection, res->dim, 0, -1, 1, &one, err,
 		    errlen) < 0)
@@ -657,7 +686,8 @@ int vmove_run(struct ai_ctx *ctx, int64_t tenant, const struct vmove_opts *o,
 			      2, p, &left, err, errlen) < 0)
 			goto out;
 		res->points = (uint64_t)left;
-		if (vm_verify(ctx->db, tenant, to, res, err, errlen) < 0)
+		if (vm_verify(ctx->db, tenant, to, o->batch ? o->batch : 256,
+			      res, err, errlen) < 0)
 			goto out;
 		rc = vm_switch(ctx->db, tenant, o->target, o, res, gen, err,
 			       errlen);

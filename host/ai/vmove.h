@@ -33,9 +33,16 @@ struct vmove_opts {
 	void *arg;
 };
 
-/* Points the verifying query reads back at most: above it, the count is
- * the target's acknowledgements (docs/vectors.md). */
+/* Without scroll (a 1.1-1.3 target plugin), the points the verifying
+ * query reads back at most: above it, the count is the target's
+ * acknowledgements (docs/vectors.md). A 1.4 target is checked by scroll,
+ * exactly, at any size. */
 #define VMOVE_VERIFY_MAX 10000
+
+/* How the target's points were checked (vmove_result.verify_by). */
+#define VMOVE_BY_ACKS 0   /* counted by the target's acknowledgements */
+#define VMOVE_BY_QUERY 1  /* every id read back by one k-NN query */
+#define VMOVE_BY_SCROLL 2 /* both id sets read in full by scroll */
 
 struct vmove_result {
 	char store[64];         /* the target's plugin name */
@@ -47,7 +54,7 @@ struct vmove_result {
 	uint64_t caught_up;     /* of which written during the copy */
 	uint64_t removed;       /* of the old copy (0 with keep_source) */
 	uint64_t verified;      /* points the target returned, all ids equal */
-	int verify_by_query;    /* 1: counted by a query; 0: acknowledged */
+	int verify_by;          /* VMOVE_BY_* */
 	int resumed;            /* a checkpoint was found */
 	int already_done;       /* the move had finished before */
 	int disabled_target;    /* the target was enabled; disabled to copy */

@@ -58,6 +58,15 @@ static void vm_progress(void *arg, uint64_t done, uint64_t total)
 		(unsigned long long)done, (unsigned long long)total);
 }
 
+static const char *vm_verified_by(const struct vmove_result *r)
+{
+	switch (r->verify_by) {
+	case VMOVE_BY_SCROLL: return "scroll";
+	case VMOVE_BY_QUERY: return "query";
+	default: return "acknowledgements";
+	}
+}
+
 static void vm_print_json(const struct vmove_result *r, int dry_run)
 {
 	json_object *o = json_object_new_object();
@@ -76,8 +85,7 @@ static void vm_print_json(const struct vmove_result *r, int dry_run)
 	json_object_object_add(o, "verified",
 			       json_object_new_int64((int64_t)r->verified));
 	json_object_object_add(o, "verified_by",
-			       json_object_new_string(r->verify_by_query ?
-						      "query" : "acknowledgements"));
+			       json_object_new_string(vm_verified_by(r)));
 	json_object_object_add(o, "resumed", json_object_new_boolean(r->resumed));
 	json_object_object_add(o, "already_done",
 			       json_object_new_boolean(r->already_done));
@@ -107,8 +115,10 @@ static void vm_print_text(const struct vmove_result *r, int dry_run,
 	       "pgvectors copy %s\n", (unsigned long long)r->points,
 	       r->collection, r->store, (unsigned long long)r->copied,
 	       (unsigned long long)r->caught_up,
-	       r->verify_by_query ? "every point id read back from the target" :
-	       "counted by the target's acknowledgements", r->store,
+	       r->verify_by == VMOVE_BY_SCROLL ? "every point id of both stores "
+	       "compared" : r->verify_by == VMOVE_BY_QUERY ? "every point id "
+	       "read back from the target" : "counted by the target's "
+	       "acknowledgements", r->store,
 	       keep ? "kept" : "deleted");
 }
 
