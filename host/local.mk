@@ -124,6 +124,7 @@ host_libpulsehost_la_SOURCES = \
 	host/server/api_askfeedback.c host/server/api_plugins.c \
 	host/cli/cmd_ask_feedback.c \
 	host/ai/vmove.c host/ai/vmove.h host/ai/vmove_ids.c host/ai/vmove_int.h \
+	host/ai/vmove_back.c \
 	host/cli/cmd_vectorize_move.c
 # The schema migrations, compiled into the binary (migrate_files[] in
 # host/db/migrate.h) so an installed pulse-host needs no data files. Add a new
@@ -161,7 +162,8 @@ MIGRATION_FILES = \
 	host/db/migrations/105_deployments_failed_change.sql \
 	host/db/migrations/106_ask_feedback.sql \
 	host/db/migrations/108_vector_moves.sql \
-	host/db/migrations/109_people_after_run_timeout.sql
+	host/db/migrations/109_people_after_run_timeout.sql \
+	host/db/migrations/112_vector_moves_back.sql
 EXTRA_DIST += $(MIGRATION_FILES) host/db/embed-sql.sh
 nodist_host_libpulsehost_la_SOURCES = host/db/migrations-sql.c
 CLEANFILES += host/db/migrations-sql.c

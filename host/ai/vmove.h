@@ -4,10 +4,9 @@
  * without embedding them again (docs/vectors.md, "Moving a tenant between
  * stores").
  *
- * Only pgvectors -> plugin: the vector-store ABI (1.1 ops: ensure,
- * upsert, remove, query) cannot read points back, so a plugin store
- * cannot be a source. Batches follow the pgvectors row id with a
- * checkpoint (vector_moves, 108_vector_moves.sql), so a killed move
+ * pgvectors -> plugin here; plugin -> pgvectors in vmove_back.c (it
+ * needs the plugin's ABI 1.4 scroll op to read points back). Batches
+ * follow the pgvectors row id with a checkpoint (vector_moves, 108_vector_moves.sql), so a killed move
  * resumes; point ids are kept, so a repeated batch overwrites. The tenant
  * is switched to the target (its integration enabled) only after every
  * point is copied, the rows written meanwhile copied again, and the
@@ -45,7 +44,8 @@ struct vmove_opts {
 #define VMOVE_BY_SCROLL 2 /* both id sets read in full by scroll */
 
 struct vmove_result {
-	char store[64];         /* the target's plugin name */
+	char store[64];         /* the target's plugin name, or "pgvectors" */
+	char source[64];        /* the source's: "pgvectors" or the plugin */
 	char collection[128];
 	uint32_t dim;
 	uint64_t points;        /* pgvectors points of the collection */
@@ -68,5 +68,16 @@ struct vmove_result {
  */
 int vmove_run(struct ai_ctx *ctx, int64_t tenant, const struct vmove_opts *o,
 	      struct vmove_result *res, char *err, size_t errlen);
+
+/*
+ * The reverse (vmove_back.c): tenant's vectors from its vector-store
+ * integration (a plugin with the ABI 1.4 scroll op; one without is
+ * refused naming the op) back to pgvectors, with the same dry run,
+ * checkpoint/resume, exact check and "already moved"; o->target unused.
+ * The switch disables the integration. 0 or -1 (err).
+ */
+int vmove_back_run(struct ai_ctx *ctx, int64_t tenant,
+		   const struct vmove_opts *o, struct vmove_result *res,
+		   char *err, size_t errlen);
 
 #endif

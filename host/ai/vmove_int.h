@@ -5,7 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libpq-fe.h>
+
 struct vstore;
+
+/* One value (row 0, col 0) of sql as int64, in a tenant transaction; 0
+ * when no row. 0 or -1. */
+int vmove_scalar(PGconn *db, int64_t tenant, const char *sql, int n,
+		 const char *const *p, int64_t *v, char *err, size_t errlen);
 
 /*
  * Read every point id of the tenant in collection from both stores by
