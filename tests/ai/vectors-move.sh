@@ -7,7 +7,7 @@
 # pgvectors and resumes from its checkpoint, the final state has the same
 # point count and the same search results (ids, order, scores) as before,
 # the exact check compares both stores' full id sets read by scroll (ABI
-# 1.4, paged),
+# 1.4, paged), also above 10,000 points,
 # a second tenant is untouched, and a repeated move changes nothing.
 set -euo pipefail
 . "$abs_top_srcdir/tests/db/warehouse-lib.sh"
@@ -164,4 +164,21 @@ ph vectorize run --tenant acme --json > "$WH_DIR/run.json"
 jq -e '.upserted == 1' "$WH_DIR/run.json" > /dev/null || wh_fail "vectorize after the move: $(cat "$WH_DIR/run.json")"
 qd_stats | jq -e --arg c "$C" --argjson p "$pa" '.collections[$c].points == $p' > /dev/null || wh_fail "vectorize after the move duplicated a point"
 [ "$(wh_sql "SELECT count(*) FROM pgvectors WHERE tenant_id = $ta")" = 0 ] || wh_fail "vectorize after the move wrote to pgvectors"
+# --- above 10,000 points the check is still exact (scroll, any size):
+# a third tenant with 10,050 stored points (synthetic rows, one model)
+read -r tg ig < <(VX_QDRANT= vx_tenant gamma)
+vx_pr "$tg" "$ig" PR_1 gamma/api 1 "Fix cache eviction race in session store"
+ph vectorize run --tenant gamma > /dev/null
+wh_sql "INSERT INTO pgvectors (tenant_id, integration_id, collection, point_id, entity, external_id, dim, vec, payload)
+	SELECT $tg, $ig, '$C', gen_random_uuid(), 'prs', 'SYN_' || i, 384,
+		decode(repeat('0000803f', 383) || lpad(to_hex(i % 255 + 1), 2, '0') || '00803f', 'hex'),
+		jsonb_build_object('display_id', 'syn#' || i, 'title', 'synthetic ' || i)
+	FROM generate_series(1, 10049) i" > /dev/null
+pg=$(wh_sql "SELECT count(*) FROM pgvectors WHERE tenant_id = $tg")
+[ "$pg" -gt 10000 ] || wh_fail "gamma has $pg points"
+gid=$(qd_add gamma | jq -r .id)
+ph vectorize move --tenant gamma --to "$gid" --batch 4096 --json > "$WH_DIR/big.json" 2> "$WH_DIR/big.err" ||
+	wh_fail "the large move failed: $(cat "$WH_DIR/big.err")"
+jq -e --argjson p "$pg" '.switched and .points == $p and .verified == $p and .verified_by == "scroll"' "$WH_DIR/big.json" > /dev/null ||
+	wh_fail "the large move: $(cat "$WH_DIR/big.json")"
 echo PASS
