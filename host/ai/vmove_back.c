@@ -344,14 +344,17 @@ out:
 static void vb_remove_source(struct vb *b, const struct vmove_opts *o,
 			     struct vmove_result *res)
 {
+	uint32_t max = o->batch ? o->batch : 256;
 	struct vstore_page pg;
 	const char **ids;
-	char err[1024];
+	char err[1024] = "the store kept returning removed points";
+	uint64_t pages;
 	size_t i;
 
-	for (;;) {
-		if (vstore_scroll(b->from, res->collection, NULL,
-				  o->batch ? o->batch : 256, 0, &pg, err,
+	/* bounded: a store that acknowledges removals it did not make must
+	 * not keep this loop going */
+	for (pages = 0; pages <= res->verified / max + 1; pages++) {
+		if (vstore_scroll(b->from, res->collection, NULL, max, 0, &pg, err,
 				  sizeof(err)) < 0)
 			break;
 		if (pg.n == 0) {

@@ -348,6 +348,11 @@ static int page_point(struct vstore *s, const pulse_vector_page *vp,
 		rc = 0;
 		goto out;
 	}
+	if (!vp->ids[i]) {
+		snprintf(err, errlen, "vector store %s: point %u of a scroll page "
+			 "has no id", VSP(s)->name, i);
+		goto out;
+	}
 	if (!(pt->point_id = pg->strs[pg->n_strs++] = strdup(vp->ids[i])) ||
 	    page_str(pg, o, "table", &pt->table) < 0 ||
 	    page_str(pg, o, "external_id", &pt->external_id) < 0 ||
