@@ -20,6 +20,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <pulse-host/plugin.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -591,6 +592,21 @@ static const pulse_vector_store_ops ops = {
 	.scroll = qd_scroll,
 };
 
+/* For a 1.1-1.3 host: the table without scroll, whose non-zero bytes
+ * such a host would refuse as fields it does not know. */
+static const pulse_vector_store_ops ops_v1_3 = {
+	.struct_size = (uint32_t)offsetof(pulse_vector_store_ops, scroll),
+	.abi_major = PULSE_ABI_MAJOR,
+	.abi_minor = 3,
+	.flags = 0,
+	.open = qd_open,
+	.close = qd_close,
+	.ensure_collection = qd_ensure,
+	.upsert = qd_upsert,
+	.remove = qd_remove,
+	.query = qd_query,
+};
+
 static int32_t qd_init(const pulse_host_api *host_api, pulse_host *host,
 		       void **state, char *err, uint32_t errlen)
 {
@@ -613,8 +629,16 @@ static const pulse_plugin_info info = {
 	.init = qd_init,
 };
 
+static pulse_plugin_info info_v1_3;
+
 PULSE_EXPORT const pulse_plugin_info *pulse_plugin_entry_v1(uint32_t host_minor)
 {
-	/* provider ops exist from ABI 1.1 */
-	return host_minor >= 1 ? &info : NULL;
+	/* provider ops exist from ABI 1.1, scroll from 1.4 */
+	if (host_minor >= 4)
+		return &info;
+	if (host_minor < 1)
+		return NULL;
+	info_v1_3 = info;
+	info_v1_3.ops = &ops_v1_3;
+	return &info_v1_3;
 }

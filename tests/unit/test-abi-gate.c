@@ -7,6 +7,7 @@
  * an unknown non-zero tail must be refused with the plugin and struct
  * named; 1.1 plugins' new fields and calls must arrive.
  */
+#include <dlfcn.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -287,6 +288,39 @@ static void test_v1_4_scroll_optional(void **state)
 	loader_free(&ld);
 }
 
+/* 1.4: the qdrant plugin hands a 1.1-1.3 host its table without scroll
+ * (a non-zero scroll would make such a host refuse the plugin), and a
+ * 1.4 host the whole table. */
+static void test_v1_4_qdrant_table_by_host_minor(void **state)
+{
+	const char *top = getenv("abs_top_builddir");
+	const pulse_vector_store_ops *o;
+	const pulse_plugin_info *in;
+	pulse_plugin_entry_fn entry;
+	char path[4200];
+	void *h;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/plugins/provider-qdrant/.libs/qdrant.so",
+		 top ? top : ".");
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		fail_msg("cannot load %s: %s", path, dlerror());
+	*(void **)&entry = dlsym(h, PULSE_ENTRY_SYMBOL);
+	assert_non_null(entry);
+	in = entry(3);
+	assert_non_null(in);
+	o = in->ops;
+	assert_int_equal(o->struct_size, offsetof(pulse_vector_store_ops, scroll));
+	assert_non_null(o->query);
+	in = entry(4);
+	o = in->ops;
+	assert_int_equal(o->struct_size, sizeof(pulse_vector_store_ops));
+	assert_non_null(o->scroll);
+	assert_null(entry(0));
+	dlclose(h);
+}
+
 /* The gate itself, on the edges a plugin cannot easily build. */
 static void test_gate_edges(void **state)
 {
@@ -328,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_v1_1_fields_and_calls_arrive),
 		cmocka_unit_test(test_v1_3_oauth2_http),
 		cmocka_unit_test(test_v1_4_scroll_optional),
+		cmocka_unit_test(test_v1_4_qdrant_table_by_host_minor),
 		cmocka_unit_test(test_gate_edges),
 	};
 	const char *top = getenv("abs_top_builddir");
