@@ -6,7 +6,8 @@
 # call count): the dry run changes nothing, a move killed mid-copy
 # (failpoint vectorize.move_batch) leaves the tenant on qdrant and resumes
 # from its checkpoint (the scroll offset), the point ids and the search
-# results (ids, order, scores within 1e-5) equal those before, the qdrant
+# results (ids, order, scores within 1e-5) equal those before, another
+# tenant's point leaked by the store's scroll is dropped, the qdrant
 # copy is removed, a repeated move says "already moved", the forward move
 # works again afterwards, and a store whose plugin has no scroll (a
 # 1.3-sized ops table) is refused with a message naming the op.
@@ -73,9 +74,16 @@ jq -e '.switched' "$WH_DIR/fwd.json" > /dev/null || wh_fail "forward: $(cat "$WH
 searches onqd
 same onqd before
 
-# --- the dry run back changes nothing
+# --- the dry run back changes nothing; a store that ignores the tenant
+# filter on scroll (the sandbox's leak fault) leaks no foreign point
+qd_api PUT "/collections/$C/points?wait=true" "$(jq -nc '{points: [{id: "00000000-0000-4000-8000-000000000001",
+	vector: [range(384) | 0.5], payload: {tenant_id: "999999", table: "prs", external_id: "X"}}]}')" > /dev/null
+qd_api POST /_sandbox/fault '{"kind": "leak", "op": "scroll", "count": -1}' > /dev/null
 ph vectorize move --tenant acme --to pgvectors --dry-run --json > "$WH_DIR/dry.json" 2> "$WH_DIR/dry.err" ||
 	wh_fail "dry run failed: $(cat "$WH_DIR/dry.err")"
+[ "$(qd_stats | jq '.faults_served.leak // 0')" -ge 1 ] || wh_fail "the leak fault was not served"
+wh_contains "$WH_DIR/dry.err" "not tenant $ta's; dropped"
+qd_api DELETE /_sandbox/fault > /dev/null
 jq -e --argjson p "$pa" '.dry_run and .points == $p and .to_copy == $p and .store == "pgvectors"
 	and .source == "qdrant" and .collection == "pulse_sandbox_embed_384" and (.switched | not)' "$WH_DIR/dry.json" > /dev/null ||
 	wh_fail "dry run: $(cat "$WH_DIR/dry.json")"

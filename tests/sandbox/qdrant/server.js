@@ -59,7 +59,7 @@ resetStats();
 const FAULT_KINDS = ['rate_limit', 'unavailable', 'server_error', 'timeout', 'unauthorized',
   'forbidden', 'validation', 'leak', 'slow'];
 const OPS = ['create_collection', 'get_collection', 'delete_collection', 'list_collections',
-  'create_index', 'upsert', 'delete', 'query', 'count', 'any'];
+  'create_index', 'upsert', 'delete', 'query', 'count', 'scroll', 'any'];
 const DISTANCES = ['Cosine', 'Euclid', 'Dot', 'Manhattan'];
 
 // ------------------------------------------------------------ replies
