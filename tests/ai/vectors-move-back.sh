@@ -9,7 +9,8 @@
 # results (ids, order, scores within 1e-5) equal those before, another
 # tenant's point leaked by the store's scroll is dropped, the qdrant
 # copy is removed, a repeated move says "already moved", the forward move
-# works again afterwards, and a store whose plugin has no scroll (a
+# works again afterwards, a write between a kill and the re-run makes the
+# copy start over and arrive, and a store whose plugin has no scroll (a
 # 1.3-sized ops table) is refused with a message naming the op.
 set -euo pipefail
 . "$abs_top_srcdir/tests/db/warehouse-lib.sh"
@@ -152,6 +153,22 @@ ph vectorize move --tenant acme --to "$qid" --json > "$WH_DIR/fwd2.json" 2> "$WH
 	wh_fail "the second forward move failed: $(cat "$WH_DIR/fwd2.err")"
 jq -e --argjson p "$pa" '.switched and (.already_done | not) and .verified == $p' "$WH_DIR/fwd2.json" > /dev/null ||
 	wh_fail "second forward move: $(cat "$WH_DIR/fwd2.json")"
+
+# --- back again, with a write between a kill and the re-run: the copy
+# starts over (the store has no change counter) and takes the new point
+rc=0
+PULSE_HOST_FAILPOINTS="vectorize.move_batch=1:kill" "$WH_BIN" -c "$WH_CONF" \
+	vectorize move --tenant acme --to pgvectors --batch 4 > "$WH_DIR/kill2.out" 2> "$WH_DIR/kill2.err" || rc=$?
+[ "$rc" = 137 ] || wh_fail "the second kill did not happen (exit $rc): $(cat "$WH_DIR/kill2.err")"
+vx_pr "$ta" "$ia" PR_11 acme/api 11 "Add rate limits to the public search endpoint"
+ph vectorize run --tenant acme --json > "$WH_DIR/run2.json"
+jq -e '.upserted == 1' "$WH_DIR/run2.json" > /dev/null || wh_fail "vectorize during the move: $(cat "$WH_DIR/run2.json")"
+ph vectorize move --tenant acme --to pgvectors --batch 4 --json > "$WH_DIR/back2.json" 2> "$WH_DIR/back2.err" ||
+	wh_fail "the move back after a write failed: $(cat "$WH_DIR/back2.json") $(cat "$WH_DIR/back2.err")"
+jq -e --argjson p "$((pa + 1))" '.switched and .verified == $p and .copied > $p' "$WH_DIR/back2.json" > /dev/null ||
+	wh_fail "the move back after a write: $(cat "$WH_DIR/back2.json")"
+[ "$(wh_sql "SELECT count(*) FROM pgvectors WHERE tenant_id = $ta AND external_id = 'PR_11'")" = 1 ] ||
+	wh_fail "the point written during the move is not in pgvectors"
 
 # --- a store without scroll (ABI 1.3 ops) cannot be read back
 bb=$(wh_sql "SELECT count(*) FROM pgvectors WHERE tenant_id = $tb")
