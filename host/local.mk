@@ -71,7 +71,7 @@ host_libpulsehost_la_SOURCES = \
 	host/ai/vstore.c host/ai/vstore.h host/ai/vstore_int.h \
 	host/ai/pgvectors.c host/ai/pgvectors_knn.c \
 	host/ai/pgvectors_load.c host/ai/pgvectors_set.h \
-	host/ai/pgvectors_q8.c host/ai/pgvectors_q8.h \
+	host/ai/pgvectors_q8.c host/ai/pgvectors_q8.h host/ai/pgvectors_scroll.c \
 	host/ai/vectorize.c host/ai/vectorize.h host/ai/vectorize_text.c \
 	host/ai/vectorize_int.h host/ai/vectorize_queue.c \
 	host/ai/vectorize_build.c host/ai/vectorize_admin.c \
@@ -128,7 +128,9 @@ host_libpulsehost_la_SOURCES = \
 	host/ai/askfeedback.c host/ai/askfeedback.h \
 	host/server/api_askfeedback.c host/server/api_plugins.c \
 	host/cli/cmd_ask_feedback.c \
-	host/ai/vmove.c host/ai/vmove.h host/cli/cmd_vectorize_move.c
+	host/ai/vmove.c host/ai/vmove.h host/ai/vmove_ids.c host/ai/vmove_int.h \
+	host/ai/vmove_back.c \
+	host/cli/cmd_vectorize_move.c
 # The schema migrations, compiled into the binary (migrate_files[] in
 # host/db/migrate.h) so an installed pulse-host needs no data files. Add a new
 # migration here, in order; never edit an applied one.
@@ -166,7 +168,8 @@ MIGRATION_FILES = \
 	host/db/migrations/106_ask_feedback.sql \
 	host/db/migrations/108_vector_moves.sql \
 	host/db/migrations/109_people_after_run_timeout.sql \
-	host/db/migrations/111_dora_scans.sql
+	host/db/migrations/111_dora_scans.sql \
+	host/db/migrations/112_vector_moves_back.sql
 EXTRA_DIST += $(MIGRATION_FILES) host/db/embed-sql.sh
 nodist_host_libpulsehost_la_SOURCES = host/db/migrations-sql.c
 CLEANFILES += host/db/migrations-sql.c

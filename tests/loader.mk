@@ -90,6 +90,11 @@ FAKE_PLUGINS += tests/fixtures/plugins/fake/fake-vector-store.la
 tests_fixtures_plugins_fake_fake_vector_store_la_SOURCES = tests/fixtures/plugins/fake/providers.c
 tests_fixtures_plugins_fake_fake_vector_store_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DPROVIDER_CASE=P_VECTOR_STORE -DPROVIDER_NAME='"fake-vector-store"'
 tests_fixtures_plugins_fake_fake_vector_store_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
+check_LTLIBRARIES += tests/fixtures/plugins/fake/fake-vector-v1-3.la
+FAKE_PLUGINS += tests/fixtures/plugins/fake/fake-vector-v1-3.la
+tests_fixtures_plugins_fake_fake_vector_v1_3_la_SOURCES = tests/fixtures/plugins/fake/providers.c
+tests_fixtures_plugins_fake_fake_vector_v1_3_la_CFLAGS = $(PLUGIN_CC_FLAGS) -DPROVIDER_CASE=P_VECTOR_V1_3 -DPROVIDER_NAME='"fake-vector-v1-3"'
+tests_fixtures_plugins_fake_fake_vector_v1_3_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
 check_LTLIBRARIES += tests/fixtures/plugins/fake/fake-embedder-short.la
 FAKE_PLUGINS += tests/fixtures/plugins/fake/fake-embedder-short.la
 tests_fixtures_plugins_fake_fake_embedder_short_la_SOURCES = tests/fixtures/plugins/fake/providers.c

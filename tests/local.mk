@@ -473,6 +473,7 @@ TESTS += tests/db/people-run-timeout.sh
 EXTRA_DIST += tests/db/people-run-timeout.sh
 
 # Issue 14: a tenant's vectors moved from pgvectors to the Qdrant sandbox
-# without re-embedding (vectorize move; docs/vectors.md).
-TESTS += tests/ai/vectors-move.sh
-EXTRA_DIST += tests/ai/vectors-move.sh
+# and back (scroll, ABI 1.4) without re-embedding (vectorize move;
+# docs/vectors.md).
+TESTS += tests/ai/vectors-move.sh tests/ai/vectors-move-back.sh
+EXTRA_DIST += tests/ai/vectors-move.sh tests/ai/vectors-move-back.sh

@@ -294,6 +294,7 @@ static const struct vstore_ops pgv_ops = {
 	.upsert = pgv_upsert,
 	.remove = pgv_remove,
 	.query = pgv_query,
+	.scroll = pgv_scroll,
 	.close = NULL,
 };
 

@@ -326,3 +326,29 @@ int32_t ai_provider_vs_query(struct ai_provider *p, const char *collection,
 							 filter_json, hits),
 			err, errlen);
 }
+
+int ai_provider_vs_has_scroll(const struct ai_provider *p)
+{
+	return p->plugin->vector_store.scroll != NULL;
+}
+
+int32_t ai_provider_vs_scroll(struct ai_provider *p, const char *collection,
+			      const char *filter_json, const char *offset,
+			      uint32_t limit, uint32_t flags,
+			      pulse_vector_page *pg, char *err, size_t errlen)
+{
+	memset(pg, 0, sizeof(*pg));
+	pg->struct_size = sizeof(*pg);
+	pg->abi_major = PULSE_ABI_MAJOR;
+	pg->abi_minor = PULSE_ABI_MINOR;
+	if (!ai_provider_vs_has_scroll(p)) {
+		snprintf(err, errlen, "the plugin's vector-store ops have no "
+			 "scroll (ABI 1.4)");
+		return PULSE_ERR_UNSUPPORTED;
+	}
+	call_reset(p);
+	return call_end(p, p->plugin->vector_store.scroll(p->inst, &p->job,
+							  collection, filter_json,
+							  offset, limit, flags, pg),
+			err, errlen);
+}

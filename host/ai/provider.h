@@ -101,5 +101,13 @@ int32_t ai_provider_vs_query(struct ai_provider *p, const char *collection,
 			     const float *vec, uint32_t dim, uint32_t k,
 			     const char *filter_json, pulse_vector_hits *hits,
 			     char *err, size_t errlen);
+/* 1.4: 1 if the plugin's table has scroll (a 1.1-1.3 one has not). */
+int ai_provider_vs_has_scroll(const struct ai_provider *p);
+/* One scroll page into pg (zeroed here; borrowed until the next call).
+ * PULSE_ERR_UNSUPPORTED without scroll. */
+int32_t ai_provider_vs_scroll(struct ai_provider *p, const char *collection,
+			      const char *filter_json, const char *offset,
+			      uint32_t limit, uint32_t flags,
+			      pulse_vector_page *pg, char *err, size_t errlen);
 
 #endif

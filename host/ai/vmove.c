@@ -10,6 +10,7 @@
 #include "ai/route.h"
 #include "ai/route_int.h"
 #include "ai/vmove.h"
+#include "ai/vmove_int.h"
 #include "ai/vstore.h"
 #include "base/failpoint.h"
 #include "db/db.h"
@@ -120,11 +121,8 @@ fail:
 	return -1;
 }
 
-/* One value (row 0, col 0) of sql as int64, in a tenant transaction; 0
- * when no row. 0 or -1. */
-static int vm_scalar(PGconn *db, int64_t tenant, const char *sql, int n,
-		     const char *const *p, int64_t *v, char *err,
-		     size_t errlen)
+int vmove_scalar(PGconn *db, int64_t tenant, const char *sql, int n,
+		 const char *const *p, int64_t *v, char *err, size_t errlen)
 {
 	PGresult *r;
 
@@ -188,10 +186,10 @@ static int vm_check(struct ai_ctx *ctx, int64_t tenant, int64_t target,
 		} else if (pl && ai_plugin_serves(pl, PULSE_KIND_VECTOR_STORE)) {
 			snprintf(err, errlen, "vectorize move: tenant %lld uses "
 				 "vector-store integration %s (%s, plugin %s), not "
-				 "pgvectors; moves start from pgvectors only (the "
-				 "vector-store ABI cannot read points back): use "
-				 "`pulse-host vectorize rebuild` after switching "
-				 "stores", (long long)tenant, PQgetvalue(r, i, 0),
+				 "pgvectors; move it back first (`pulse-host "
+				 "vectorize move --tenant T --to pgvectors`), then "
+				 "to the new store", (long long)tenant,
+				 PQgetvalue(r, i, 0),
 				 PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
 			goto out;
 		}
@@ -254,11 +252,36 @@ static int vm_cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Ask the target for every point of the tenant (k = points + 1) and
- * compare the ids with pgvectors'; only up to VMOVE_VERIFY_MAX points.
- * 0 (res->verified set, or verify_by_query 0 when too many) or -1. */
+/* The exact check: both id sets read in full by scroll (a 1.4 target),
+ * page points per request. 0 (res->verified set) or -1. */
+static int vm_verify_scroll(PGconn *db, int64_t tenant, struct vstore *to,
+			    uint32_t page, struct vmove_result *res, char *err,
+			    size_t errlen)
+{
+	struct vstore *pg = NULL;
+	uint64_t n = 0;
+	int rc = -1;
+
+	res->verify_by = VMOVE_BY_SCROLL;
+	if (vstore_open_pg(db, tenant, &pg, err, errlen) < 0)
+		return -1;
+	if (vmove_same_ids(pg, to, res->collection, page, "pgvectors", &n, err,
+			   errlen) < 0)
+		goto out;
+	res->verified = n;
+	rc = 0;
+out:
+	vstore_close(pg);
+	return rc;
+}
+
+/* Without scroll (a 1.1-1.3 target): ask the target for every point of
+ * the tenant (k = points + 1) and compare the ids with pgvectors'; only
+ * up to VMOVE_VERIFY_MAX points. 0 (res->verified set, or verify_by
+ * VMOVE_BY_ACKS when too many) or -1. */
 static int vm_verify(PGconn *db, int64_t tenant, struct vstore *to,
-		     struct vmove_result *res, char *err, size_t errlen)
+		     uint32_t page, struct vmove_result *res, char *err,
+		     size_t errlen)
 {
 	struct vstore_hit *hits = NULL;
 	struct vm_batch one;
@@ -269,8 +292,11 @@ static int vm_verify(PGconn *db, int64_t tenant, struct vstore *to,
 	size_t n = 0, i;
 	int rc = -1;
 
-	res->verify_by_query = res->points <= VMOVE_VERIFY_MAX;
-	if (!res->verify_by_query || res->points == 0)
+	if (vstore_can_scroll(to))
+		return vm_verify_scroll(db, tenant, to, page, res, err, errlen);
+	res->verify_by = res->points <= VMOVE_VERIFY_MAX ? VMOVE_BY_QUERY :
+			 VMOVE_BY_ACKS;
+	if (res->verify_by == VMOVE_BY_ACKS || res->points == 0)
 		return 0;
 	if (vm_read(db, tenant, res->collection, res->dim, 0, -1, 1, &one, err,
 		    errlen) < 0)
@@ -368,8 +394,8 @@ static int vm_copy(PGconn *db, int64_t tenant, int64_t target,
 		u = db_query(db, err, errlen, "UPDATE vector_moves SET last_id ="
 			     " $4::bigint, copied = copied + $5::bigint, updated_at ="
 			     " now() WHERE tenant_id = $1::bigint AND"
-			     " target_integration_id = $2::bigint AND collection = $3",
-			     5, p);
+			     " target_integration_id = $2::bigint AND collection = $3"
+			     " AND direction = 'to_plugin'", 5, p);
 		if (!u || db_commit(db, err, errlen) < 0) {
 			PQclear(u);
 			db_rollback(db);
@@ -501,7 +527,14 @@ static int vm_switch(PGconn *db, int64_t tenant, int64_t target,
 	r = db_query(db, err, errlen, "UPDATE vector_moves SET state = 'done',"
 		     " finished_at = now(), updated_at = now() WHERE tenant_id ="
 		     " $1::bigint AND target_integration_id = $3::bigint AND"
-		     " collection = $2", 3, p);
+		     " collection = $2 AND direction = 'to_plugin'", 3, p);
+	if (!r)
+		goto out;
+	PQclear(r);
+	/* a finished move back is history now: "already moved" is this one */
+	r = db_query(db, err, errlen, "DELETE FROM vector_moves WHERE tenant_id ="
+		     " $1::bigint AND collection = $2 AND direction ="
+		     " 'to_pgvectors'", 2, p);
 	if (!r)
 		goto out;
 	if (!o->keep_source) {
@@ -550,7 +583,8 @@ static int vm_checkpoint(PGconn *db, int64_t tenant, int64_t target,
 		     " RETURNING state, last_id, start_gen, false)"
 		     " SELECT * FROM ins UNION ALL SELECT state, last_id, start_gen,"
 		     " true FROM vector_moves WHERE tenant_id = $1::bigint AND"
-		     " target_integration_id = $2::bigint AND collection = $3",
+		     " target_integration_id = $2::bigint AND collection = $3"
+		     " AND direction = 'to_plugin'",
 		     4, p);
 	if (!r || PQntuples(r) != 1) {
 		if (r)
@@ -591,21 +625,23 @@ int vmove_run(struct ai_ctx *ctx, int64_t tenant, const struct vmove_opts *o,
 	int enabled = 0, done = 0, rc = -1, round;
 
 	memset(res, 0, sizeof(*res));
+	snprintf(res->source, sizeof(res->source), "pgvectors");
 	if (vm_check(ctx, tenant, o->target, res, &enabled, err, errlen) < 0)
 		return -1;
 	p[0] = db_i64(t, tenant);
 	p[1] = res->collection;
 	p[2] = db_i64(g, o->target);
-	if (vm_scalar(ctx->db, tenant, "SELECT CASE WHEN state = 'done' THEN -1"
+	if (vmove_scalar(ctx->db, tenant, "SELECT CASE WHEN state = 'done' THEN -1"
 		      " ELSE last_id END FROM vector_moves WHERE tenant_id ="
 		      " $1::bigint AND collection = $2 AND target_integration_id ="
-		      " $3::bigint", 3, p, &last_id, err, errlen) < 0)
+		      " $3::bigint AND direction = 'to_plugin'", 3, p, &last_id,
+		      err, errlen) < 0)
 		return -1;
 	if (o->dry_run) {
 		res->resumed = last_id != 0;
 		res->already_done = last_id < 0;
 		p[2] = db_i64(l, last_id < 0 ? 0 : last_id);
-		if (vm_scalar(ctx->db, tenant, "SELECT count(*) FROM pgvectors"
+		if (vmove_scalar(ctx->db, tenant, "SELECT count(*) FROM pgvectors"
 			      " WHERE tenant_id = $1::bigint AND collection = $2"
 			      " AND id > $3::bigint", 3, p, &left, err, errlen) < 0)
 			return -1;
@@ -634,7 +670,7 @@ int vmove_run(struct ai_ctx *ctx, int64_t tenant, const struct vmove_opts *o,
 		goto out;
 	}
 	p[2] = db_i64(l, last_id);
-	if (vm_scalar(ctx->db, tenant, "SELECT count(*) FROM pgvectors WHERE"
+	if (vmove_scalar(ctx->db, tenant, "SELECT count(*) FROM pgvectors WHERE"
 		      " tenant_id = $1::bigint AND collection = $2 AND id >"
 		      " $3::bigint", 3, p, &left, err, errlen) < 0)
 		goto out;
@@ -644,7 +680,7 @@ int vmove_run(struct ai_ctx *ctx, int64_t tenant, const struct vmove_opts *o,
 		goto out;
 	/* rows written while copying; then switch unless more came */
 	for (round = 0;; round++) {
-		if (vm_scalar(ctx->db, tenant, vm_gen_sql, 2, p, &gen, err,
+		if (vmove_scalar(ctx->db, tenant, vm_gen_sql, 2, p, &gen, err,
 			      errlen) < 0)
 			goto out;
 		if (gen != start_gen &&
@@ -652,12 +688,13 @@ int vmove_run(struct ai_ctx *ctx, int64_t tenant, const struct vmove_opts *o,
 				errlen) < 0)
 			goto out;
 		start_gen = gen;
-		if (vm_scalar(ctx->db, tenant, "SELECT count(*) FROM pgvectors"
+		if (vmove_scalar(ctx->db, tenant, "SELECT count(*) FROM pgvectors"
 			      " WHERE tenant_id = $1::bigint AND collection = $2",
 			      2, p, &left, err, errlen) < 0)
 			goto out;
 		res->points = (uint64_t)left;
-		if (vm_verify(ctx->db, tenant, to, res, err, errlen) < 0)
+		if (vm_verify(ctx->db, tenant, to, o->batch ? o->batch : 256,
+			      res, err, errlen) < 0)
 			goto out;
 		rc = vm_switch(ctx->db, tenant, o->target, o, res, gen, err,
 			       errlen);

@@ -4,10 +4,9 @@
  * without embedding them again (docs/vectors.md, "Moving a tenant between
  * stores").
  *
- * Only pgvectors -> plugin: the vector-store ABI (1.1 ops: ensure,
- * upsert, remove, query) cannot read points back, so a plugin store
- * cannot be a source. Batches follow the pgvectors row id with a
- * checkpoint (vector_moves, 108_vector_moves.sql), so a killed move
+ * pgvectors -> plugin here; plugin -> pgvectors in vmove_back.c (it
+ * needs the plugin's ABI 1.4 scroll op to read points back). Batches
+ * follow the pgvectors row id with a checkpoint (vector_moves, 108_vector_moves.sql), so a killed move
  * resumes; point ids are kept, so a repeated batch overwrites. The tenant
  * is switched to the target (its integration enabled) only after every
  * point is copied, the rows written meanwhile copied again, and the
@@ -33,12 +32,20 @@ struct vmove_opts {
 	void *arg;
 };
 
-/* Points the verifying query reads back at most: above it, the count is
- * the target's acknowledgements (docs/vectors.md). */
+/* Without scroll (a 1.1-1.3 target plugin), the points the verifying
+ * query reads back at most: above it, the count is the target's
+ * acknowledgements (docs/vectors.md). A 1.4 target is checked by scroll,
+ * exactly, at any size. */
 #define VMOVE_VERIFY_MAX 10000
 
+/* How the target's points were checked (vmove_result.verify_by). */
+#define VMOVE_BY_ACKS 0   /* counted by the target's acknowledgements */
+#define VMOVE_BY_QUERY 1  /* every id read back by one k-NN query */
+#define VMOVE_BY_SCROLL 2 /* both id sets read in full by scroll */
+
 struct vmove_result {
-	char store[64];         /* the target's plugin name */
+	char store[64];         /* the target's plugin name, or "pgvectors" */
+	char source[64];        /* the source's: "pgvectors" or the plugin */
 	char collection[128];
 	uint32_t dim;
 	uint64_t points;        /* pgvectors points of the collection */
@@ -47,7 +54,7 @@ struct vmove_result {
 	uint64_t caught_up;     /* of which written during the copy */
 	uint64_t removed;       /* of the old copy (0 with keep_source) */
 	uint64_t verified;      /* points the target returned, all ids equal */
-	int verify_by_query;    /* 1: counted by a query; 0: acknowledged */
+	int verify_by;          /* VMOVE_BY_* */
 	int resumed;            /* a checkpoint was found */
 	int already_done;       /* the move had finished before */
 	int disabled_target;    /* the target was enabled; disabled to copy */
@@ -61,5 +68,16 @@ struct vmove_result {
  */
 int vmove_run(struct ai_ctx *ctx, int64_t tenant, const struct vmove_opts *o,
 	      struct vmove_result *res, char *err, size_t errlen);
+
+/*
+ * The reverse (vmove_back.c): tenant's vectors from its vector-store
+ * integration (a plugin with the ABI 1.4 scroll op; one without is
+ * refused naming the op) back to pgvectors, with the same dry run,
+ * checkpoint/resume, exact check and "already moved"; o->target unused.
+ * The switch disables the integration. 0 or -1 (err).
+ */
+int vmove_back_run(struct ai_ctx *ctx, int64_t tenant,
+		   const struct vmove_opts *o, struct vmove_result *res,
+		   char *err, size_t errlen);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <gcrypt.h>
+#include <libpq-fe.h>
 
 #include "ai/vstore.h"
 #include "ai/vstore_int.h"
@@ -152,4 +153,44 @@ void vstore_hits_free(struct vstore_hit *hits, size_t n)
 		free(hits[i].url);
 	}
 	free(hits);
+}
+
+int vstore_can_scroll(const struct vstore *s)
+{
+	return s->ops->scroll != NULL;
+}
+
+int vstore_scroll(struct vstore *s, const char *collection,
+		  const char *offset, uint32_t limit, int with_vectors,
+		  struct vstore_page *pg, char *err, size_t errlen)
+{
+	memset(pg, 0, sizeof(*pg));
+	if (!s->ops->scroll) {
+		snprintf(err, errlen, "vector store %s cannot read its points "
+			 "back: its plugin lacks the vector-store op 'scroll' "
+			 "(ABI 1.4); upgrade the plugin", s->ops->name);
+		return -1;
+	}
+	if (limit == 0) {
+		snprintf(err, errlen, "vector store: a scroll page of 0 points");
+		return -1;
+	}
+	return s->ops->scroll(s, collection, offset, limit, with_vectors, pg,
+			      err, errlen);
+}
+
+void vstore_page_free(struct vstore_page *pg)
+{
+	size_t i;
+
+	if (!pg)
+		return;
+	for (i = 0; i < pg->n_strs; i++)
+		free(pg->strs[i]);
+	free(pg->strs);
+	free(pg->pts);
+	free(pg->vecs);
+	free(pg->next);
+	PQclear(pg->res);
+	memset(pg, 0, sizeof(*pg));
 }

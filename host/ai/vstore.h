@@ -121,4 +121,36 @@ int vstore_query(struct vstore *s, const char *collection, const float *vec,
 		 char *err, size_t errlen);
 void vstore_hits_free(struct vstore_hit *hits, size_t n);
 
+/*
+ * A page of stored points read back by vstore_scroll (ABI 1.4 scroll for
+ * a plugin store). Owned by the caller (vstore_page_free); pts[i] and
+ * its strings point into the page. Only the store's tenant's points.
+ */
+struct vstore_page {
+	struct vstore_point *pts;  /* n; vec NULL without vectors */
+	size_t n;
+	uint32_t dim;              /* 0 without vectors */
+	char *next;                /* the next page's offset; NULL: last */
+	/* backing storage */
+	float *vecs;
+	char **strs;
+	size_t n_strs;
+	void *res;                 /* pgvectors: the PGresult */
+};
+
+/* 1 if the store can read its points back: pgvectors always, a plugin
+ * store when its plugin has the 1.4 scroll op. */
+int vstore_can_scroll(const struct vstore *s);
+/*
+ * Up to limit points of the tenant in collection, in the store's id
+ * order, from offset (NULL: the first page; else a previous pg->next).
+ * with_vectors 0 reads ids and payload fields only. Every point of the
+ * tenant is on exactly one page while nothing writes. 0 or -1 (err; a
+ * store without scroll says so).
+ */
+int vstore_scroll(struct vstore *s, const char *collection,
+		  const char *offset, uint32_t limit, int with_vectors,
+		  struct vstore_page *pg, char *err, size_t errlen);
+void vstore_page_free(struct vstore_page *pg);
+
 #endif

@@ -19,6 +19,10 @@ struct vstore_ops {
 		     uint32_t dim, uint32_t k, const struct vstore_filter *f,
 		     float min_score, struct vstore_hit **hits, size_t *n,
 		     char *err, size_t errlen);
+	/* NULL: the store cannot read points back (a 1.1-1.3 plugin) */
+	int (*scroll)(struct vstore *s, const char *collection,
+		      const char *offset, uint32_t limit, int with_vectors,
+		      struct vstore_page *pg, char *err, size_t errlen);
 	void (*close)(struct vstore *s);
 };
 
@@ -28,6 +32,11 @@ struct vstore {
 	PGconn *db;      /* borrowed */
 	void *impl;
 };
+
+/* pgvectors_scroll.c: keyset pages by point id. */
+int pgv_scroll(struct vstore *s, const char *collection, const char *offset,
+	       uint32_t limit, int with_vectors, struct vstore_page *pg,
+	       char *err, size_t errlen);
 
 /* pgvectors_knn.c: the in-memory exact k-NN over a tenant's vectors. */
 int pgv_knn_query(PGconn *db, int64_t tenant, const char *collection,

@@ -1,8 +1,9 @@
 /*
  * vstore_plugin: a vstore backed by a vector-store plugin (qdrant, ...)
- * through the ABI 1.1 ops. The tenant is the host's, never the plugin's:
+ * through the ABI 1.1 ops (and 1.4 scroll when the plugin has it). The
+ * tenant is the host's, never the plugin's:
  *  - every payload gets tenant_id here, from the store's tenant;
- *  - every query and delete gets the must-condition on tenant_id here
+ *  - every query, scroll and delete gets the must-condition on tenant_id here
  *    (a delete by ids too: ids AND the tenant);
  *  - every returned point's tenant_id is checked here, and a point of
  *    another tenant (a buggy or hostile store) is dropped and logged.
@@ -301,6 +302,141 @@ out:
 	return ret;
 }
 
+/* Keep s (a copy) in pg's strings; NULL stays NULL. 0 or -1 (memory). */
+static int page_str(struct vstore_page *pg, struct json_object *o,
+		    const char *key, const char **out)
+{
+	struct json_object *v;
+	char *c;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return 0;
+	if (!(c = strdup(json_object_get_string(v))))
+		return -1;
+	pg->strs[pg->n_strs++] = c;
+	*out = c;
+	return 0;
+}
+
+#define VSP_PAGE_STRS 8 /* strings kept per point (page_point) */
+
+/* The plugin's point i as pg's next point, if it is the tenant's (else
+ * dropped and logged, as a foreign hit is). 0 or -1 (memory, or a point
+ * without the payload fields a move needs). */
+static int page_point(struct vstore *s, const pulse_vector_page *vp,
+		      uint32_t i, struct vstore_page *pg, char *err,
+		      size_t errlen)
+{
+	const char *pl = vp->payloads ? vp->payloads[i] : NULL;
+	struct json_object *o = pl ? json_tokener_parse(pl) : NULL, *v;
+	struct vstore_point *pt = &pg->pts[pg->n];
+	const char *tn = NULL;
+	char t[24];
+	int rc = -1;
+
+	snprintf(t, sizeof(t), "%lld", (long long)s->tenant);
+	if (!o || !json_object_object_get_ex(o, "tenant_id", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    strcmp((tn = json_object_get_string(v)), t) != 0) {
+		VSP(s)->dropped++;
+		log_warn("vstore", "vector store %s returned point %s, which is "
+			 "not tenant %lld's; dropped (the store ignored the "
+			 "tenant filter)", VSP(s)->name, vp->ids[i] ? vp->ids[i] :
+			 "?", (long long)s->tenant);
+		rc = 0;
+		goto out;
+	}
+	if (!vp->ids[i]) {
+		snprintf(err, errlen, "vector store %s: point %u of a scroll page "
+			 "has no id", VSP(s)->name, i);
+		goto out;
+	}
+	if (!(pt->point_id = pg->strs[pg->n_strs++] = strdup(vp->ids[i])) ||
+	    page_str(pg, o, "table", &pt->table) < 0 ||
+	    page_str(pg, o, "external_id", &pt->external_id) < 0 ||
+	    page_str(pg, o, "display_id", &pt->display_id) < 0 ||
+	    page_str(pg, o, "title", &pt->title) < 0 ||
+	    page_str(pg, o, "url", &pt->url) < 0 ||
+	    page_str(pg, o, "updated_at", &pt->updated_at) < 0 ||
+	    page_str(pg, o, "text_hash", &pt->text_hash) < 0) {
+		snprintf(err, errlen, "vector store: out of memory");
+		goto out;
+	}
+	if (!pt->table || !pt->external_id) {
+		snprintf(err, errlen, "vector store %s: point %s has no table or "
+			 "external_id in its payload (not written by pulse-host)",
+			 VSP(s)->name, vp->ids[i]);
+		goto out;
+	}
+	pt->integration_id = json_object_object_get_ex(o, "integration_id", &v) ?
+			     json_object_get_int64(v) : 0;
+	if (pg->vecs) {
+		float *row = pg->vecs + (size_t)pg->n * pg->dim;
+
+		memcpy(row, vp->vectors + (size_t)i * vp->dim,
+		       vp->dim * sizeof(float));
+		pt->vec = row;
+	}
+	pg->n++;
+	rc = 0;
+out:
+	json_object_put(o);
+	return rc;
+}
+
+static int vsp_scroll(struct vstore *s, const char *collection,
+		      const char *offset, uint32_t limit, int with_vectors,
+		      struct vstore_page *pg, char *err, size_t errlen)
+{
+	pulse_vector_page vp;
+	char why[1024], *ft;
+	uint32_t i;
+	int32_t rc;
+	int ret = -1;
+
+	if (!(ft = filter_text(must_tenant(s->tenant), 0, 0))) {
+		snprintf(err, errlen, "vector store: out of memory");
+		return -1;
+	}
+	rc = ai_provider_vs_scroll(VSP(s)->p, collection, ft, offset, limit,
+				   with_vectors ? 0 : PULSE_SCROLL_NO_VECTORS,
+				   &vp, why, sizeof(why));
+	if (rc != PULSE_OK) {
+		vsp_fail(s, rc, "reading points back", why, err, errlen);
+		goto out;
+	}
+	if (vp.n > limit || (vp.n && !vp.ids) ||
+	    (with_vectors && vp.n && (!vp.vectors || !vp.dim))) {
+		snprintf(err, errlen, "vector store %s: a scroll page of %u "
+			 "points (%u asked) without ids%s", VSP(s)->name, vp.n,
+			 limit, with_vectors ? " or vectors" : "");
+		goto out;
+	}
+	pg->pts = calloc(vp.n ? vp.n : 1, sizeof(*pg->pts));
+	pg->strs = calloc((size_t)(vp.n ? vp.n : 1) * VSP_PAGE_STRS + 1,
+			  sizeof(*pg->strs));
+	if (with_vectors && vp.n) {
+		pg->dim = vp.dim;
+		pg->vecs = calloc((size_t)vp.n * vp.dim, sizeof(float));
+	}
+	if (!pg->pts || !pg->strs || (with_vectors && vp.n && !pg->vecs) ||
+	    (vp.next_offset && !(pg->next = strdup(vp.next_offset)))) {
+		snprintf(err, errlen, "vector store: out of memory");
+		goto out;
+	}
+	for (i = 0; i < vp.n; i++)
+		if (page_point(s, &vp, i, pg, err, errlen) < 0)
+			goto out;
+	ret = 0;
+out:
+	if (ret < 0)
+		vstore_page_free(pg);
+	free(ft);
+	return ret;
+}
+
 static void vsp_close(struct vstore *s)
 {
 	struct vsp *v = VSP(s);
@@ -338,6 +474,8 @@ static int vsp_open(const struct ai_env_ref *env, int64_t tenant,
 	v->ops.upsert = vsp_upsert;
 	v->ops.remove = vsp_remove;
 	v->ops.query = vsp_query;
+	/* a 1.1-1.3 plugin cannot read points back */
+	v->ops.scroll = ai_provider_vs_has_scroll(v->p) ? vsp_scroll : NULL;
 	v->ops.close = vsp_close;
 	s->ops = &v->ops;
 	s->tenant = tenant;

@@ -1,6 +1,6 @@
 /* cmd_vectorize_move: `pulse-host vectorize move`, a tenant's stored
- * vectors copied from pgvectors to a vector-store integration without
- * embedding them again (host/ai/vmove.c; docs/vectors.md). */
+ * vectors copied from pgvectors to a vector-store integration, or back,
+ * without embedding them again (host/ai/vmove*.c; docs/vectors.md). */
 #include "config.h"
 
 #include <errno.h>
@@ -16,7 +16,7 @@
 #include "cli/termprogress.h"
 
 static const char vm_usage[] =
-	"usage: pulse-host vectorize move --tenant T --to INTEGRATION_ID\n"
+	"usage: pulse-host vectorize move --tenant T --to INTEGRATION_ID|pgvectors\n"
 	"                                 [--keep-source] [--batch N] [--dry-run] [--json]\n"
 	"\n"
 	"Copies the tenant's vectors from the embedded store (pgvectors) to a\n"
@@ -24,18 +24,20 @@ static const char vm_usage[] =
 	"then switches the tenant to it. The integration may be added just\n"
 	"before (`pulse-host integration add --plugin qdrant ...`): the move\n"
 	"disables it while copying, so searches keep using pgvectors, and\n"
-	"enables it once every point is copied and counted equal.\n"
+	"enables it once every point is copied and both stores' ids compare\n"
+	"equal. `--to pgvectors` moves back: from the tenant's vector-store\n"
+	"integration (its plugin needs the ABI 1.4 scroll op) to pgvectors,\n"
+	"then disables the integration.\n"
 	"\n"
 	"--to ID         the target vector-store integration of the tenant\n"
-	"--keep-source   keep the pgvectors copy (default: deleted at the switch,\n"
-	"                in the same transaction)\n"
+	"--to pgvectors  back to the embedded store\n"
+	"--keep-source   keep the source copy (default: deleted at the switch)\n"
 	"--batch N       points per batch (1 to 4096, default 256)\n"
 	"--dry-run       say what would be copied; change nothing\n"
 	"--json          print the result as JSON\n"
 	"\n"
 	"Progress goes to stderr. A killed move resumes from its checkpoint when\n"
-	"run again; running it after it finished changes nothing. Only\n"
-	"pgvectors -> plugin store: the vector-store ABI cannot read points back.\n"
+	"run again; running it after it finished changes nothing.\n"
 	"Vectors of a model other than the tenant's pinned one are refused: use\n"
 	"`pulse-host vectorize rebuild` then.\n"
 	"\n"
@@ -58,11 +60,21 @@ static void vm_progress(void *arg, uint64_t done, uint64_t total)
 		(unsigned long long)done, (unsigned long long)total);
 }
 
+static const char *vm_verified_by(const struct vmove_result *r)
+{
+	switch (r->verify_by) {
+	case VMOVE_BY_SCROLL: return "scroll";
+	case VMOVE_BY_QUERY: return "query";
+	default: return "acknowledgements";
+	}
+}
+
 static void vm_print_json(const struct vmove_result *r, int dry_run)
 {
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "store", json_object_new_string(r->store));
+	json_object_object_add(o, "source", json_object_new_string(r->source));
 	json_object_object_add(o, "collection",
 			       json_object_new_string(r->collection));
 	json_object_object_add(o, "dim", json_object_new_int64(r->dim));
@@ -76,8 +88,7 @@ static void vm_print_json(const struct vmove_result *r, int dry_run)
 	json_object_object_add(o, "verified",
 			       json_object_new_int64((int64_t)r->verified));
 	json_object_object_add(o, "verified_by",
-			       json_object_new_string(r->verify_by_query ?
-						      "query" : "acknowledgements"));
+			       json_object_new_string(vm_verified_by(r)));
 	json_object_object_add(o, "resumed", json_object_new_boolean(r->resumed));
 	json_object_object_add(o, "already_done",
 			       json_object_new_boolean(r->already_done));
@@ -91,9 +102,9 @@ static void vm_print_text(const struct vmove_result *r, int dry_run,
 {
 	if (dry_run) {
 		printf("would move %llu of %llu points of %s (%u dims) from "
-		       "pgvectors to %s%s%s\n", (unsigned long long)r->to_copy,
+		       "%s to %s%s%s\n", (unsigned long long)r->to_copy,
 		       (unsigned long long)r->points, r->collection, r->dim,
-		       r->store, r->resumed && !r->already_done ?
+		       r->source, r->store, r->resumed && !r->already_done ?
 		       " (resuming a checkpoint)" : "",
 		       r->already_done ? " (already moved: nothing to do)" : "");
 		return;
@@ -104,11 +115,13 @@ static void vm_print_text(const struct vmove_result *r, int dry_run,
 	}
 	printf("moved %llu points of %s to %s (%llu copied in this run, %llu "
 	       "written during the copy); %s; the tenant now uses %s; "
-	       "pgvectors copy %s\n", (unsigned long long)r->points,
+	       "%s copy %s\n", (unsigned long long)r->points,
 	       r->collection, r->store, (unsigned long long)r->copied,
 	       (unsigned long long)r->caught_up,
-	       r->verify_by_query ? "every point id read back from the target" :
-	       "counted by the target's acknowledgements", r->store,
+	       r->verify_by == VMOVE_BY_SCROLL ? "every point id of both stores "
+	       "compared" : r->verify_by == VMOVE_BY_QUERY ? "every point id "
+	       "read back from the target" : "counted by the target's "
+	       "acknowledgements", r->store, r->source,
 	       keep ? "kept" : "deleted");
 }
 
@@ -120,7 +133,7 @@ int cmd_vectorize_move(struct cli *cli, int argc, char **argv)
 	struct cli_ai ai;
 	const char *tenant = NULL, *val;
 	char err[2048], *end;
-	int i, k, json = 0, rc;
+	int i, k, json = 0, back = 0, rc;
 	long long v;
 
 	for (i = 1; i < argc; i++) {
@@ -141,6 +154,10 @@ int cmd_vectorize_move(struct cli *cli, int argc, char **argv)
 		} else if ((k = cli_opt_value("vectorize move", argc, argv, &i, "--to", &val)) != 0) {
 			if (k < 0)
 				return EXIT_USAGE;
+			if (!strcmp(val, "pgvectors")) {
+				back = 1;
+				continue;
+			}
 			errno = 0;
 			v = strtoll(val, &end, 10);
 			if (errno || *end || v <= 0) {
@@ -166,7 +183,7 @@ int cmd_vectorize_move(struct cli *cli, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (!tenant || !o.target) {
+	if (!tenant || (!o.target && !back)) {
 		fprintf(stderr, "vectorize move: --tenant and --to are required "
 			"(try --help)\n");
 		return EXIT_USAGE;
@@ -176,7 +193,8 @@ int cmd_vectorize_move(struct cli *cli, int argc, char **argv)
 		return 1;
 	o.progress = vm_progress;
 	o.arg = &pr;
-	rc = vmove_run(&ai.ctx, ai.tenant, &o, &res, err, sizeof(err));
+	rc = (back ? vmove_back_run : vmove_run)(&ai.ctx, ai.tenant, &o, &res,
+						 err, sizeof(err));
 	cli_ai_close(&ai);
 	if (rc < 0) {
 		fprintf(stderr, "%s\n", err);

@@ -149,6 +149,7 @@ static const char *missing_vector_store(const pulse_vector_store_ops *o)
 	NEED(*o, upsert);
 	NEED(*o, remove);
 	NEED(*o, query);
+	/* scroll (1.4) is optional: a 1.1-1.3 table reads it as NULL. */
 	return NULL;
 }
 #undef NEED

@@ -1,5 +1,6 @@
 /*
- * plugin.c: the qdrant provider, a vector store (ABI 1.1 ops) over
+ * plugin.c: the qdrant provider, a vector store (ABI 1.1 ops, scroll
+ * 1.4) over
  * Qdrant's REST API (1.10+), following Qdrant's multitenancy guidance:
  *  - one collection per embedding model and dimension, shared by every
  *    tenant (the host names it pulse_<model>_<dim>), created with
@@ -19,6 +20,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <pulse-host/plugin.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,7 @@ typedef struct qd_inst {
 	} known[QD_KNOWN];
 	uint32_t n_known;
 	struct qd_hits last;      /* the latest query's hits, borrowed by the host */
+	struct qd_page page;      /* the latest scroll page, borrowed likewise */
 } qd_inst;
 
 static const pulse_config_field fields[] = {
@@ -76,6 +79,7 @@ static void qd_close(void *p)
 	if (!in)
 		return;
 	qd_hits_free(&in->last);
+	qd_page_free(&in->page);
 	free(in);
 }
 
@@ -512,8 +516,88 @@ out:
 	return rc;
 }
 
+/* 1.4: a page of the points matching filter_json, by Qdrant's id order.
+ * A missing collection holds no points: an empty last page. */
+static int32_t qd_scroll(void *p, pulse_job *job, const char *c,
+			 const char *filter_json, const char *offset,
+			 uint32_t limit, uint32_t flags, pulse_vector_page *page)
+{
+	qd_inst *in = p;
+	pulse_http_response *resp = NULL;
+	char path[200], err[300], *filter = NULL, *body = NULL;
+	int with_vec = !(flags & PULSE_SCROLL_NO_VECTORS);
+	uint32_t status;
+	uint64_t blen = 0;
+	const char *rb;
+	float thr;
+	int has_thr;
+	int32_t rc;
+
+	qd_page_free(&in->page);
+	if ((rc = check_name(job, c)) != PULSE_OK)
+		return rc;
+	if (!limit || !PULSE_HAS(page, next_offset))
+		return api->fail(job, PULSE_ERR_INVALID, "qdrant: scroll of %s: "
+				 "%s", c, limit ? "the page struct is too small" :
+				 "limit 0");
+	if (qd_filter(filter_json, NULL, 0, &filter, &thr, &has_thr, err,
+		      sizeof(err)) < 0)
+		return api->fail(job, PULSE_ERR_INVALID, "qdrant: scroll of %s: %s",
+				 c, err);
+	if (!(body = qd_scroll_body(filter, offset, limit, with_vec,
+				    !(flags & PULSE_SCROLL_NO_PAYLOADS)))) {
+		rc = api->fail(job, PULSE_ERR_INVALID, "qdrant: scroll of %s: "
+			       "offset '%s' is not a point id (or out of "
+			       "memory)", c, offset ? offset : "");
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/collections/%s/points/scroll", c);
+	rc = qd_call(in, job, "POST", path, body, 0, &resp, &status);
+	if (rc == QD_GONE) {
+		rc = PULSE_OK;
+		goto out;
+	}
+	if (rc != PULSE_OK)
+		goto out;
+	rb = api->http_body(resp, &blen);
+	if (qd_page_parse(rb, (size_t)blen, with_vec, &in->page, err,
+			  sizeof(err)) < 0) {
+		rc = api->fail(job, PULSE_ERR_TRANSIENT, "qdrant: POST %s%s: %s",
+			       in->url, path, err);
+		goto out;
+	}
+	page->n = in->page.n;
+	page->dim = in->page.dim;
+	page->ids = (const char *const *)in->page.ids;
+	page->vectors = in->page.vecs;
+	page->payloads = (const char *const *)in->page.payloads;
+	page->next_offset = in->page.next;
+out:
+	if (resp)
+		api->http_release(resp);
+	free(filter);
+	free(body);
+	return rc;
+}
+
 static const pulse_vector_store_ops ops = {
 	PULSE_STRUCT_HEADER(pulse_vector_store_ops),
+	.flags = 0,
+	.open = qd_open,
+	.close = qd_close,
+	.ensure_collection = qd_ensure,
+	.upsert = qd_upsert,
+	.remove = qd_remove,
+	.query = qd_query,
+	.scroll = qd_scroll,
+};
+
+/* For a 1.1-1.3 host: the table without scroll, whose non-zero bytes
+ * such a host would refuse as fields it does not know. */
+static const pulse_vector_store_ops ops_v1_3 = {
+	.struct_size = (uint32_t)offsetof(pulse_vector_store_ops, scroll),
+	.abi_major = PULSE_ABI_MAJOR,
+	.abi_minor = 3,
 	.flags = 0,
 	.open = qd_open,
 	.close = qd_close,
@@ -545,8 +629,16 @@ static const pulse_plugin_info info = {
 	.init = qd_init,
 };
 
+static pulse_plugin_info info_v1_3;
+
 PULSE_EXPORT const pulse_plugin_info *pulse_plugin_entry_v1(uint32_t host_minor)
 {
-	/* provider ops exist from ABI 1.1 */
-	return host_minor >= 1 ? &info : NULL;
+	/* provider ops exist from ABI 1.1, scroll from 1.4 */
+	if (host_minor >= 4)
+		return &info;
+	if (host_minor < 1)
+		return NULL;
+	info_v1_3 = info;
+	info_v1_3.ops = &ops_v1_3;
+	return &info_v1_3;
 }

@@ -93,6 +93,26 @@ int qd_hits_parse(const char *body, size_t len, struct qd_hits *h,
 		  char *err, size_t errlen);
 void qd_hits_free(struct qd_hits *h);
 
+/* POST /collections/{c}/points/scroll: filter (JSON text), limit, and
+ * offset (NULL: the first page; an unsigned integer goes bare, anything
+ * else as a string). NULL if offset holds a quote or backslash. */
+char *qd_scroll_body(const char *filter, const char *offset, uint32_t limit,
+		     int with_vector, int with_payload);
+/* One scroll page, owned by the struct (qd_page_free). */
+struct qd_page {
+	uint32_t n, dim;  /* dim 0 without vectors */
+	char **ids;
+	char **payloads;  /* JSON text or NULL */
+	float *vecs;      /* n rows of dim, or NULL */
+	char *next;       /* next_page_offset as text; NULL: last page */
+};
+/* Parse {"result":{"points":[{"id","payload","vector"}],
+ * "next_page_offset"}}; with_vector: every point must carry an unnamed
+ * vector of one dimension. 0, or -1 with err. */
+int qd_page_parse(const char *body, size_t len, int with_vector,
+		  struct qd_page *pg, char *err, size_t errlen);
+void qd_page_free(struct qd_page *pg);
+
 /* What to do with a non-2xx response. */
 #define QD_RETRY 1       /* 429, 503 and other 5xx/408: wait and retry */
 #define QD_NOT_FOUND 2   /* 404: the collection is gone */

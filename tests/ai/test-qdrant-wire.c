@@ -3,7 +3,8 @@
  * wire.c) without a server: the error policy row by row (Qdrant's JSON
  * envelope and plain-text 401/403), the tenant condition a filter must
  * carry, has_id on deletes by id, payloads without a tenant refused, the
- * collection body, query replies and collection info; and the host's
+ * collection body, query replies and collection info, scroll bodies and
+ * pages (ABI 1.4); and the host's
  * epoch parser of updated_at / --since (host/ai/vstore_time.c).
  */
 #include "config.h"
@@ -199,6 +200,70 @@ static void test_replies(void **st)
 		err, sizeof(err)), -1);
 }
 
+/* 1.4 scroll: the body (offset bare or quoted, never raw text), the page
+ * with vectors and next_page_offset, and broken pages refused. */
+static void test_scroll(void **st)
+{
+	const char *pg2 = "{\"result\":{\"points\":[{\"id\":7,\"payload\":"
+			  "{\"tenant_id\":\"3\"},\"vector\":[0.5,0.25]},{\"id\":"
+			  "\"6b2f0e51-9a43-4c7d-b158-3e920fc427a6\",\"vector\":[1,0]}],"
+			  "\"next_page_offset\":\"7c2f0e51-9a43-4c7d-b158-3e920fc427a6\"},"
+			  "\"status\":\"ok\",\"time\":0}";
+	struct json_object *o;
+	struct qd_page pg;
+	char err[256], *b;
+
+	(void)st;
+	b = qd_scroll_body("{\"must\":[]}", "42", 100, 1, 1);
+	assert_non_null(b);
+	o = json_tokener_parse(b);
+	assert_true(json_object_is_type(json_object_object_get(o, "offset"),
+					json_type_int));
+	assert_int_equal(json_object_get_int(json_object_object_get(o, "limit")), 100);
+	assert_true(json_object_get_boolean(json_object_object_get(o, "with_vector")));
+	assert_true(json_object_object_get_ex(o, "filter", NULL));
+	json_object_put(o);
+	free(b);
+	b = qd_scroll_body("{}", "6b2f0e51-9a43-4c7d-b158-3e920fc427a6", 5, 0, 1);
+	o = json_tokener_parse(b);
+	assert_string_equal(json_object_get_string(json_object_object_get(o, "offset")),
+			    "6b2f0e51-9a43-4c7d-b158-3e920fc427a6");
+	assert_false(json_object_get_boolean(json_object_object_get(o, "with_vector")));
+	json_object_put(o);
+	free(b);
+	b = qd_scroll_body("{}", NULL, 5, 0, 1);
+	assert_null(strstr(b, "offset"));
+	free(b);
+	assert_null(qd_scroll_body("{}", "1\",\"x", 5, 0, 1));
+
+	assert_int_equal(qd_page_parse(T(pg2), 1, &pg, err, sizeof(err)), 0);
+	assert_int_equal(pg.n, 2);
+	assert_int_equal(pg.dim, 2);
+	assert_string_equal(pg.ids[0], "7");
+	assert_true(pg.vecs[0] == 0.5f && pg.vecs[1] == 0.25f && pg.vecs[2] == 1.0f);
+	assert_non_null(strstr(pg.payloads[0], "\"tenant_id\":\"3\""));
+	assert_null(pg.payloads[1]);
+	assert_string_equal(pg.next, "7c2f0e51-9a43-4c7d-b158-3e920fc427a6");
+	qd_page_free(&pg);
+	/* the last page: next_page_offset null */
+	assert_int_equal(qd_page_parse(T("{\"result\":{\"points\":[{\"id\":1}],"
+		"\"next_page_offset\":null}}"), 0, &pg, err, sizeof(err)), 0);
+	assert_int_equal(pg.n, 1);
+	assert_null(pg.next);
+	assert_null(pg.vecs);
+	qd_page_free(&pg);
+	/* vectors asked for: a point without one, or of another size */
+	assert_int_equal(qd_page_parse(T("{\"result\":{\"points\":[{\"id\":1}]}}"),
+				       1, &pg, err, sizeof(err)), -1);
+	assert_int_equal(qd_page_parse(T("{\"result\":{\"points\":[{\"id\":1,"
+		"\"vector\":[1,2]},{\"id\":2,\"vector\":[1]}]}}"), 1, &pg, err,
+		sizeof(err)), -1);
+	assert_non_null(strstr(err, "not the page's"));
+	assert_int_equal(qd_page_parse(T("{\"result\":[]}"), 0, &pg, err,
+				       sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a scroll response"));
+}
+
 static void test_epoch(void **st)
 {
 	int64_t e;
@@ -224,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_bodies),
 		cmocka_unit_test(test_replies),
+		cmocka_unit_test(test_scroll),
 		cmocka_unit_test(test_epoch),
 	};
 

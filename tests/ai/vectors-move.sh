@@ -6,6 +6,8 @@
 # move killed mid-copy (failpoint vectorize.move_batch) leaves the tenant on
 # pgvectors and resumes from its checkpoint, the final state has the same
 # point count and the same search results (ids, order, scores) as before,
+# the exact check compares both stores' full id sets read by scroll (ABI
+# 1.4, paged), also above 10,000 points,
 # a second tenant is untouched, and a repeated move changes nothing.
 set -euo pipefail
 . "$abs_top_srcdir/tests/db/warehouse-lib.sh"
@@ -119,9 +121,16 @@ e0=$(vx_embed_calls)
 ph vectorize move --tenant acme --to "$qid" --batch 3 --json > "$WH_DIR/move.json" 2> "$WH_DIR/move.err" ||
 	wh_fail "the resumed move failed: $(cat "$WH_DIR/move.err")"
 jq -e --argjson p "$pa" '.switched and .resumed and .points == $p and .copied == $p - 3
-	and .verified == $p and .verified_by == "query" and .removed == $p' "$WH_DIR/move.json" > /dev/null ||
+	and .verified == $p and .verified_by == "scroll" and .removed == $p' "$WH_DIR/move.json" > /dev/null ||
 	wh_fail "the resumed move: $(cat "$WH_DIR/move.json") $(cat "$WH_DIR/move.err")"
 wh_contains "$WH_DIR/move.err" "points copied"
+# the exact check read the target's ids by scroll, in pages of --batch
+sc=$(qd_stats | jq '.calls.scroll // 0')
+[ "$sc" -ge $(( (pa + 2) / 3 )) ] || wh_fail "the check scrolled $sc pages for $pa points in pages of 3"
+qd_stats | jq -e --arg t "$ta" '[.requests[] | select(.op == "scroll")] | length > 1 and
+	all(.[]; .body.limit == 3 and .body.filter.must[0].key == "tenant_id" and .body.filter.must[0].match.value == $t and .body.with_vector == false)
+	and ([.[] | select(.body.offset != null)] | length) > 0' > /dev/null ||
+	wh_fail "scroll requests: $(qd_stats | jq -c '[.requests[] | select(.op == "scroll") | .body]')"
 [ "$(vx_embed_calls)" = "$e0" ] || wh_fail "the move called the embedder ($e0 -> $(vx_embed_calls) calls)"
 [ "$(wh_sql "SELECT enabled FROM integrations WHERE id = $qid")" = t ] || wh_fail "the target was not enabled"
 [ "$(wh_sql "SELECT count(*) FROM pgvectors WHERE tenant_id = $ta")" = 0 ] || wh_fail "the old copy was not removed"
@@ -134,7 +143,7 @@ jq -e --arg t "$ta" --argjson p "$pa" '.points | length == $p and all(.[]; .payl
 [ "$(jq -r '[.points[].id] | sort | join(",")' "$WH_DIR/pts.json")" = \
   "$(wh_sql "SELECT string_agg(point_id::text, ',' ORDER BY point_id::text) FROM vector_references WHERE tenant_id = $ta AND status = 'stored'")" ] ||
 	wh_fail "point ids changed in the move"
-q0=$(qd_stats | jq '.calls.query')
+q0=$(qd_stats | jq '.calls.query // 0')
 searches acme after
 same after before
 [ "$(qd_stats | jq '.calls.query')" -ge $((q0 + 3)) ] || wh_fail "the searches after the move did not use qdrant"
@@ -155,4 +164,21 @@ ph vectorize run --tenant acme --json > "$WH_DIR/run.json"
 jq -e '.upserted == 1' "$WH_DIR/run.json" > /dev/null || wh_fail "vectorize after the move: $(cat "$WH_DIR/run.json")"
 qd_stats | jq -e --arg c "$C" --argjson p "$pa" '.collections[$c].points == $p' > /dev/null || wh_fail "vectorize after the move duplicated a point"
 [ "$(wh_sql "SELECT count(*) FROM pgvectors WHERE tenant_id = $ta")" = 0 ] || wh_fail "vectorize after the move wrote to pgvectors"
+# --- above 10,000 points the check is still exact (scroll, any size):
+# a third tenant with 10,050 stored points (synthetic rows, one model)
+read -r tg ig < <(VX_QDRANT= vx_tenant gamma)
+vx_pr "$tg" "$ig" PR_1 gamma/api 1 "Fix cache eviction race in session store"
+ph vectorize run --tenant gamma > /dev/null
+wh_sql "INSERT INTO pgvectors (tenant_id, integration_id, collection, point_id, entity, external_id, dim, vec, payload)
+	SELECT $tg, $ig, '$C', gen_random_uuid(), 'prs', 'SYN_' || i, 384,
+		decode(repeat('0000803f', 383) || lpad(to_hex(i % 255 + 1), 2, '0') || '00803f', 'hex'),
+		jsonb_build_object('display_id', 'syn#' || i, 'title', 'synthetic ' || i)
+	FROM generate_series(1, 10049) i" > /dev/null
+pg=$(wh_sql "SELECT count(*) FROM pgvectors WHERE tenant_id = $tg")
+[ "$pg" -gt 10000 ] || wh_fail "gamma has $pg points"
+gid=$(qd_add gamma | jq -r .id)
+ph vectorize move --tenant gamma --to "$gid" --batch 4096 --json > "$WH_DIR/big.json" 2> "$WH_DIR/big.err" ||
+	wh_fail "the large move failed: $(cat "$WH_DIR/big.err")"
+jq -e --argjson p "$pg" '.switched and .points == $p and .verified == $p and .verified_by == "scroll"' "$WH_DIR/big.json" > /dev/null ||
+	wh_fail "the large move: $(cat "$WH_DIR/big.json")"
 echo PASS

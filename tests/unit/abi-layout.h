@@ -104,10 +104,15 @@
 	F(pulse_vector_store_ops, ensure_collection) \
 	F(pulse_vector_store_ops, upsert) F(pulse_vector_store_ops, remove) \
 	F(pulse_vector_store_ops, query) \
+	/* 1.4 */ F(pulse_vector_store_ops, scroll) \
 	/* 1.3 */ HDR(S, F, pulse_oauth2_client) \
 	F(pulse_oauth2_client, authority) F(pulse_oauth2_client, tenant) \
 	F(pulse_oauth2_client, client_id) F(pulse_oauth2_client, secret_key) \
-	F(pulse_oauth2_client, scope)
+	F(pulse_oauth2_client, scope) \
+	/* 1.4 */ HDR(S, F, pulse_vector_page) \
+	F(pulse_vector_page, n) F(pulse_vector_page, dim) \
+	F(pulse_vector_page, ids) F(pulse_vector_page, vectors) \
+	F(pulse_vector_page, payloads) F(pulse_vector_page, next_offset)
 
 /* A struct's sizeof row and its common header rows. */
 #define HDR(S, F, t) S(t) F(t, struct_size) F(t, abi_major) F(t, abi_minor)

@@ -19,7 +19,7 @@ check() { # check DESCRIPTION COMMAND...
 
 ph --plugin-dir "$dir" plugins >"$dir/out" 2>"$dir/err"
 check "plugins exits 0 despite refusals" true
-check "example listed as loaded" grep -Eq '^example +source +1\.0\.0 +1\.3 +loaded' "$dir/out"
+check "example listed as loaded" grep -Eq '^example +source +1\.0\.0 +1\.4 +loaded' "$dir/out"
 check "fake-good loaded" grep -Eq '^fake-good .* loaded ' "$dir/out"
 check "older minor loaded" grep -Eq '^fake-old .* loaded ' "$dir/out"
 for f in newer-tail-set major-field major-symbol no-entry dup-b init-fails ops-major \
@@ -30,15 +30,16 @@ for f in newer-tail-set major-field major-symbol no-entry dup-b init-fails ops-m
 done
 check "exactly 10 refusal log lines" test "$(grep -c 'refused file=' "$dir/err")" -eq 10
 # Provider kinds (ABI 1.1) load and show their kind, refused ones too.
-check "embedder listed with its kind" grep -Eq '^fake-embedder +embedder +0\.1 +1\.3 +loaded' "$dir/out"
-check "llm listed with its kind" grep -Eq '^fake-llm +llm +0\.1 +1\.3 +loaded' "$dir/out"
-check "vector store listed with its kind" grep -Eq '^fake-vector-store +vector-store +0\.1 +1\.3 +loaded' "$dir/out"
+check "embedder listed with its kind" grep -Eq '^fake-embedder +embedder +0\.1 +1\.4 +loaded' "$dir/out"
+check "llm listed with its kind" grep -Eq '^fake-llm +llm +0\.1 +1\.4 +loaded' "$dir/out"
+check "vector store listed with its kind" grep -Eq '^fake-vector-store +vector-store +0\.1 +1\.4 +loaded' "$dir/out"
+check "a 1.3 vector store (no scroll) still loads" grep -Eq '^fake-vector-v1-3 +vector-store +0\.1 +1\.[0-9] +loaded' "$dir/out"
 check "a refused provider keeps its kind" grep -Eq '^fake-vector-no-query +vector-store .* refused' "$dir/out"
 check "missing op named" grep -q "lacks the mandatory op 'query'" "$dir/out"
 check "init failure shows the plugin's text" grep -q 'init failed: cannot open license file' "$dir/out"
 
 ph --plugin-dir "$dir" plugins --json >"$dir/json" 2>/dev/null
-check "json lists 21 plugin files" test "$(grep -c '"path"' "$dir/json")" -eq 21
+check "json lists 22 plugin files" test "$(grep -c '"path"' "$dir/json")" -eq 22
 check "every listed file is the test's own" test -z "$(grep -o '"path":"[^"]*"' "$dir/json" | grep -vF "\"path\":\"$dir/")"
 check "json shows provider kinds" grep -q '"kind":"vector-store"' "$dir/json"
 check "json has reason for refused" grep -q '"reason":"built for ABI major 2' "$dir/json"

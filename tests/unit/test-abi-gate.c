@@ -7,6 +7,7 @@
  * an unknown non-zero tail must be refused with the plugin and struct
  * named; 1.1 plugins' new fields and calls must arrive.
  */
+#include <dlfcn.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -226,6 +227,100 @@ static void test_v1_3_oauth2_http(void **state)
 	loader_free(&ld);
 }
 
+/* Load fake-NAME.so, a vector store; returns its plugin (ld owns it). */
+static struct plugin *load_store(struct loader *ld, const char *name)
+{
+	char path[4200];
+	struct plugin *p;
+
+	snprintf(path, sizeof(path), "%s/fake-%s.so", fake_dir, name);
+	assert_int_equal(loader_load_file(ld, path), 0);
+	p = ld->v[ld->n - 1];
+	assert_int_equal(p->status, PLUGIN_LOADED);
+	assert_int_equal(p->info.kind, PULSE_KIND_VECTOR_STORE);
+	return p;
+}
+
+/* 1.4: a vector store built against 1.3 (its table ends after query)
+ * still loads, and its scroll reads as absent; a 1.4 store's scroll
+ * arrives and pages through its points. */
+static void test_v1_4_scroll_optional(void **state)
+{
+	struct loader ld = {0};
+	struct plugin *p;
+	pulse_vector_page pg;
+	const char *off = NULL;
+	char ids[32] = "", next[8];
+	int pages = 0;
+	void *inst = NULL;
+
+	(void)state;
+	p = load_store(&ld, "vector-v1-3");
+	assert_null(p->vector_store.scroll);
+	assert_non_null(p->vector_store.query);
+	p = load_store(&ld, "vector-store");
+	assert_non_null(p->vector_store.scroll);
+	assert_int_equal(p->vector_store.open(p->state, NULL, &inst), PULSE_OK);
+	do {
+		memset(&pg, 0, sizeof(pg));
+		pg.struct_size = sizeof(pg);
+		assert_int_equal(p->vector_store.scroll(inst, NULL, "c", NULL,
+							off, 10, 0, &pg),
+				 PULSE_OK);
+		assert_int_equal(pg.dim, 4);
+		assert_int_equal(pg.vectors[0], (float)atoi(pg.ids[0]));
+		for (uint32_t i = 0; i < pg.n; i++)
+			strcat(ids, pg.ids[i]);
+		if (pg.next_offset)
+			snprintf(next, sizeof(next), "%s", pg.next_offset);
+		off = pg.next_offset ? next : NULL;
+	} while (off && ++pages < 10);
+	assert_string_equal(ids, "12345");
+	/* ids only */
+	memset(&pg, 0, sizeof(pg));
+	pg.struct_size = sizeof(pg);
+	assert_int_equal(p->vector_store.scroll(inst, NULL, "c", NULL, NULL, 10,
+						PULSE_SCROLL_NO_VECTORS, &pg),
+			 PULSE_OK);
+	assert_null(pg.vectors);
+	assert_int_equal(pg.n, 2);
+	p->vector_store.close(inst);
+	loader_free(&ld);
+}
+
+/* 1.4: the qdrant plugin hands a 1.1-1.3 host its table without scroll
+ * (a non-zero scroll would make such a host refuse the plugin), and a
+ * 1.4 host the whole table. */
+static void test_v1_4_qdrant_table_by_host_minor(void **state)
+{
+	const char *top = getenv("abs_top_builddir");
+	const pulse_vector_store_ops *o;
+	const pulse_plugin_info *in;
+	pulse_plugin_entry_fn entry;
+	char path[4200];
+	void *h;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/plugins/provider-qdrant/.libs/qdrant.so",
+		 top ? top : ".");
+	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		fail_msg("cannot load %s: %s", path, dlerror());
+	*(void **)&entry = dlsym(h, PULSE_ENTRY_SYMBOL);
+	assert_non_null(entry);
+	in = entry(3);
+	assert_non_null(in);
+	o = in->ops;
+	assert_int_equal(o->struct_size, offsetof(pulse_vector_store_ops, scroll));
+	assert_non_null(o->query);
+	in = entry(4);
+	o = in->ops;
+	assert_int_equal(o->struct_size, sizeof(pulse_vector_store_ops));
+	assert_non_null(o->scroll);
+	assert_null(entry(0));
+	dlclose(h);
+}
+
 /* The gate itself, on the edges a plugin cannot easily build. */
 static void test_gate_edges(void **state)
 {
@@ -266,6 +361,8 @@ int main(void)
 		cmocka_unit_test(test_nonzero_tail_refused_with_message),
 		cmocka_unit_test(test_v1_1_fields_and_calls_arrive),
 		cmocka_unit_test(test_v1_3_oauth2_http),
+		cmocka_unit_test(test_v1_4_scroll_optional),
+		cmocka_unit_test(test_v1_4_qdrant_table_by_host_minor),
 		cmocka_unit_test(test_gate_edges),
 	};
 	const char *top = getenv("abs_top_builddir");

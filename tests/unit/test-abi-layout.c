@@ -2,8 +2,8 @@
  * test-abi-layout: the ABI freeze. Computes sizeof/offsetof of every public
  * struct and compares them with the committed baselines for this
  * platform's data model:
- *  - sdk/abi/v1.3.layout must match exactly (this header is 1.3);
- *  - sdk/abi/v1.0, v1.1 and v1.2 .layout must still hold as prefixes:
+ *  - sdk/abi/v1.4.layout must match exactly (this header is 1.4);
+ *  - sdk/abi/v1.0 to v1.3 .layout must still hold as prefixes:
  *    every older field at its old offset and size, every struct at least
  *    its old size, and every field added since placed after the old end
  *    of its struct.
@@ -85,12 +85,12 @@ static char *baseline(const char *name, char **sec)
 	return base;
 }
 
-static void test_layout_matches_v1_3(void **state)
+static void test_layout_matches_v1_4(void **state)
 {
 	char *base, *sec;
 
 	(void)state;
-	base = baseline("v1.3.layout", &sec);
+	base = baseline("v1.4.layout", &sec);
 	if (strcmp(sec, current) != 0) {
 		/* Show the first differing line: what moved. */
 		char *a = sec, *b = current;
@@ -206,6 +206,12 @@ static void test_v1_2_prefix_unchanged(void **state)
 	prefix_unchanged("v1.2.layout", 200);
 }
 
+static void test_v1_3_prefix_unchanged(void **state)
+{
+	(void)state;
+	prefix_unchanged("v1.3.layout", 200);
+}
+
 /* Every boundary struct, old or new, starts with the common header. */
 static void test_header_prefix_is_common(void **state)
 {
@@ -231,16 +237,18 @@ static void test_header_prefix_is_common(void **state)
 	HEADER_AT_START(pulse_vector_hits)
 	HEADER_AT_START(pulse_vector_store_ops)
 	HEADER_AT_START(pulse_oauth2_client)
+	HEADER_AT_START(pulse_vector_page)
 #undef HEADER_AT_START
 }
 
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_layout_matches_v1_3),
+		cmocka_unit_test(test_layout_matches_v1_4),
 		cmocka_unit_test(test_v1_0_prefix_unchanged),
 		cmocka_unit_test(test_v1_1_prefix_unchanged),
 		cmocka_unit_test(test_v1_2_prefix_unchanged),
+		cmocka_unit_test(test_v1_3_prefix_unchanged),
 		cmocka_unit_test(test_header_prefix_is_common),
 	};
 

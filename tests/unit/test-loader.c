@@ -183,9 +183,9 @@ static void test_scan_continues_past_refusals(void **state)
 		refused += ld.v[i]->status == PLUGIN_REFUSED;
 	/* good, old-minor, newer-tail-zero, dup-a (dup-b is refused),
 	 * call-v1-0, call-tail-set, call-oauth2 (they fail only when
-	 * called), embedder, llm, vector-store; refused: the 7 broken
-	 * sources and the 3 broken providers. */
-	assert_int_equal(loaded, 10);
+	 * called), embedder, llm, vector-store, vector-v1-3; refused: the 7
+	 * broken sources and the 3 broken providers. */
+	assert_int_equal(loaded, 11);
 	assert_int_equal(refused, 10);
 	loader_free(&ld);
 }

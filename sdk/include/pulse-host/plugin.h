@@ -1,5 +1,6 @@
 /*
- * pulse-host plugin SDK, ABI 1.3 (a superset of 1.2, 1.1 and 1.0; see docs/abi.md).
+ * pulse-host plugin SDK, ABI 1.4 (a superset of 1.3, 1.2, 1.1 and 1.0; see
+ * docs/abi.md).
  *
  * One header is the whole contract between the pulse-host daemon and a
  * plugin. It is C99, depends on nothing but <stdint.h>/<stddef.h>, and
@@ -62,7 +63,7 @@ extern "C" {
 /* The one source of the ABI version: configure.ac reads these two lines,
  * so pkg-config's abi_major/abi_minor always agree with the header. */
 #define PULSE_ABI_MAJOR 1
-#define PULSE_ABI_MINOR 3
+#define PULSE_ABI_MINOR 4
 
 /* The entry symbol carries the major: a v2 host looks for _v2. */
 #define PULSE_ENTRY_SYMBOL "pulse_plugin_entry_v1"
@@ -573,6 +574,26 @@ typedef struct pulse_vector_hits {
 	const char *const *payloads; /* JSON objects; NULL entries allowed */
 } pulse_vector_hits;
 
+/* 1.4: one page of stored points read back by scroll: parallel arrays of
+ * n entries, borrowed from the instance until its next call, in the
+ * store's id order. */
+typedef struct pulse_vector_page {
+	uint32_t struct_size;
+	uint16_t abi_major;
+	uint16_t abi_minor;
+	uint32_t n;
+	uint32_t dim;               /* floats per vector; 0 if vectors omitted */
+	const char *const *ids;
+	const float *vectors;       /* n rows of dim floats, or NULL */
+	const char *const *payloads; /* JSON objects, or NULL (entries too) */
+	/* Opaque: pass it back as `offset` for the next page. NULL: this
+	 * was the last page. */
+	const char *next_offset;
+} pulse_vector_page;
+
+#define PULSE_SCROLL_NO_VECTORS 0x1  /* ids (and payloads) only */
+#define PULSE_SCROLL_NO_PAYLOADS 0x2 /* ids (and vectors) only */
+
 /* Filters are JSON text in the shape
  *   {"must":[{"key":"tenant","match":{"value":"t1"}}, ...]}
  * (conditions all of which must hold; values are strings or integers).
@@ -606,6 +627,16 @@ typedef struct pulse_vector_store_ops {
 	int32_t (*query)(void *inst, pulse_job *job, const char *collection,
 			 const float *vector, uint32_t dim, uint32_t k,
 			 const char *filter_json, pulse_vector_hits *hits);
+	/* ---- 1.4: optional; the host tests PULSE_HAS(ops, scroll) and
+	 * NULL. A page of at most limit points matching filter_json, with
+	 * their vectors and payloads unless flags (PULSE_SCROLL_*) say not.
+	 * offset: NULL for the first page, else a previous next_offset.
+	 * page arrives zeroed; every point matching the filter is on exactly
+	 * one page while no one writes to the collection. */
+	int32_t (*scroll)(void *inst, pulse_job *job, const char *collection,
+			  const char *filter_json, const char *offset,
+			  uint32_t limit, uint32_t flags,
+			  pulse_vector_page *page);
 } pulse_vector_store_ops;
 
 /* ---- the plugin descriptor --------------------------------------------

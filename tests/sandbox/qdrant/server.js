@@ -59,7 +59,7 @@ resetStats();
 const FAULT_KINDS = ['rate_limit', 'unavailable', 'server_error', 'timeout', 'unauthorized',
   'forbidden', 'validation', 'leak', 'slow'];
 const OPS = ['create_collection', 'get_collection', 'delete_collection', 'list_collections',
-  'create_index', 'upsert', 'delete', 'query', 'count', 'any'];
+  'create_index', 'upsert', 'delete', 'query', 'count', 'scroll', 'any'];
 const DISTANCES = ['Cosine', 'Euclid', 'Dot', 'Manhattan'];
 
 // ------------------------------------------------------------ replies
@@ -499,6 +499,62 @@ function query(name, b, leak) {
   return { points };
 }
 
+// Qdrant's id order: integers (by value) before UUIDs (by their bytes,
+// which the lower-case hyphenated text sorts the same as).
+function cmpId(a, b) {
+  if (typeof a === 'number') return typeof b === 'number' ? a - b : -1;
+  if (typeof b === 'number') return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// points/scroll: by id from offset (inclusive), limit per page; the next
+// page's first id as next_page_offset, null after the last.
+function scroll(name, b, leak) {
+  const c = need(name);
+  b = b || {};
+  for (const k of Object.keys(b)) {
+    if (!['offset', 'limit', 'filter', 'with_payload', 'with_vector', 'with_vectors', 'order_by',
+      'shard_key'].includes(k)) {
+      throw new BadRequest(400, `Format error in JSON body: unknown field \`${k}\``);
+    }
+  }
+  const limit = b.limit === undefined ? 10 : b.limit;
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new BadRequest(422, `Validation error in JSON body: [limit: value ${limit} invalid, must be 1 or more]`);
+  }
+  let off = null;
+  if (b.offset !== undefined && b.offset !== null) {
+    off = normId(b.offset);
+    if (off === null) {
+      throw new BadRequest(400, `Format error in JSON body: value ${JSON.stringify(b.offset)} is not a valid point ID, valid values are either an unsigned integer or a UUID`);
+    }
+  }
+  validateFilter(b.filter, 'filter');
+  const f = leak ? null : b.filter;
+  const t = f ? tenantOf(c, f) : null;
+  const all = [];
+  for (const p of c.points.values()) {
+    if (t && !fieldValues(p.payload, t[0]).includes(t[1])) continue;
+    if (f && !filterHolds(f, p)) continue;
+    if (off !== null && cmpId(p.id, off) < 0) continue;
+    all.push(p);
+  }
+  all.sort((x, y) => cmpId(x.id, y.id));
+  const wp = b.with_payload === undefined ? true : b.with_payload;
+  const wv = b.with_vector !== undefined ? b.with_vector : b.with_vectors;
+  const points = all.slice(0, limit).map((p) => {
+    const o = { id: p.id, version: p.version };
+    if (wp === true) o.payload = p.payload;
+    else if (Array.isArray(wp)) {
+      o.payload = {};
+      for (const k of wp) if (k in p.payload) o.payload[k] = p.payload[k];
+    }
+    if (wv === true) o.vector = Array.from(p.vector);
+    return o;
+  });
+  return { points, next_page_offset: all.length > limit ? all[limit].id : null };
+}
+
 function count(name, b) {
   const c = need(name);
   b = b || {};
@@ -521,6 +577,7 @@ function route(method, path) {
   if ((m = path.match(/^\/collections\/([^/]+)\/points\/delete$/)) && method === 'POST') return ['delete', decodeURIComponent(m[1])];
   if ((m = path.match(/^\/collections\/([^/]+)\/points\/query$/)) && method === 'POST') return ['query', decodeURIComponent(m[1])];
   if ((m = path.match(/^\/collections\/([^/]+)\/points\/count$/)) && method === 'POST') return ['count', decodeURIComponent(m[1])];
+  if ((m = path.match(/^\/collections\/([^/]+)\/points\/scroll$/)) && method === 'POST') return ['scroll', decodeURIComponent(m[1])];
   return [null, null];
 }
 
@@ -583,6 +640,7 @@ async function api(req, res, method, path, text, search) {
       case 'delete': result = del(name, body); entry.deleted = result._deleted; delete result._deleted; break;
       case 'query': result = query(name, body, f && f.kind === 'leak'); entry.hits = result.points.length; break;
       case 'count': result = count(name, body); break;
+      case 'scroll': result = scroll(name, body, f && f.kind === 'leak'); entry.hits = result.points.length; break;
       default: break;
     }
     entry.status = 200;
