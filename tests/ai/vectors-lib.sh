@@ -10,6 +10,10 @@
 #   vx_pr T I EXT REPO NUM TITLE   insert a PR row and queue it (as a load does)
 #   vx_embed_calls          embeddings requests the sandbox served
 #   vx_pending T            queue rows of tenant T not completed
+#   vx_titles T I N         N (<= 12) PRs PR_1.. in acme/api with distinct
+#                           titles, queued (the store-move tests' data)
+#   vx_searches T OUT       three fixed searches of tenant T, each hit list
+#                           (id, score) in $WH_DIR/OUT-1.json .. OUT-3.json
 #   VX_QDRANT=1 (before vx_setup): the Qdrant sandbox too (VX_QD is its
 #                           URL, qd_* in qdrant-lib.sh), and vx_tenant gives
 #                           every tenant a qdrant integration (its store)
@@ -66,4 +70,34 @@ vx_embed_calls() {
 
 vx_pending() {
 	wh_sql "SELECT count(*) FROM vectorization_queue WHERE tenant_id = $1 AND status <> 'completed'"
+}
+
+vx_titles() {
+	local n=0 title
+	for title in "Fix cache eviction race in session store" \
+		"Add dark mode toggle to settings page" \
+		"Upgrade PostgreSQL driver to version 16" \
+		"Rotate the production signing keys" \
+		"Speed up the search index rebuild" \
+		"Remove the deprecated billing endpoint" \
+		"Retry webhook deliveries with backoff" \
+		"Document the on-call escalation policy" \
+		"Cache compiled templates per tenant" \
+		"Fix timezone handling in sprint reports" \
+		"Add CSV export to the DORA dashboard" \
+		"Limit session store memory growth"; do
+		n=$((n + 1))
+		[ "$n" -le "$3" ] || break
+		vx_pr "$1" "$2" "PR_$n" acme/api "$n" "$title"
+	done
+}
+
+vx_searches() {
+	local k=0 q
+	for q in "session store cache" "dark mode settings" "signing keys rotation"; do
+		k=$((k + 1))
+		ph search --tenant "$1" --json --limit 8 "$q" |
+			jq -c '[.hits[] | [.external_id, .score] | select(.[1] > 0.001)]' \
+			> "$WH_DIR/$2-$k.json"
+	done
 }

@@ -25,20 +25,7 @@ sed -i "s|^plugin_dirs = \[|plugin_dirs = [\"$WH_DIR/old-plugins\", |" "$WH_CONF
 read -r ta ia < <(VX_QDRANT= vx_tenant acme)
 read -r tb ib < <(VX_QDRANT= vx_tenant beta)
 C=pulse_sandbox_embed_384
-n=0
-for title in "Fix cache eviction race in session store" \
-	"Add dark mode toggle to settings page" \
-	"Upgrade PostgreSQL driver to version 16" \
-	"Rotate the production signing keys" \
-	"Speed up the search index rebuild" \
-	"Remove the deprecated billing endpoint" \
-	"Retry webhook deliveries with backoff" \
-	"Document the on-call escalation policy" \
-	"Cache compiled templates per tenant" \
-	"Fix timezone handling in sprint reports"; do
-	n=$((n + 1))
-	vx_pr "$ta" "$ia" "PR_$n" acme/api "$n" "$title"
-done
+vx_titles "$ta" "$ia" 10
 vx_pr "$tb" "$ib" PR_1 beta/api 1 "Fix cache eviction race in session store"
 ph vectorize run --tenant acme > /dev/null
 ph vectorize run --tenant beta > /dev/null
@@ -47,13 +34,6 @@ pa=$(wh_sql "SELECT count(*) FROM pgvectors WHERE tenant_id = $ta AND collection
 ids() { wh_sql "SELECT string_agg(point_id::text, ',' ORDER BY point_id) FROM pgvectors WHERE tenant_id = $ta AND collection = '$C'"; }
 ids0=$(ids)
 
-searches() {
-	local k=0 q
-	for q in "session store cache" "dark mode settings" "signing keys rotation"; do
-		k=$((k + 1))
-		ph search --tenant acme --json --limit 8 "$q" | jq -c '[.hits[] | [.external_id, .score] | select(.[1] > 0.001)]' > "$WH_DIR/$1-$k.json"
-	done
-}
 same() { # same ids in the same order, scores within float noise
 	local k
 	for k in 1 2 3; do
@@ -64,7 +44,7 @@ same() { # same ids in the same order, scores within float noise
 			wh_fail "search $k differs: $(cat "$WH_DIR/$1-$k.json") vs $(cat "$WH_DIR/$2-$k.json")"
 	done
 }
-searches before
+vx_searches acme before
 
 # --- to qdrant first (the forward move)
 qid=$(qd_add acme | jq -r .id)
@@ -72,7 +52,7 @@ ph vectorize move --tenant acme --to "$qid" --json > "$WH_DIR/fwd.json" 2> "$WH_
 	wh_fail "the forward move failed: $(cat "$WH_DIR/fwd.err")"
 jq -e '.switched' "$WH_DIR/fwd.json" > /dev/null || wh_fail "forward: $(cat "$WH_DIR/fwd.json")"
 [ "$(wh_sql "SELECT count(*) FROM pgvectors WHERE tenant_id = $ta")" = 0 ] || wh_fail "pgvectors kept acme's points"
-searches onqd
+vx_searches acme onqd
 same onqd before
 
 # --- the dry run back changes nothing; a store that ignores the tenant
@@ -105,7 +85,7 @@ PULSE_HOST_FAILPOINTS="vectorize.move_batch=2:kill" "$WH_BIN" -c "$WH_CONF" \
 [ "$(wh_sql "SELECT count(*) FROM pgvectors WHERE tenant_id = $ta")" = 6 ] || wh_fail "pgvectors after the kill"
 [ "$(wh_sql "SELECT enabled FROM integrations WHERE id = $qid")" = t ] || wh_fail "the source was disabled before the copy ended"
 q0=$(qd_stats | jq '.calls.query // 0')
-searches during
+vx_searches acme during
 same during before
 [ "$(qd_stats | jq '.calls.query // 0')" -ge $((q0 + 3)) ] || wh_fail "the searches during the move did not use qdrant"
 ph vectorize move --tenant acme --to pgvectors --dry-run --json > "$WH_DIR/dry2.json"
@@ -133,7 +113,7 @@ qd_api GET "/_sandbox/points?collection=$C" > "$WH_DIR/pts.json"
 jq -e --arg t "$ta" '[.points[] | select(.payload.tenant_id == $t)] | length == 0' "$WH_DIR/pts.json" > /dev/null ||
 	wh_fail "acme's points are still in qdrant"
 q0=$(qd_stats | jq '.calls.query // 0')
-searches after
+vx_searches acme after
 same after before
 [ "$(qd_stats | jq '.calls.query // 0')" = "$q0" ] || wh_fail "the searches after the move back used qdrant"
 

@@ -19,22 +19,7 @@ vx_setup
 read -r ta ia < <(VX_QDRANT= vx_tenant acme)
 read -r tb ib < <(VX_QDRANT= vx_tenant beta)
 C=pulse_sandbox_embed_384
-n=0
-for title in "Fix cache eviction race in session store" \
-	"Add dark mode toggle to settings page" \
-	"Upgrade PostgreSQL driver to version 16" \
-	"Rotate the production signing keys" \
-	"Speed up the search index rebuild" \
-	"Remove the deprecated billing endpoint" \
-	"Retry webhook deliveries with backoff" \
-	"Document the on-call escalation policy" \
-	"Cache compiled templates per tenant" \
-	"Fix timezone handling in sprint reports" \
-	"Add CSV export to the DORA dashboard" \
-	"Limit session store memory growth"; do
-	n=$((n + 1))
-	vx_pr "$ta" "$ia" "PR_$n" acme/api "$n" "$title"
-done
+vx_titles "$ta" "$ia" 12
 vx_pr "$tb" "$ib" PR_1 beta/api 1 "Fix cache eviction race in session store"
 vx_pr "$tb" "$ib" PR_2 beta/web 2 "Add dark mode toggle to settings page"
 ph vectorize run --tenant acme > /dev/null
@@ -46,13 +31,6 @@ snap_b() { wh_sql "SELECT string_agg(point_id::text || ':' || md5(vec) || ':' ||
 b0=$(snap_b)
 
 # the searches before, through pgvectors
-searches() {
-	local k=0 q
-	for q in "session store cache" "dark mode settings" "signing keys rotation"; do
-		k=$((k + 1))
-		ph search --tenant "$1" --json --limit 8 "$q" | jq -c '[.hits[] | [.external_id, .score] | select(.[1] > 0.001)]' > "$WH_DIR/$2-$k.json"
-	done
-}
 # (hits scoring 0 are ties, ordered by storage: left out)
 same() { # same ids in the same order, scores within float noise
 	local k
@@ -64,8 +42,8 @@ same() { # same ids in the same order, scores within float noise
 			wh_fail "search $k differs: $(cat "$WH_DIR/$1-$k.json") vs $(cat "$WH_DIR/$2-$k.json")"
 	done
 }
-searches acme before
-searches beta beta0
+vx_searches acme before
+vx_searches beta beta0
 
 # --- the qdrant integration; dry-run changes nothing
 qid=$(qd_add acme | jq -r .id)
@@ -110,7 +88,7 @@ PULSE_HOST_FAILPOINTS="vectorize.move_batch=2:kill" "$WH_BIN" -c "$WH_CONF" \
 [ "$(wh_sql "SELECT enabled FROM integrations WHERE id = $qid")" = f ] || wh_fail "the target was enabled before the copy ended"
 qd_stats | jq -e --arg c "$C" '.collections[$c].points == 6' > /dev/null ||
 	wh_fail "points after the kill: $(qd_stats | jq -c '.collections')"
-searches acme during
+vx_searches acme during
 same during before
 ph vectorize move --tenant acme --to "$qid" --dry-run --json > "$WH_DIR/dry2.json"
 jq -e --argjson p "$pa" '.resumed and .to_copy == $p - 3' "$WH_DIR/dry2.json" > /dev/null ||
@@ -144,13 +122,13 @@ jq -e --arg t "$ta" --argjson p "$pa" '.points | length == $p and all(.[]; .payl
   "$(wh_sql "SELECT string_agg(point_id::text, ',' ORDER BY point_id::text) FROM vector_references WHERE tenant_id = $ta AND status = 'stored'")" ] ||
 	wh_fail "point ids changed in the move"
 q0=$(qd_stats | jq '.calls.query // 0')
-searches acme after
+vx_searches acme after
 same after before
 [ "$(qd_stats | jq '.calls.query')" -ge $((q0 + 3)) ] || wh_fail "the searches after the move did not use qdrant"
 
 # --- the second tenant is untouched
 [ "$(snap_b)" = "$b0" ] || wh_fail "beta's vectors changed"
-searches beta beta1
+vx_searches beta beta1
 same beta1 beta0
 
 # --- once more: nothing to do
