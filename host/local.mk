@@ -160,7 +160,8 @@ MIGRATION_FILES = \
 	host/db/migrations/105_deployments_failed_change.sql \
 	host/db/migrations/106_ask_feedback.sql \
 	host/db/migrations/108_vector_moves.sql \
-	host/db/migrations/109_people_after_run_timeout.sql
+	host/db/migrations/109_people_after_run_timeout.sql \
+	host/db/migrations/110_people_resolve_set.sql
 EXTRA_DIST += $(MIGRATION_FILES) host/db/embed-sql.sh
 nodist_host_libpulsehost_la_SOURCES = host/db/migrations-sql.c
 CLEANFILES += host/db/migrations-sql.c
