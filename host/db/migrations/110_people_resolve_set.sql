@@ -187,6 +187,15 @@ BEGIN
            AND l.integration_id = d.integration_id AND l.account = d.external_id
          WHERE d.tenant_id = p_tenant AND d.deleted_at IS NULL
     ),
+    -- Both materialized: planned inline, the per-user unnest became the
+    -- outer side of a nested loop that recomputed every commit e-mail
+    -- per user (minutes at 20,000 users when the estimates said 1 user).
+    ad AS MATERIALIZED (
+        SELECT dir.person_id, x.addr FROM dir, unnest(dir.addrs) AS x(addr)
+    ),
+    ce AS MATERIALIZED (
+        SELECT c.email, c.login FROM people_commit_emails(p_tenant) c WHERE c.logins = 1
+    ),
     cand AS (
         SELECT 'github' AS kind, lower(people_attr(dir.u, ga)) AS account,
                dir.person_id, 'attribute' AS method, 1 AS rank
@@ -199,11 +208,8 @@ BEGIN
           FROM people_accounts a JOIN dir ON lower(dir.mail) = lower(a.email)
          WHERE a.tenant_id = p_tenant AND a.email IS NOT NULL AND a.email <> ''
         UNION ALL
-        SELECT 'github', ce.login, dir.person_id, 'commit_email', 3
-          FROM people_commit_emails(p_tenant) ce
-          JOIN (SELECT dir.person_id, x.addr FROM dir, unnest(dir.addrs) AS x(addr)) dir
-            ON dir.addr = ce.email
-         WHERE ce.logins = 1
+        SELECT 'github', ce.login, ad.person_id, 'commit_email', 3
+          FROM ce JOIN ad ON ad.addr = ce.email
     ),
     best AS (
         SELECT c.kind, c.account, min(c.rank) AS rank FROM cand c
