@@ -168,6 +168,7 @@ MIGRATION_FILES = \
 	host/db/migrations/106_ask_feedback.sql \
 	host/db/migrations/108_vector_moves.sql \
 	host/db/migrations/109_people_after_run_timeout.sql \
+	host/db/migrations/110_people_resolve_set.sql \
 	host/db/migrations/111_dora_scans.sql \
 	host/db/migrations/112_vector_moves_back.sql
 EXTRA_DIST += $(MIGRATION_FILES) host/db/embed-sql.sh

@@ -410,6 +410,10 @@ EXTRA_DIST += tests/connectors/entra-sync.sh tests/connectors/entra-incremental.
 TESTS += tests/db/people-resolve.sh tests/db/people-dora-team.sh tests/ai/people-search.sh
 EXTRA_DIST += tests/db/people-resolve.sh tests/db/people-dora-team.sh tests/ai/people-search.sh \
 	tests/db/people-lib.sh
+# 110's set-based people_resolve against 104's loop (the fixture).
+TESTS += tests/db/people-resolve-set.sh
+EXTRA_DIST += tests/db/people-resolve-set.sh tests/db/people-resolve-104.sql \
+	tests/db/people-gen.sql
 
 # GET /metrics: the scrape parses against the exposition grammar and its
 # figures equal the database after a sync (docs/operations.md, "Metrics").
