@@ -5,11 +5,15 @@
 # tests do (tests/connectors/SOURCE-lib.sh: private database, sandbox),
 # then writes a few pages per raw entity, each < 20 KB, in the target's
 # input format (tests/fuzz/transform.h): a kind byte, then PARAMS NUL
-# BODY. Not a test; run from a build tree like a test:
+# BODY. HARVEST_MAX=N caps a seed at N bytes (default 19500; longer
+# pages are cut down). Not a test; run from a build tree like a test:
 #   abs_top_srcdir=SRC abs_top_builddir=BUILD PULSE_HOST_BIN=BUILD/host/pulse-host \
 #     bash tests/fuzz/harvest-pages.sh github /tmp/seeds
 set -euo pipefail
 src=$1 out=$(realpath -m "$2")
+case ${HARVEST_MAX:-19500} in
+''|*[!0-9]*) echo "harvest-pages: HARVEST_MAX must be a number of bytes" >&2; exit 2 ;;
+esac
 mkdir -p "$out"
 
 case $src in
@@ -24,6 +28,18 @@ jira)
 	jr_setup harvest --seed sync --projects 3 --issues 60
 	id=$(jr_integration '{"dev_status":true}')
 	jr_run "$id"; url=$JR_ADMIN_URL; bit=0
+	# issue_ids: an issue deleted in Jira makes the next sync's counts
+	# differ, so it walks every id (the key-set reconcile); its last page
+	# carries {"deleted": [...]} in the request parameters.
+	jr_api POST /_sandbox/clock '{"advance": 3600}' >/dev/null
+	jr_api POST /_sandbox/mutate '[{"op": "delete_issue", "key": "PLAT-2"}]' >/dev/null
+	jr_run_ok "$id"
+	# issue_changelog: a site without /changelog/bulkfetch (404) makes
+	# the plugin fall back to GET /issue/{id}/changelog per issue.
+	jr_api POST /_sandbox/faults '{"kind": "status", "status": 404, "count": 1000,
+		"path_prefix": "/rest/api/3/changelog/bulkfetch"}' >/dev/null
+	jr_run_ok "$(jr_integration '{"dev_status":false}')"
+	jr_api DELETE /_sandbox/faults >/dev/null
 	kinds="projects statuses issue_types workflows sprints issues changelogs issue_changelog dev_status issue_ids" ;;
 fabric)
 	. "$abs_top_srcdir/tests/connectors/fabric-lib.sh"
@@ -65,10 +81,10 @@ psql -X -q -At -v ON_ERROR_STOP=1 "$url" -c "
 			ORDER BY length(body::text)) AS small
 		FROM raw_extraction_data) s
 	WHERE near <= 3 OR small = 1" > "$out/pages.json"
-python3 - "$out" "$src" "$bit" $kinds <<'PY'
+python3 - "$out" "$src" "$bit" "${HARVEST_MAX:-19500}" $kinds <<'PY'
 import json, sys
-out, src, bit, kinds = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
-LIMIT = 19500
+out, src, bit, kinds = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[5:]
+LIMIT = int(sys.argv[4])
 
 def arrays(v, path=()):
     """(serialized length, path) of every non-trivial array inside v."""

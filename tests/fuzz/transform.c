@@ -18,7 +18,7 @@ struct frec {
 	size_t nset;
 };
 
-static size_t open_records, ended_records;
+static size_t open_records, ended_records, deletions;
 
 static pulse_record *f_begin(struct pulse_job *job, const char *entity)
 {
@@ -92,6 +92,7 @@ static int32_t f_delete(struct pulse_job *job, const char *entity,
 	(void)job;
 	if (!entity || !*entity || !external_id)
 		abort();
+	deletions++;
 	return strlen(external_id) ? PULSE_OK : PULSE_OK;
 }
 
@@ -181,13 +182,14 @@ void fuzz_transform(struct plugin *p, const char *settings_json,
 	page.http_status = 200;
 	page.body = body;
 	page.body_len = blen;
-	ended_records = 0;
+	ended_records = deletions = 0;
 	rc = p->source.transform(p->state, &job, &page);
 	/* FUZZ_TRACE=1: what each input did, to check that seeds reach the
 	 * record code rather than a refusal. */
 	if (getenv("FUZZ_TRACE"))
-		fprintf(stderr, "fuzz: %s: rc %d, %zu records%s%s\n", page.entity,
-			rc, ended_records, job.err[0] ? ": " : "", job.err);
+		fprintf(stderr, "fuzz: %s: rc %d, %zu records, %zu deletions%s%s\n",
+			page.entity, rc, ended_records, deletions,
+			job.err[0] ? ": " : "", job.err);
 	if (open_records != 0)
 		abort(); /* a record begun and never ended or aborted */
 	if ((rc != PULSE_OK || job.err_class) && !job.err[0])
