@@ -332,3 +332,9 @@ BEGIN
        AND (p.display_name, p.mail) IS DISTINCT FROM (x.display_name, x.mail);
     RETURN NEXT;
 END $$;
+
+-- Deleting a person cascades to people_links by person_id alone, which
+-- people_links_person (tenant_id, person_id) cannot serve: each person
+-- step 4 removed cost a scan of every link (4.9 s for 1,023 people at
+-- 20,000 users).
+CREATE INDEX people_links_person_id ON people_links (person_id);
