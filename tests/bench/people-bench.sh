@@ -2,8 +2,8 @@
 # tests/bench/people-bench.sh: people_resolve at 20,000 directory users
 # (docs/people.md, "Cost"). Two tenants get the same generated data
 # (tests/db/people-gen.sql: AD and Entra copies, e-mails, attributes,
-# commit e-mails, conflicts); one is resolved by 110's set-based
-# people_resolve, the other by 104's loop (the baseline, the fixture
+# commit e-mails, conflicts); one is resolved by the set-based
+# people_resolve (110, 113), the other by 104's loop (the baseline, the fixture
 # tests/db/people-resolve-104.sql), in the same run on the same server:
 #   - the first resolve (every user new),
 #   - a resolve after changes (users deleted, restored, added, Entra
@@ -14,7 +14,7 @@
 #
 # The baseline may take very long (its plans go quadratic on freshly
 # loaded tables): it gets LIMIT seconds per resolve (statement_timeout),
-# and once it runs out, the rounds left are measured for 110 alone and
+# and once it runs out, the rounds left are measured for 113 alone and
 # printed with the baseline as "> LIMIT s".
 #
 #   tests/bench/people-bench.sh [USERS [LIMIT]]   default 20000 600
@@ -68,16 +68,16 @@ for round in first changed unchanged; do
 	s_old=0 c_old=timeout
 	[ -z "$baseline" ] || read -r s_old c_old < <(timed $OLD people_resolve_104 $((LIMIT * 1000)))
 	read -r s_new c_new < <(timed $NEW people_resolve 0)
-	[ "$c_new" != timeout ] || { echo "people-bench: $round: 110 failed" >&2; exit 1; }
+	[ "$c_new" != timeout ] || { echo "people-bench: $round: 113 failed" >&2; exit 1; }
 	if [ "$c_old" = timeout ]; then
 		baseline=
 		o="> $LIMIT s (not finished)"
 	else
-		[ "$c_old" = "$c_new" ] || { echo "people-bench: $round: counters differ: 104 $c_old, 110 $c_new" >&2; exit 1; }
+		[ "$c_old" = "$c_new" ] || { echo "people-bench: $round: counters differ: 104 $c_old, 113 $c_new" >&2; exit 1; }
 		[ "$(links $OLD)" = "$(links $NEW)" ] || { echo "people-bench: $round: links differ" >&2; exit 1; }
 		o=$(awk -v o="$s_old" -v n="$s_new" 'BEGIN { printf "%.2f s, x%.1f", o, (n > 0 ? o / n : 0) }')
 	fi
-	printf 'people-bench: %-9s resolve  110 set-based %7.2f s   104 loop (baseline) %s   (people +%s -%s, links +%s -%s, accounts %s)\n' \
+	printf 'people-bench: %-9s resolve  113 set-based %7.2f s   104 loop (baseline) %s   (people +%s -%s, links +%s -%s, accounts %s)\n' \
 		"$round" "$s_new" "$o" $c_new
 	[ "$round" != first ] || { gen $OLD 2; gen $NEW 2; }
 done

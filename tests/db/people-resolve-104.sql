@@ -1,7 +1,8 @@
 -- people-resolve-104.sql: people_resolve as migration 104 defined it
--- (the loop over users that 110 replaced), as people_resolve_104, the
--- reference that tests/db/people-resolve-set.sh and
--- tests/bench/people-bench.sh measure 110 against. Load it as the app
+-- (the loop over users that 110 replaced), as people_resolve_104, and
+-- its people_commit_email_conflicts as people_commit_email_conflicts_104:
+-- the references that tests/db/people-resolve-set.sh and
+-- tests/bench/people-bench.sh measure 110 and 113 against. Load it as the app
 -- role into a migrated database.
 SELECT set_config('search_path', format('%I, pg_temp', current_schema()), true);
 
@@ -213,3 +214,19 @@ BEGIN
        AND (p.display_name, p.mail) IS DISTINCT FROM (x.display_name, x.mail);
     RETURN NEXT;
 END $$;
+
+-- people_commit_email_conflicts as 104 defined it (people_addresses per
+-- directory user), as people_commit_email_conflicts_104: the reference
+-- for 113's set-based one.
+CREATE OR REPLACE FUNCTION people_commit_email_conflicts_104(p_tenant bigint)
+    RETURNS TABLE (email text, logins text[])
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT ce.email, array_agg(ce.login ORDER BY ce.login)
+      FROM people_commit_emails(p_tenant) ce
+     WHERE ce.logins > 1
+       AND EXISTS (SELECT 1 FROM directory_users d
+                    WHERE d.tenant_id = p_tenant AND d.deleted_at IS NULL
+                      AND ce.email = ANY (people_addresses(d)))
+     GROUP BY ce.email ORDER BY ce.email
+    $$;
