@@ -412,7 +412,7 @@ EXTRA_DIST += tests/db/people-resolve.sh tests/db/people-dora-team.sh tests/ai/p
 	tests/db/people-lib.sh
 # 110's set-based people_resolve against 104's loop (the fixture).
 TESTS += tests/db/people-resolve-set.sh
-EXTRA_DIST += tests/db/people-resolve-set.sh tests/db/people-resolve-104.sql \
+EXTRA_DIST += tests/db/people-resolve-set.sh tests/db/people-old-defs.sh \
 	tests/db/people-gen.sql
 
 # GET /metrics: the scrape parses against the exposition grammar and its

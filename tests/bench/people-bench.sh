@@ -4,7 +4,7 @@
 # (tests/db/people-gen.sql: AD and Entra copies, e-mails, attributes,
 # commit e-mails, conflicts); one is resolved by the set-based
 # people_resolve (110, 113), the other by 104's loop (the baseline, the fixture
-# tests/db/people-resolve-104.sql), in the same run on the same server:
+# tests/db/people-old-defs.sh), in the same run on the same server:
 #   - the first resolve (every user new),
 #   - a resolve after changes (users deleted, restored, added, Entra
 #     copies of linked people, moved mails, manual links),
@@ -33,8 +33,8 @@ sql() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$HARNESS_DB_APP_URL" "$@"; }
 OLD=901
 NEW=902
 
-psql -X -q -v ON_ERROR_STOP=1 "$HARNESS_DB_ADMIN_URL" \
-	-f "$abs_top_srcdir/tests/db/people-resolve-104.sql" > /dev/null
+bash "$abs_top_srcdir/tests/db/people-old-defs.sh" "$abs_top_srcdir" > "$DIR/old-defs.sql"
+psql -X -q -v ON_ERROR_STOP=1 "$HARNESS_DB_ADMIN_URL" -f "$DIR/old-defs.sql" > /dev/null
 gen() { sql -v t="$1" -v n="$N" -v phase="$2" -f "$abs_top_srcdir/tests/db/people-gen.sql" > /dev/null; }
 # timed TENANT FUNCTION MS: seconds, then the counters ("timeout" when
 # it ran out of MS milliseconds; 0: no limit).

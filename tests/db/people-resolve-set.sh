@@ -1,6 +1,6 @@
 #!/bin/bash
 # people_resolve (set-based: 110, 113) against 104's loop (kept as the
-# fixture people-resolve-104.sql, with 104's commit e-mail conflicts): two
+# fixture printed by people-old-defs.sh, with 104's commit e-mail conflicts): two
 # tenants get the same generated data (tests/db/people-gen.sql: every
 # rule and every conflict), one is resolved by each definition, three
 # times with changes between. After each round the links, the people,
@@ -64,8 +64,8 @@ method_count() {
 	    -c "SELECT count(*) FROM people_links WHERE method = '$2'" | tail -1
 }
 
-psql -X -q -v ON_ERROR_STOP=1 "$HARNESS_DB_ADMIN_URL" \
-	-f "$abs_top_srcdir/tests/db/people-resolve-104.sql" > /dev/null
+bash "$abs_top_srcdir/tests/db/people-old-defs.sh" "$abs_top_srcdir" > "$DIR/old-defs.sql"
+psql -X -q -v ON_ERROR_STOP=1 "$HARNESS_DB_ADMIN_URL" -f "$DIR/old-defs.sql" > /dev/null
 gen $OLD 1
 gen $NEW 1
 
