@@ -14,6 +14,8 @@
 #                           titles, queued (the store-move tests' data)
 #   vx_searches T OUT       three fixed searches of tenant T, each hit list
 #                           (id, score) in $WH_DIR/OUT-1.json .. OUT-3.json
+#   vx_same A B             vx_searches A and B found the same ids in the
+#                           same order, scores within 1e-5 (fails the test)
 #   VX_QDRANT=1 (before vx_setup): the Qdrant sandbox too (VX_QD is its
 #                           URL, qd_* in qdrant-lib.sh), and vx_tenant gives
 #                           every tenant a qdrant integration (its store)
@@ -99,5 +101,16 @@ vx_searches() {
 		ph search --tenant "$1" --json --limit 8 "$q" |
 			jq -c '[.hits[] | [.external_id, .score] | select(.[1] > 0.001)]' \
 			> "$WH_DIR/$2-$k.json"
+	done
+}
+
+vx_same() { # vx_same A B: see the header
+	local k
+	for k in 1 2 3; do
+		jq -e --slurpfile b "$WH_DIR/$2-$k.json" '. as $a | ($a | length) == ($b[0] | length)
+			and ($a | length) > 0 and ([range($a | length)] | all(. as $i |
+			$a[$i][0] == $b[0][$i][0] and (($a[$i][1] - $b[0][$i][1]) | fabs) < 0.00001))' \
+			"$WH_DIR/$1-$k.json" > /dev/null ||
+			wh_fail "search $k differs: $(cat "$WH_DIR/$1-$k.json") vs $(cat "$WH_DIR/$2-$k.json")"
 	done
 }

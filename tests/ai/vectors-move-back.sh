@@ -34,16 +34,6 @@ pa=$(wh_sql "SELECT count(*) FROM pgvectors WHERE tenant_id = $ta AND collection
 ids() { wh_sql "SELECT string_agg(point_id::text, ',' ORDER BY point_id) FROM pgvectors WHERE tenant_id = $ta AND collection = '$C'"; }
 ids0=$(ids)
 
-same() { # same ids in the same order, scores within float noise
-	local k
-	for k in 1 2 3; do
-		jq -e --slurpfile b "$WH_DIR/$2-$k.json" '. as $a | ($a | length) == ($b[0] | length)
-			and ($a | length) > 0 and ([range($a | length)] | all(. as $i |
-			$a[$i][0] == $b[0][$i][0] and (($a[$i][1] - $b[0][$i][1]) | fabs) < 0.00001))' \
-			"$WH_DIR/$1-$k.json" > /dev/null ||
-			wh_fail "search $k differs: $(cat "$WH_DIR/$1-$k.json") vs $(cat "$WH_DIR/$2-$k.json")"
-	done
-}
 vx_searches acme before
 
 # --- to qdrant first (the forward move)
@@ -53,7 +43,7 @@ ph vectorize move --tenant acme --to "$qid" --json > "$WH_DIR/fwd.json" 2> "$WH_
 jq -e '.switched' "$WH_DIR/fwd.json" > /dev/null || wh_fail "forward: $(cat "$WH_DIR/fwd.json")"
 [ "$(wh_sql "SELECT count(*) FROM pgvectors WHERE tenant_id = $ta")" = 0 ] || wh_fail "pgvectors kept acme's points"
 vx_searches acme onqd
-same onqd before
+vx_same onqd before
 
 # --- the dry run back changes nothing; a store that ignores the tenant
 # filter on scroll (the sandbox's leak fault) leaks no foreign point
@@ -86,7 +76,7 @@ PULSE_HOST_FAILPOINTS="vectorize.move_batch=2:kill" "$WH_BIN" -c "$WH_CONF" \
 [ "$(wh_sql "SELECT enabled FROM integrations WHERE id = $qid")" = t ] || wh_fail "the source was disabled before the copy ended"
 q0=$(qd_stats | jq '.calls.query // 0')
 vx_searches acme during
-same during before
+vx_same during before
 [ "$(qd_stats | jq '.calls.query // 0')" -ge $((q0 + 3)) ] || wh_fail "the searches during the move did not use qdrant"
 ph vectorize move --tenant acme --to pgvectors --dry-run --json > "$WH_DIR/dry2.json"
 jq -e --argjson p "$pa" '.resumed and .to_copy == $p - 3' "$WH_DIR/dry2.json" > /dev/null ||
@@ -114,7 +104,7 @@ jq -e --arg t "$ta" '[.points[] | select(.payload.tenant_id == $t)] | length == 
 	wh_fail "acme's points are still in qdrant"
 q0=$(qd_stats | jq '.calls.query // 0')
 vx_searches acme after
-same after before
+vx_same after before
 [ "$(qd_stats | jq '.calls.query // 0')" = "$q0" ] || wh_fail "the searches after the move back used qdrant"
 
 # --- once more: nothing to do

@@ -32,16 +32,6 @@ b0=$(snap_b)
 
 # the searches before, through pgvectors
 # (hits scoring 0 are ties, ordered by storage: left out)
-same() { # same ids in the same order, scores within float noise
-	local k
-	for k in 1 2 3; do
-		jq -e --slurpfile b "$WH_DIR/$2-$k.json" '. as $a | ($a | length) == ($b[0] | length)
-			and ($a | length) > 0 and ([range($a | length)] | all(. as $i |
-			$a[$i][0] == $b[0][$i][0] and (($a[$i][1] - $b[0][$i][1]) | fabs) < 0.00001))' \
-			"$WH_DIR/$1-$k.json" > /dev/null ||
-			wh_fail "search $k differs: $(cat "$WH_DIR/$1-$k.json") vs $(cat "$WH_DIR/$2-$k.json")"
-	done
-}
 vx_searches acme before
 vx_searches beta beta0
 
@@ -89,7 +79,7 @@ PULSE_HOST_FAILPOINTS="vectorize.move_batch=2:kill" "$WH_BIN" -c "$WH_CONF" \
 qd_stats | jq -e --arg c "$C" '.collections[$c].points == 6' > /dev/null ||
 	wh_fail "points after the kill: $(qd_stats | jq -c '.collections')"
 vx_searches acme during
-same during before
+vx_same during before
 ph vectorize move --tenant acme --to "$qid" --dry-run --json > "$WH_DIR/dry2.json"
 jq -e --argjson p "$pa" '.resumed and .to_copy == $p - 3' "$WH_DIR/dry2.json" > /dev/null ||
 	wh_fail "dry run after the kill: $(cat "$WH_DIR/dry2.json")"
@@ -123,13 +113,13 @@ jq -e --arg t "$ta" --argjson p "$pa" '.points | length == $p and all(.[]; .payl
 	wh_fail "point ids changed in the move"
 q0=$(qd_stats | jq '.calls.query // 0')
 vx_searches acme after
-same after before
+vx_same after before
 [ "$(qd_stats | jq '.calls.query')" -ge $((q0 + 3)) ] || wh_fail "the searches after the move did not use qdrant"
 
 # --- the second tenant is untouched
 [ "$(snap_b)" = "$b0" ] || wh_fail "beta's vectors changed"
 vx_searches beta beta1
-same beta1 beta0
+vx_same beta1 beta0
 
 # --- once more: nothing to do
 ph vectorize move --tenant acme --to "$qid" --json > "$WH_DIR/again.json" 2> "$WH_DIR/again.err" ||
