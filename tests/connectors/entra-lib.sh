@@ -46,21 +46,8 @@ en_api() {
 
 # en_start_sandbox VAR ARGS...: a sandbox on a free port; URL into VAR.
 en_start_sandbox() {
-	local var=$1 port_file pid i
-	shift
-	port_file="$EN_DIR/sandbox.$RANDOM.port"
-	GRAPH_SANDBOX_CLIENT_SECRET=$EN_SECRET \
-		node "$abs_top_srcdir/tests/sandbox/graph/server.js" --port 0 \
-		--port-file "$port_file" "$@" >>"$EN_DIR/sandbox.log" 2>&1 &
-	pid=$!
-	EN_PIDS+=("$pid")
-	for i in $(seq 600); do
-		[ -s "$port_file" ] && break
-		harness_alive "$pid" || { cat "$EN_DIR/sandbox.log" >&2; en_fail "sandbox did not start"; }
-		sleep 0.1
-	done
-	[ -s "$port_file" ] || en_fail "sandbox did not write its port"
-	printf -v "$var" 'http://127.0.0.1:%s' "$(cat "$port_file")"
+	sb_start_node EN "$abs_top_srcdir/tests/sandbox/graph/server.js" \
+		GRAPH_SANDBOX_CLIENT_SECRET "$@"
 }
 
 en_setup() {

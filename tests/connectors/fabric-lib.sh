@@ -46,21 +46,8 @@ fb_api() {
 }
 
 fb_start_sandbox() {
-	local var=$1 port_file pid i
-	shift
-	port_file="$FB_DIR/sandbox.$RANDOM.port"
-	FABRIC_SANDBOX_CLIENT_SECRET=$FB_SECRET \
-		node "$abs_top_srcdir/tests/sandbox/fabric/server.js" --port 0 \
-		--port-file "$port_file" "$@" >>"$FB_DIR/sandbox.log" 2>&1 &
-	pid=$!
-	FB_PIDS+=("$pid")
-	for i in $(seq 600); do
-		[ -s "$port_file" ] && break
-		harness_alive "$pid" || { cat "$FB_DIR/sandbox.log" >&2; fb_fail "sandbox did not start"; }
-		sleep 0.1
-	done
-	[ -s "$port_file" ] || fb_fail "sandbox did not write its port"
-	printf -v "$var" 'http://127.0.0.1:%s' "$(cat "$port_file")"
+	sb_start_node FB "$abs_top_srcdir/tests/sandbox/fabric/server.js" \
+		FABRIC_SANDBOX_CLIENT_SECRET "$@"
 }
 
 fb_setup() {

@@ -5,6 +5,9 @@
 #                       the temp dir (or keep it when P_KEEP is set), then
 #                       run P_ON_EXIT; reads P_SANDBOX_PID P_DB P_DIR
 #   sb_api URL METHOD PATH [JSON]   call a sandbox's API, print the body
+#   sb_start_node P SERVER SECRET_ENV VAR ARGS...   start node SERVER on a
+#                       free port with P_SECRET in SECRET_ENV, its pid added
+#                       to P_PIDS, its log in P_DIR/sandbox.log; URL into VAR
 #   jqv EXPR [FILE]     node-based JSON query helper (no jq needed)
 . "$abs_top_srcdir/tests/harness/lib.sh"
 
@@ -27,6 +30,31 @@ sb_cleanup() {
 	if [ -n "${!on_exit:-}" ]; then
 		"${!on_exit}"
 	fi
+}
+
+sb_start_node() {
+	local p=$1 server=$2 secret_env=$3 var=$4 dir secret port_file pid i
+	local -n pids=${p}_PIDS
+	shift 4
+	dir=${p}_DIR secret=${p}_SECRET
+	dir=${!dir}
+	port_file="$dir/sandbox.$RANDOM.port"
+	# the secret through the environment, never on a command line
+	(export "$secret_env=${!secret}"; exec node "$server" --port 0 \
+		--port-file "$port_file" "$@") >>"$dir/sandbox.log" 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	for i in $(seq 600); do
+		[ -s "$port_file" ] && break
+		if ! harness_alive "$pid"; then
+			cat "$dir/sandbox.log" >&2
+			harness_err "sandbox $server did not start"
+			exit 1
+		fi
+		sleep 0.1
+	done
+	[ -s "$port_file" ] || { harness_err "sandbox $server did not write its port"; exit 1; }
+	printf -v "$var" 'http://127.0.0.1:%s' "$(cat "$port_file")"
 }
 
 sb_api() {
