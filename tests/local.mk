@@ -320,10 +320,17 @@ tests_ai_lexical_local_la_CFLAGS = $(PLUGIN_CC_FLAGS)
 tests_ai_lexical_local_la_LDFLAGS = $(TEST_PLUGIN_LD_FLAGS)
 tests_ai_lexical_local_la_LIBADD = -lm
 check_PROGRAMS += tests/ai/test-route
-tests_ai_test_route_SOURCES = tests/ai/test-route.c
+tests_ai_test_route_SOURCES = tests/ai/test-route.c tests/ai/route_fixture.c \
+	tests/ai/route_fixture.h
 tests_ai_test_route_CFLAGS = $(host_libpulsehost_la_CFLAGS) $(CMOCKA_CFLAGS)
 tests_ai_test_route_LDADD = host/libpulsehost.la $(CMOCKA_LIBS) -lm
 TESTS += tests/ai/test-route
+check_PROGRAMS += tests/ai/test-route-policy
+tests_ai_test_route_policy_SOURCES = tests/ai/test-route-policy.c \
+	tests/ai/route_fixture.c tests/ai/route_fixture.h
+tests_ai_test_route_policy_CFLAGS = $(host_libpulsehost_la_CFLAGS) $(CMOCKA_CFLAGS)
+tests_ai_test_route_policy_LDADD = host/libpulsehost.la $(CMOCKA_LIBS) -lm
+TESTS += tests/ai/test-route-policy
 TESTS += tests/ai/cli-ai.sh
 EXTRA_DIST += tests/ai/cli-ai.sh tests/ai/openai-lib.sh
 

@@ -18,19 +18,21 @@ int vz_rebuild(PGconn *db, int64_t tenant, const char *table, uint64_t *n,
 	const char *p[1];
 	PGresult *r = NULL;
 	size_t i;
-	int rc = -1;
+	int rc = -1, began = 0;
 
 	*n = 0;
 	if (table && !vz_text_sql(table)) {
+		/* the list is vz_text_entities, so it names every table that has
+		 * a text builder and no other */
+		for (i = 0; vz_text_entities[i]; i++)
+			sb_addf(&sql, "%s%s", i ? ", " : "", vz_text_entities[i]);
 		snprintf(err, errlen, "vectorize rebuild: '%s' is not a table "
-			 "with a text; use one of work_items, changelogs, prs, "
-			 "prs_reviews, prs_comments, prs_commits, repositories, "
-			 "projects, wits, statuses, workflows, sprints, "
-			 "wits_prs_links", table);
-		return -1;
+			 "with a text; use one of %s", table, sql.buf);
+		goto out;
 	}
 	if (db_tenant_begin(db, tenant, err, errlen) < 0)
-		return -1;
+		goto out;
+	began = 1;
 	p[0] = db_i64(t, tenant);
 	for (i = 0; vz_text_entities[i]; i++) {
 		const char *e = vz_text_entities[i];
@@ -38,7 +40,8 @@ int vz_rebuild(PGconn *db, int64_t tenant, const char *table, uint64_t *n,
 
 		if (table && strcmp(table, e) != 0)
 			continue;
-		/* e comes from the fixed list above, never from input */
+		/* e comes from vz_text_entities (vectorize_text.c), never
+		 * from input */
 		sb_reset(&sql);
 		sb_addf(&sql, "WITH f AS (UPDATE vector_references SET text_hash ="
 			" NULL WHERE tenant_id = $1::bigint AND entity = '%s')"
@@ -68,7 +71,7 @@ int vz_rebuild(PGconn *db, int64_t tenant, const char *table, uint64_t *n,
 out:
 	PQclear(r);
 	sb_free(&sql);
-	if (rc < 0)
+	if (rc < 0 && began)
 		db_rollback(db);
 	return rc;
 }

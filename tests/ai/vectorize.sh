@@ -116,4 +116,5 @@ ph vectorize run --tenant acme --json > "$WH_DIR/run7.json"
 jq -e '.embedded == 82' "$WH_DIR/run7.json" > /dev/null || wh_fail "rebuild run: $(cat "$WH_DIR/run7.json")"
 wh_expect_fail "$WH_DIR/rb.err" ph vectorize rebuild --tenant acme --table "prs; DROP TABLE prs"
 wh_contains "$WH_DIR/rb.err" "is not a table with a text"
+wh_contains "$WH_DIR/rb.err" "use one of work_items, changelogs, prs, prs_reviews, prs_comments, prs_commits, repositories, projects, wits, statuses, workflows, sprints, wits_prs_links"
 echo PASS
