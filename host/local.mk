@@ -19,6 +19,7 @@ host_libpulsehost_la_SOURCES = \
 	host/plugin/hostapi.c host/plugin/hostapi.h \
 	host/plugin/job.c host/plugin/job.h \
 	host/plugin/settings.c host/plugin/settings.h \
+	host/plugin/settings_regex.c \
 	host/plugin/trust.c host/plugin/trust.h \
 	host/http/http.h host/http/http_int.h \
 	host/http/http_client.c host/http/http_tokens.c \

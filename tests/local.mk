@@ -253,6 +253,13 @@ tests_unit_test_kit_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_kit_LDADD = $(CMOCKA_LIBS)
 TESTS += tests/unit/test-kit-time tests/unit/test-kit
 
+# The guard in front of regcomp for REGEX settings (settings_regex.c).
+check_PROGRAMS += tests/unit/test-settings-regex
+tests_unit_test_settings_regex_SOURCES = tests/unit/test-settings-regex.c
+tests_unit_test_settings_regex_CFLAGS = $(host_libpulsehost_la_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_settings_regex_LDADD = host/libpulsehost.la $(CMOCKA_LIBS)
+TESTS += tests/unit/test-settings-regex
+
 # The Jira plugin (plugins/source-jira) and work item mappings
 # (host/model/mapping.c, 030_jira.sql) against the Jira sandbox
 # (tests/sandbox/jira, Node): full sync vs the sandbox's truth, incremental

@@ -216,7 +216,11 @@ int settings_check_value(const struct plugin *p, const char *name,
 	case PULSE_CFG_REGEX:
 		if (s) {
 			regex_t re;
-			int e = regcomp(&re, s, REG_EXTENDED | REG_NOSUB);
+			int e;
+
+			if (settings_regex_check(name, s, err, errlen) < 0)
+				return -1;
+			e = regcomp(&re, s, REG_EXTENDED | REG_NOSUB);
 
 			if (e) {
 				char why[128];

@@ -43,6 +43,18 @@ struct json_object *settings_with_defaults(const struct plugin *p,
 					   struct json_object *settings,
 					   char *err, size_t errlen);
 
+/*
+ * Refuse a REGEX field's pattern that is longer than
+ * SETTINGS_REGEX_MAX_LEN or whose repetitions would expand to more than
+ * SETTINGS_REGEX_MAX_COST parts in regcomp (glibc copies what a repetition
+ * repeats: `a{1,10000}` takes 770 MB). Returns 0 (regcomp may still find
+ * it invalid), or -1 with err naming the field.
+ */
+#define SETTINGS_REGEX_MAX_LEN 512
+#define SETTINGS_REGEX_MAX_COST 1000
+int settings_regex_check(const char *name, const char *re, char *err,
+			 size_t errlen);
+
 /* Field type by name: PULSE_CFG_*, or 0 if p has no such field. */
 unsigned settings_field_type(const struct plugin *p, const char *name);
 

@@ -105,6 +105,7 @@ bad wrongtype '{"since": 20250131}' "field 'since' must be a date (ISO-8601, e.g
 bad wrongint '{"repos": "two"}' "field 'repos' must be an integer, got string"
 bad baddate '{"since": "31/01/2025"}' "field 'since' must be a date"
 bad badregex '{"repo_filter": "repo-(["}' "field 'repo_filter' is not a valid POSIX extended regular expression"
+bad regexcost '{"repo_filter": "repo-[0-9]{1,5000}"}' "field 'repo_filter' is a regular expression whose repetitions expand to more than 1000 parts when compiled"
 bad badurl '{"api_url": "ftp://x"}' "field 'api_url' must be an http(s) URL"
 bad notobject '[1, 2]' "must be a JSON object"
 # Declared ranges (ABI 1.1) are the host's: refused before the plugin runs.

@@ -4,7 +4,9 @@
  * it finds one, the masked text holds fewer copies of it than the input
  * (at least the password's own copy is gone), and never more text than
  * the buffer. Inputs with percent-encoding get no password verdict (the
- * decoded text may occur elsewhere by chance). */
+ * decoded text may occur elsewhere by chance), nor do passwords with a
+ * '*': the mask "***" may then spell them ("password=***" holds the
+ * password "assword=**", found by a 10-minute run). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -55,6 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((strcmp(o->keyword, "password") == 0 ||
 		     strcmp(o->keyword, "sslpassword") == 0) && o->val &&
 		    strlen(o->val) >= 4 && count(in, o->val) && !pct &&
+		    !strchr(o->val, '*') &&
 		    count(out, o->val) >= count(in, o->val))
 			abort(); /* the password is printed */
 	}

@@ -176,7 +176,7 @@ TESTS += tests/fuzz/fuzz-integration tests/fuzz/fuzz-transform-github \
 	tests/fuzz/fuzz-transform-jira tests/fuzz/fuzz-transform-fabric \
 	tests/fuzz/fuzz-transform-directory
 
-# libFuzzer builds. integration: settings.c instrumented, the plugins as
+# libFuzzer builds. integration: settings.c and settings_regex.c instrumented, the plugins as
 # `make` built them. transform-*: the plugins themselves rebuilt by clang
 # with coverage and ASan/UBSan into tests/fuzz/cov/, where the target
 # loads them (-rdynamic: they resolve the sanitizer and coverage hooks
@@ -211,12 +211,14 @@ FUZZ_TRANSFORM_LINK = $(FUZZ_CLANG) $(FUZZ_CLANG_FLAGS) -rdynamic -DFUZZ_PLUGIN_
 	-DFUZZ_PLUGIN_ROOT='"$(abs_top_builddir)/tests/fuzz/cov"' -o $@ \
 	$(srcdir)/tests/fuzz/transform.c $(srcdir)/tests/fuzz/plugins.c
 tests/fuzz/libfuzzer-integration: $(srcdir)/tests/fuzz/fuzz-integration.c \
-		$(srcdir)/host/plugin/settings.c $(srcdir)/tests/fuzz/plugins.c \
+		$(srcdir)/host/plugin/settings.c $(srcdir)/host/plugin/settings_regex.c \
+		$(srcdir)/tests/fuzz/plugins.c \
 		host/libpulsehost.la $(plugin_LTLIBRARIES) $(testplugin_LTLIBRARIES)
 	$(MKDIR_P) tests/fuzz
 	$(FUZZ_CLANG) $(FUZZ_CLANG_FLAGS) -DFUZZ_PLUGIN_ROOT='"$(abs_top_builddir)"' \
 		-o $@ $(srcdir)/tests/fuzz/fuzz-integration.c \
-		$(srcdir)/host/plugin/settings.c $(srcdir)/tests/fuzz/plugins.c \
+		$(srcdir)/host/plugin/settings.c $(srcdir)/host/plugin/settings_regex.c \
+		$(srcdir)/tests/fuzz/plugins.c \
 		$(FUZZ_HOST_LIBS)
 tests/fuzz/libfuzzer-transform-github: $(srcdir)/tests/fuzz/fuzz-transform-github.c \
 		$(srcdir)/tests/fuzz/transform.c host/libpulsehost.la tests/fuzz/cov/github.so
