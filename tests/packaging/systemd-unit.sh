@@ -279,7 +279,7 @@ inside 'touch /var/lib/pulse-host/pulse-unit-test && rm /var/lib/pulse-host/puls
 	fail "the daemon cannot write its StateDirectory"
 inside 'touch /var/log/pulse-host/pulse-unit-test && rm /var/log/pulse-host/pulse-unit-test' ||
 	fail "the daemon cannot write its LogsDirectory"
-inside 'echo x > /tmp/pulse-unit-test'
+inside 'echo x > /tmp/pulse-unit-test' || fail "the daemon cannot write its /tmp (PrivateTmp=)"
 if ns test -e /tmp/pulse-unit-test; then fail "the daemon's /tmp is not private"; fi
 step "sandbox checked"
 
