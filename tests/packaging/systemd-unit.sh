@@ -31,7 +31,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/harness/lib.sh"
 
-debs= unit_file=
+debs='' unit_file=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--debs) debs=$(cd "${2:?--debs needs a directory}" && pwd); shift 2 ;;
@@ -61,7 +61,7 @@ done
 T=$(harness_mktemp)
 CG=$cgmnt$(sed -n 's/^0:://p' /proc/self/cgroup)
 CG=${CG%/}/pulse-unit-test.${T##*.}
-UPID= NSPID=
+UPID='' NSPID=''
 # ns_pid1: PID 1 of the namespace (host PID), the only child unshare forks.
 ns_pid1() {
 	local c
