@@ -26,3 +26,6 @@ print-plugindirs:
 	@echo 'plugindir=$(plugindir)'
 	@echo 'testplugindir=$(testplugindir)'
 .PHONY: print-plugindirs
+
+# The packaged unit under a private systemd (root; the CI packages step).
+EXTRA_DIST += tests/packaging/systemd-unit.sh
