@@ -37,7 +37,7 @@ harness_wait_for 20 "the orchestrator to wait on the lock" blocked ||
 	{ orch_dump; wh_fail "nothing waited on the locked tables"; }
 for i in 1 2 3; do
 	out=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 5 \
-		"$ORCH_URL/healthz" 7>&- || echo "000 timeout")
+		"$ORCH_URL/healthz" 7>&- || :)
 	echo "healthz $i while the tick waits on a lock: ${out#* } s"
 	[ "${out%% *}" = 200 ] ||
 		wh_fail "/healthz answered ${out%% *} while the orchestrator waited on a lock"
