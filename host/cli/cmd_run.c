@@ -39,11 +39,14 @@ struct daemon {
 	int stopping;
 };
 
+/* The API only looks whether this hook is set (it connects on its own
+ * thread); the orchestrator's connection belongs to the orchestrator
+ * thread and is not handed out. */
 static PGconn *hook_db(void *ctx, char *err, size_t errlen)
 {
-	struct daemon *d = ctx;
-
-	return orch_db(d->orch, err, errlen);
+	(void)ctx;
+	snprintf(err, errlen, "the API thread uses a connection of its own");
+	return NULL;
 }
 
 static void hook_kick(void *ctx)
