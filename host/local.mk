@@ -237,7 +237,8 @@ host_libpulsehost_la_SOURCES += \
 # The vectorize worker role and its progress channel (docs/queue.md).
 host_libpulsehost_la_SOURCES += \
 	host/queue/vzworker.c host/queue/vzworker.h \
-	host/server/vzprogress.c host/server/vzprogress.h
+	host/server/vzprogress.c host/server/vzprogress.h \
+	host/server/pubq.c host/server/pubq.h
 
 # Failpoints: named crash points for the chaos suite (docs/testing.md).
 host_libpulsehost_la_SOURCES += host/base/failpoint.c host/base/failpoint.h

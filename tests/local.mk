@@ -224,7 +224,8 @@ TESTS += tests/unit/test-orch \
 	tests/daemon/orch-lock.sh \
 	tests/daemon/orch-reap-gap.sh \
 	tests/daemon/orch-viewer.sh \
-	tests/daemon/orch-follow.sh
+	tests/daemon/orch-follow.sh \
+	tests/daemon/orch-loop-db.sh
 EXTRA_DIST += tests/daemon/orch-lib.sh \
 	tests/daemon/orch-api.sh \
 	tests/daemon/orch-run.sh \
@@ -233,6 +234,7 @@ EXTRA_DIST += tests/daemon/orch-lib.sh \
 	tests/daemon/orch-reap-gap.sh \
 	tests/daemon/orch-viewer.sh \
 	tests/daemon/orch-follow.sh \
+	tests/daemon/orch-loop-db.sh \
 	tests/daemon/orch-ws-client.mjs \
 	tests/daemon/orch-viewer.mjs
 

@@ -14,6 +14,24 @@
 static int log_level = LOG_INFO;
 static char log_process[32];
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+
+/* A fork while another thread writes a line would leave the child with
+ * log_lock held and hang it at its first line: fork takes the lock. */
+static void log_fork_lock(void)
+{
+	pthread_mutex_lock(&log_lock);
+}
+
+static void log_fork_unlock(void)
+{
+	pthread_mutex_unlock(&log_lock);
+}
+
+static void log_atfork(void)
+{
+	pthread_atfork(log_fork_lock, log_fork_unlock, log_fork_unlock);
+}
 
 static const char *const level_names[] = {"", "error", "warn", "info", "debug"};
 
@@ -110,6 +128,7 @@ void log_vmsg(int level, const char *cat, const char *fmt, va_list ap)
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	log_redact(line);
+	pthread_once(&log_once, log_atfork);
 	pthread_mutex_lock(&log_lock);
 	fprintf(stderr, "%s.%03ldZ [%s] level=%s %s%s%s%s\n", ts,
 		(long)(tv.tv_usec / 1000), cat ? cat : "HOST",

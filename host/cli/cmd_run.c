@@ -39,11 +39,14 @@ struct daemon {
 	int stopping;
 };
 
+/* The API only looks whether this hook is set (it connects on its own
+ * thread); the orchestrator's connection belongs to the orchestrator
+ * thread and is not handed out. */
 static PGconn *hook_db(void *ctx, char *err, size_t errlen)
 {
-	struct daemon *d = ctx;
-
-	return orch_db(d->orch, err, errlen);
+	(void)ctx;
+	snprintf(err, errlen, "the API thread uses a connection of its own");
+	return NULL;
 }
 
 static void hook_kick(void *ctx)
@@ -387,10 +390,6 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "run: signalfd: %s\n", strerror(errno));
 		goto out;
 	}
-	if (orch_start(d.orch, orchestrate) < 0) {
-		fprintf(stderr, "run: cannot start the orchestrator timer\n");
-		goto out;
-	}
 	if (cli->conf.broker_url[0] && (conf_has_role(&cli->conf, "transform") ||
 					 conf_has_role(&cli->conf, "load"))) {
 		d.worker = start_worker(cli, getpid());
@@ -404,8 +403,15 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 			log_error("MAIN", "event=vzworker_fork_failed error=\"%s\"",
 				  strerror(errno));
 	}
-	if (serve && !(vzp = vzprogress_new(&cli->conf, bus, d.srv)))
+	if (serve && (!(vzp = vzprogress_new(&cli->conf, bus, d.srv)) ||
+		      orch_also(d.orch, VZPROGRESS_MS, vzprogress_tick, vzp) < 0))
 		log_warn("MAIN", "event=vzprogress_failed");
+	/* After the forks above: the orchestrator thread is parked in
+	 * every later fork (orchestrator.h), not yet running in these. */
+	if (orch_start(d.orch, orchestrate) < 0) {
+		fprintf(stderr, "run: cannot start the orchestrator\n");
+		goto out;
+	}
 	log_info("MAIN", "event=ready listen=%s server=%s orchestrator=%s "
 		 "worker=%s max_running=%d pid=%ld",
 		 serve ? cli->conf.listen : "-", serve ? "yes" : "no",
@@ -424,8 +430,8 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	rc = 0;
 out:
 	server_free(d.srv); /* closes the watched fds, sfd included */
+	orch_free(d.orch);  /* joins the thread that runs vzprogress_tick */
 	vzprogress_free(vzp);
-	orch_free(d.orch);
 	api_free(api);
 	progress_bus_free(bus);
 	sigprocmask(SIG_SETMASK, &old, NULL);

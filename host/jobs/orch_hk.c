@@ -2,6 +2,7 @@
  * recorded when it dies without recording its end. */
 #include "config.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,19 +11,24 @@
 #include "base/conf.h"
 #include "base/log.h"
 #include "db/db.h"
-#include "housekeeping/hk.h"
 #include "jobs/orchestrator_int.h"
 #include "jobs/sysjob.h"
 
-/* The housekeeping process ended: a process that died before recording
- * its end (a signal, a force-stop) gets it recorded here (ignored when it
- * did, or an operator moved the job meanwhile). */
-void orch_hk_reaped(struct orch *o, int st)
+/* The housekeeping process ended (the loop reaped it): a process that
+ * died before recording its end (a signal, a force-stop) gets it
+ * recorded here (ignored when it did, or an operator moved the job
+ * meanwhile). */
+void orch_hk_reaped(struct orch *o)
 {
 	char err[512], why[128];
+	int st, ended;
 
-	o->hk_pid = 0;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+	pthread_mutex_lock(&o->lock);
+	ended = o->hk_reaped;
+	st = o->hk_status;
+	o->hk_reaped = 0;
+	pthread_mutex_unlock(&o->lock);
+	if (!ended || (WIFEXITED(st) && WEXITSTATUS(st) == 0))
 		return;
 	if (WIFSIGNALED(st))
 		snprintf(why, sizeof(why), "housekeeping process killed by "
@@ -42,19 +48,29 @@ void orch_hk_reaped(struct orch *o, int st)
  * daemon's owner id (host:pid) holds it. */
 void orch_housekeeping(struct orch *o)
 {
+	struct orch_fork f;
 	char err[512], why[256];
 	int stop = 0, x;
+	pid_t hk;
 
-	if (o->hk_pid) {
+	pthread_mutex_lock(&o->lock);
+	hk = o->hk_pid;
+	pthread_mutex_unlock(&o->lock);
+	if (hk) {
 		if (o->ticks % 2)
 			return;
 		if (sysjob_heartbeat(o->db, SYSJOB_HOUSEKEEPING, db_owner_id(),
 				     &stop, err, sizeof(err)) < 0)
 			log_warn("HK", "event=heartbeat_failed error=\"%s\"", err);
 		else if (stop) {
-			log_info("HK", "event=kill pid=%ld reason=\"stopped by "
-				 "operator\"", (long)o->hk_pid);
-			kill(o->hk_pid, SIGKILL);
+			/* under the lock: the loop reaps under it too */
+			pthread_mutex_lock(&o->lock);
+			if (o->hk_pid == hk) {
+				log_info("HK", "event=kill pid=%ld reason=\"stopped "
+					 "by operator\"", (long)hk);
+				kill(hk, SIGKILL);
+			}
+			pthread_mutex_unlock(&o->lock);
 		}
 		return;
 	}
@@ -76,10 +92,11 @@ void orch_housekeeping(struct orch *o)
 		return;
 	}
 	o->hk_wait[0] = '\0';
-	o->hk_pid = hk_spawn(o->conf, db_owner_id(), err, sizeof(err));
-	if (o->hk_pid < 0) {
+	memset(&f, 0, sizeof(f));
+	f.hk = 1;
+	if (orch_fork_on_loop(o, &f) < 0) {
+		snprintf(err, sizeof(err), "%s", f.err[0] ? f.err : "not forked");
 		log_warn("HK", "event=spawn_failed error=\"%s\"", err);
-		o->hk_pid = 0;
 		if (sysjob_finish(o->db, SYSJOB_HOUSEKEEPING, db_owner_id(), err,
 				  NULL, NULL, err, sizeof(err)) < 0)
 			log_warn("HK", "event=finish_failed error=\"%s\"", err);

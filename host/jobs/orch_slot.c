@@ -1,10 +1,12 @@
-/* orch_slot: a job process's slot - its pipe and progress events, its
- * end recorded in the job's state, and the reaping of its process. */
+/* orch_slot: a job process's slot - its pipe and progress events (loop),
+ * its end recorded in the job's state (thread), and the reaping of its
+ * process (loop). */
 #include "config.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -21,6 +23,7 @@
 #include "jobs/orchestrator_int.h"
 #include "jobs/orchestrator.h"
 #include "server/progress.h"
+#include "server/pubq.h"
 
 /* ------------------------------------------------------------ events */
 
@@ -42,7 +45,7 @@ void orch_publish(struct orch *o, struct slot *s, int kind, const char *state,
 	ev.run_started_us = s->run_started_us;
 	ev.ts_us = progress_now_us();
 	ev.message = message;
-	progress_publish(o->bus, &ev);
+	pubq_post(o->q, &ev);
 }
 
 void orch_send_started(struct orch *o, struct slot *s)
@@ -85,7 +88,7 @@ static void handle_line(struct orch *o, struct slot *s, const char *line)
 		ev.total = s->total;
 		ev.run_started_us = s->run_started_us;
 		ev.ts_us = m.ts_us;
-		progress_publish(o->bus, &ev);
+		pubq_post(o->q, &ev);
 		break;
 	case JOBPROC_DONE:
 		s->have_done = 1;
@@ -96,22 +99,25 @@ static void handle_line(struct orch *o, struct slot *s, const char *line)
 	}
 }
 
-static void maybe_finish(struct orch *o, struct slot *s);
-
 int orch_pipe_read(void *ctx, int fd)
 {
 	struct slot *s = ctx;
+	struct orch *o = s->o;
 	char buf[4096];
 	ssize_t n;
+	int rc = 0;
 
 	for (;;) {
 		n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
-			return 0;
-		if (n <= 0)
-			return -1; /* EOF: the job process is gone */
+			goto out;
+		if (n <= 0) {
+			rc = -1; /* EOF: the job process is gone */
+			goto out;
+		}
+		pthread_mutex_lock(&o->lock);
 		sb_add(&s->in, buf, (size_t)n);
 		for (;;) {
 			char *nl = s->in.buf ? memchr(s->in.buf, '\n', s->in.len) : NULL;
@@ -125,15 +131,23 @@ int orch_pipe_read(void *ctx, int fd)
 			memmove(s->in.buf, nl + 1, s->in.len - used + 1);
 			s->in.len -= used;
 		}
+		pthread_mutex_unlock(&o->lock);
 	}
+out:
+	pubq_drain(o->q); /* on the loop already: publish now */
+	return rc;
 }
 
 void orch_pipe_closed(void *ctx)
 {
 	struct slot *s = ctx;
+	struct orch *o = s->o;
 
+	pthread_mutex_lock(&o->lock);
 	s->pipe_open = 0;
-	maybe_finish(s->o, s);
+	o->kicked = 1; /* the thread records the end */
+	pthread_cond_broadcast(&o->cond);
+	pthread_mutex_unlock(&o->lock);
 }
 
 /* ------------------------------------------------------------ finishing */
@@ -198,7 +212,7 @@ static void publish_vectorization(struct orch *o, int64_t tenant)
 	ev.tenant_id = tenant;
 	ev.extra_json = sb.buf;
 	if (sb.buf)
-		progress_publish(o->bus, &ev);
+		pubq_post(o->q, &ev);
 	sb_free(&sb);
 }
 
@@ -210,7 +224,8 @@ static void slot_free(struct slot *s)
 
 /*
  * The job process is gone and its pipe drained: decide the job's next
- * state from how it ended (jobpolicy_decide) and move it there.
+ * state from how it ended (jobpolicy_decide) and move it there. s is the
+ * thread's copy of the slot.
  */
 static void finish(struct orch *o, struct slot *s)
 {
@@ -299,31 +314,50 @@ dberr:
 		  s->job, err);
 }
 
-static void maybe_finish(struct orch *o, struct slot *s)
+void orch_finish_ended(struct orch *o)
 {
-	if (!s->used || !s->exited || s->pipe_open)
-		return;
-	if (!s->aborted)
-		finish(o, s);
-	slot_free(s);
-	if (o->draining && !orch_running(o) && o->drained) {
-		void (*fn)(void *) = o->drained;
+	int i;
 
-		o->drained = NULL;
-		fn(o->drained_ctx);
-	} else if (!o->draining) {
-		orch_kick(o);
+	for (i = 0; i < MAX_SLOTS; i++) {
+		struct slot *s = &o->slots[i], c;
+
+		pthread_mutex_lock(&o->lock);
+		if (!s->used || !s->claimed || !s->exited || s->pipe_open ||
+		    s->finishing) {
+			pthread_mutex_unlock(&o->lock);
+			continue;
+		}
+		s->finishing = 1;
+		c = *s; /* c.in is s's: left alone */
+		pthread_mutex_unlock(&o->lock);
+		if (!c.aborted)
+			finish(o, &c);
+		pthread_mutex_lock(&o->lock);
+		slot_free(s);
+		if (o->draining && !orch_running_locked(o)) {
+			o->drained_pending = 1;
+			pubq_wake(o->q);
+		} else if (!o->draining) {
+			o->kicked = 1; /* a slot is free: pick again soon */
+		}
+		pthread_mutex_unlock(&o->lock);
 	}
 }
 
 void orch_reap(struct orch *o)
 {
-	int st, i;
+	int st, i, any = 0;
 	pid_t pid;
 
+	/* Under o->lock: the thread signals pids only under it, so none is
+	 * reaped (and reusable) between its check and its kill(). */
+	pthread_mutex_lock(&o->lock);
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		if (pid == o->hk_pid) {
-			orch_hk_reaped(o, st);
+		any = 1;
+		if (o->hk_pid && pid == o->hk_pid) {
+			o->hk_pid = 0;
+			o->hk_reaped = 1;
+			o->hk_status = st;
 			continue;
 		}
 		for (i = 0; i < MAX_SLOTS; i++) {
@@ -335,9 +369,49 @@ void orch_reap(struct orch *o)
 				/* The gap between a job process's exit and its
 				 * recorded end (tests/daemon/orch-reap-gap.sh). */
 				FAILPOINT("orch.reaped");
-				maybe_finish(o, s);
 				break;
 			}
 		}
 	}
+	if (any) {
+		o->kicked = 1;
+		pthread_cond_broadcast(&o->cond);
+	}
+	pthread_mutex_unlock(&o->lock);
+}
+
+/* With o->lock held; the thread waits in orch_fork_on_loop. */
+void orch_fork_job_locked(struct orch *o, struct orch_fork *f, int *evfd,
+			  struct slot **sp)
+{
+	struct slot *s = NULL;
+	int i, gofd = -1;
+	pid_t pid;
+
+	for (i = 0; i < MAX_SLOTS && !s; i++)
+		if (!o->slots[i].used)
+			s = &o->slots[i];
+	if (!s) {
+		snprintf(f->err, sizeof(f->err), "no free slot");
+		return;
+	}
+	pid = jobproc_spawn(o->conf, o->ld, f->job, f->integration, &gofd, evfd,
+			    f->err, sizeof(f->err));
+	if (pid < 0)
+		return;
+	sb_free(&s->in);
+	memset(s, 0, sizeof(*s));
+	s->used = 1;
+	s->o = o;
+	s->tenant = f->tenant;
+	s->job = f->job;
+	s->integration = f->integration;
+	s->pid = pid;
+	s->gofd = gofd;
+	s->pipe_open = 1;
+	snprintf(s->owner, sizeof(s->owner), "%s:%ld", o->host, (long)pid);
+	s->run_started_us = progress_now_us();
+	f->pid = pid;
+	f->slot = (int)(s - o->slots);
+	*sp = s;
 }

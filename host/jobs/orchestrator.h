@@ -20,7 +20,21 @@
  * - Stuck jobs (RUNNING, owner dead or silent past the heartbeat timeout)
  *   are reset to ERROR and retried at once.
  *
- * Single-threaded: every entry point runs on the server's event loop.
+ * Two threads (issue #11 item 12: the loop must not wait for the
+ * database). The orchestrator thread runs every query of the tick on a
+ * connection of its own; the event loop's thread only forks, reaps,
+ * signals, reads job pipes and publishes. Every entry point below is
+ * for the loop's thread. Events cross from the thread to the bus through
+ * a queue (server/pubq.h); slot state is shared under one mutex, held
+ * for copies only.
+ *
+ * Forks: all of them (job processes, housekeeping) happen on the loop's
+ * thread, and only when the orchestrator thread asked for one and waits
+ * for the answer in pthread_cond_wait: a fork never catches that thread
+ * inside malloc or a log call, whose locks the child would inherit held
+ * (the ASan allocator of Debian 12's GCC has no fork handler; glibc's
+ * malloc and stdio do; the log lock has one, base/log.c). The API
+ * thread may still be anywhere when the loop forks: it was before.
  *
  * Beside it: host/jobs/jobproc.c (the job process and its pipe protocol),
  * host/jobs/jobpolicy.c (the next state of a job whose process ended) and
@@ -52,13 +66,21 @@ struct orch;
 struct orch *orch_new(const struct conf *conf, struct loader *ld,
 		      struct progress_bus *bus, struct server *srv,
 		      char *err, size_t errlen);
+/* Stops and joins the thread (after its query in flight ends); call
+ * after server_free (the loop watches the orchestrator's queue). */
 void orch_free(struct orch *o);
 
-/* Register the tick timer. pick = 0 runs no jobs (server-only role). */
+/* Register the loop's tick timer and start the orchestrator thread.
+ * pick = 0 runs no jobs (server-only role). */
 int orch_start(struct orch *o, int pick);
 
-/* The daemon's connection, reconnected when lost; NULL with err when the
- * database is down. Borrowed. */
+/* Before orch_start: also run fn(ctx) on the orchestrator thread every
+ * ms (database reads that must stay off the loop; fn publishes through
+ * a server/pubq.h queue). 0, or -1 when full or started. */
+int orch_also(struct orch *o, int ms, void (*fn)(void *ctx), void *ctx);
+
+/* The orchestrator thread's connection, reconnected when lost; NULL with
+ * err when the database is down. Borrowed; for that thread only. */
 PGconn *orch_db(struct orch *o, char *err, size_t errlen);
 
 /* Reap exited job processes (call on SIGCHLD). */
@@ -74,7 +96,7 @@ void orch_shutdown(struct orch *o, int grace_s, void (*done)(void *ctx),
 		   void *ctx);
 
 /* Job processes running now. */
-int orch_running(const struct orch *o);
+int orch_running(struct orch *o);
 
 /* Run a tick soon (a job was started or resumed through the API). */
 void orch_kick(struct orch *o);

@@ -10,10 +10,10 @@
 #include "base/log.h"
 #include "db/db.h"
 #include "server/progress.h"
+#include "server/pubq.h"
 #include "server/server.h"
 #include "server/vzprogress.h"
 
-#define VZP_MS 2000
 #define VZP_TENANTS 256   /* tenants followed at once */
 /* Ticks a tenant stays followed after its queue went idle: a burst that
  * is queued and done between two ticks never shows as active, so only
@@ -29,8 +29,8 @@ struct vzp_tenant {
 
 struct vzprogress {
 	const struct conf *conf;
-	struct progress_bus *bus;
-	PGconn *db;
+	struct pubq *q;    /* to the loop's bus */
+	PGconn *db;        /* the orchestrator thread's, like all below */
 	struct vzp_tenant t[VZP_TENANTS];
 	size_t n;
 };
@@ -67,12 +67,12 @@ static void vzp_publish(struct vzprogress *p, struct vzp_tenant *t)
 	ev.tenant_id = t->id;
 	ev.ts_us = progress_now_us();
 	ev.extra_json = js;
-	progress_publish(p->bus, &ev);
+	pubq_post(p->q, &ev);
 	free(t->last);
 	t->last = js; /* now owned by t */
 }
 
-static void vzp_tick(void *ctx)
+void vzprogress_tick(void *ctx)
 {
 	struct vzprogress *p = ctx;
 	char err[512];
@@ -124,8 +124,8 @@ struct vzprogress *vzprogress_new(const struct conf *conf,
 	if (!p)
 		return NULL;
 	p->conf = conf;
-	p->bus = bus;
-	if (server_every(srv, VZP_MS, vzp_tick, p) < 0) {
+	p->q = pubq_new(srv, bus, NULL, NULL);
+	if (!p->q) {
 		free(p);
 		return NULL;
 	}
@@ -142,5 +142,6 @@ void vzprogress_free(struct vzprogress *p)
 		free(p->t[i].last);
 	if (p->db)
 		PQfinish(p->db);
+	pubq_free(p->q);
 	free(p);
 }
