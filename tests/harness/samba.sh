@@ -58,6 +58,7 @@ _samba_addr_busy() {
 		while read -r _sl local_addr _rest; do
 			case $local_addr in "$ip:$port"|"00000000:$port") return 0 ;; esac
 		done < /proc/net/tcp
+		[ -r /proc/net/tcp6 ] || continue
 		while read -r _sl local_addr _rest; do
 			case $local_addr in "00000000000000000000000000000000:$port") return 0 ;; esac
 		done < /proc/net/tcp6
