@@ -69,15 +69,15 @@ _samba_addr_busy() {
 # _samba_pick_addr OWNER: a free 127.x.y.z reserved for OWNER (the port
 # reservations' directory and rules, keyed "addr-IP").
 _samba_pick_addr() {
-	local owner=$1 pdir ip try holder
+	local owner=$1 pdir ip holder
 	pdir=$(_harness_port_dir)
 	mkdir -p "$pdir" || return 1
-	for try in $(seq 100); do
+	for _ in $(seq 100); do
 		ip="127.0.$((RANDOM % 250 + 2)).$((RANDOM % 250 + 2))"
 		_samba_addr_busy "$ip" && continue
 		if ! mkdir "$pdir/addr-$ip" 2>/dev/null; then
 			holder=$(cat "$pdir/addr-$ip/owner" 2>/dev/null) || holder=
-			[ -n "$holder" ] && [ ! -d "$holder" ] || continue
+			if [ -z "$holder" ] || [ -d "$holder" ]; then continue; fi
 			rm -rf "$pdir/addr-$ip"
 			mkdir "$pdir/addr-$ip" 2>/dev/null || continue
 		fi
@@ -156,7 +156,7 @@ samba_provision() {
 }
 
 samba_start() {
-	local i shell=$$ stop=$SAMBA_DIR/stop
+	local shell=$$ stop=$SAMBA_DIR/stop
 	rm -f "$stop"
 	# The tether holds samba's stdin open while the test's shell lives and
 	# samba_stop has not asked it to stop.
@@ -166,7 +166,7 @@ samba_start() {
 	) | TDB_NO_FSYNC=1 /usr/sbin/samba -i -M single -s "$SAMBA_CONF" \
 		>> "$SAMBA_DIR/samba.out" 2>&1 &
 	SAMBA_PID=$!
-	for i in $(seq 600); do
+	for _ in $(seq 600); do
 		harness_tcp_ready "$SAMBA_ADDR" 389 && return 0
 		harness_alive "$SAMBA_PID" || break
 		sleep 0.1
