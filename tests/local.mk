@@ -390,7 +390,9 @@ EXTRA_DIST += tests/ai/vectorize-worker.sh tests/ai/vectorize-ws.sh tests/ai/vec
 
 # The Active Directory source (plugins/source-ad) against a real directory
 # server: slapd with an AD-like schema (tests/harness/ldap.sh), seeded by
-# tests/connectors/ad-gen.py; the value conversions in C.
+# tests/connectors/ad-gen.py, and Samba's AD domain controller
+# (tests/harness/samba.sh, seeded by tests/connectors/ad-samba.py); the
+# value conversions in C.
 check_PROGRAMS += tests/unit/test-ad-values
 tests_unit_test_ad_values_SOURCES = tests/unit/test-ad-values.c \
 	plugins/source-ad/values.c
@@ -400,11 +402,12 @@ tests_unit_test_ad_values_LDADD = $(CMOCKA_LIBS)
 TESTS += tests/unit/test-ad-values \
 	tests/connectors/ad-sync.sh tests/connectors/ad-incremental.sh \
 	tests/connectors/ad-errors.sh tests/connectors/ad-tenants.sh \
-	tests/connectors/ad-ranged.sh
+	tests/connectors/ad-ranged.sh tests/connectors/ad-samba.sh
 EXTRA_DIST += tests/connectors/ad-sync.sh tests/connectors/ad-incremental.sh \
 	tests/connectors/ad-errors.sh tests/connectors/ad-tenants.sh tests/connectors/ad-lib.sh \
 	tests/connectors/ad-gen.py tests/connectors/ad-truth.sql \
-	tests/harness/ldap.sh tests/connectors/ad-ranged.sh tests/sandbox/ldap-range/server.py
+	tests/harness/ldap.sh tests/connectors/ad-ranged.sh tests/sandbox/ldap-range/server.py \
+	tests/connectors/ad-samba.sh tests/connectors/ad-samba.py tests/harness/samba.sh
 
 # The OAuth2 client-credentials token service (host/auth, ABI 1.3
 # oauth2_http) with a fake endpoint and clock, and the Entra source

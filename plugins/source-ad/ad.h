@@ -92,6 +92,9 @@ void ad_dsa_free(struct ad_dsa *d);
 typedef int32_t (*ad_entry_cb)(struct ad *g, struct json_object *e, void *arg);
 int32_t ad_search(struct ad *g, const char *filter, int kind,
 		  const char *extra_ctrl, ad_entry_cb cb, void *arg);
+/* The same below base instead of the configured base_dn. */
+int32_t ad_search_in(struct ad *g, const char *base, const char *filter,
+		     int kind, const char *extra_ctrl, ad_entry_cb cb, void *arg);
 /* The objectGUID (UUID) and kind of one DN (base search); 1 found, 0
  * not, or a failure class. */
 int32_t ad_lookup_dn(struct ad *g, const char *dn, char *uuid, size_t n,

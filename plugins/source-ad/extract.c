@@ -9,7 +9,8 @@
  *     the saved index, else one base lookup).
  *  4. Deletions: a full sync marks what the index knew and the DC no
  *     longer has; an incremental asks for tombstones with the show-deleted
- *     control where the DC lists it, else (and every `reconcile_every`
+ *     control where the DC lists it (from the naming context: they leave
+ *     an OU base_dn for CN=Deleted Objects), else (and every `reconcile_every`
  *     incrementals anyway, for accounts that may not read tombstones)
  *     does a key-set reconcile (objectGUIDs only, paged).
  *  5. Store the pages (users, groups with their complete member lists and
@@ -229,12 +230,40 @@ static int32_t finish_groups(struct run *r)
 	return PULSE_OK;
 }
 
-/* A deleted group takes its links along; a deleted user leaves every
- * group the index has it in. */
+/* A deleted member (user or group) leaves every group the index has it
+ * in: the DC drops those links without touching the groups' uSNChanged. */
+static void leave_groups(struct run *r, const char *id)
+{
+	struct json_object *gs = ad_index_section(&r->nx, "g");
+	size_t j;
+
+	json_object_object_foreach(gs, gid, gv) {
+		struct json_object *m = pj_arr(gv, "m"), *keep;
+		size_t k = m ? json_object_array_length(m) : 0, hit = 0;
+
+		for (j = 0; j < k; j++)
+			if (!strcmp(json_object_get_string(
+				json_object_array_get_idx(m, j)), id))
+				hit = 1;
+		if (!hit)
+			continue;
+		keep = json_object_new_array();
+		for (j = 0; j < k; j++) {
+			struct json_object *v = json_object_array_get_idx(m, j);
+
+			if (strcmp(json_object_get_string(v), id))
+				json_object_array_add(keep, json_object_get(v));
+		}
+		json_object_object_add(gv, "m", keep);
+		link_del(r, gid, id);
+	}
+}
+
+/* A deleted group takes its own links along and leaves the groups it
+ * was nested in; a deleted user leaves its groups. */
 static void drop_deleted(struct run *r)
 {
 	size_t i, j, n;
-	struct json_object *gs = ad_index_section(&r->nx, "g");
 
 	n = json_object_array_length(r->del_groups);
 	for (i = 0; i < n; i++) {
@@ -246,33 +275,12 @@ static void drop_deleted(struct run *r)
 		for (j = 0; j < k; j++)
 			link_del(r, gid, json_object_get_string(
 					 json_object_array_get_idx(m, j)));
+		leave_groups(r, gid);
 	}
 	n = json_object_array_length(r->del_users);
-	for (i = 0; i < n; i++) {
-		const char *uid = json_object_get_string(
-			json_object_array_get_idx(r->del_users, i));
-
-		json_object_object_foreach(gs, gid, gv) {
-			struct json_object *m = pj_arr(gv, "m"), *keep;
-			size_t k = m ? json_object_array_length(m) : 0, hit = 0;
-
-			for (j = 0; j < k; j++)
-				if (!strcmp(json_object_get_string(
-					json_object_array_get_idx(m, j)), uid))
-					hit = 1;
-			if (!hit)
-				continue;
-			keep = json_object_new_array();
-			for (j = 0; j < k; j++) {
-				struct json_object *v = json_object_array_get_idx(m, j);
-
-				if (strcmp(json_object_get_string(v), uid))
-					json_object_array_add(keep, json_object_get(v));
-			}
-			json_object_object_add(gv, "m", keep);
-			link_del(r, gid, uid);
-		}
-	}
+	for (i = 0; i < n; i++)
+		leave_groups(r, json_object_get_string(
+				     json_object_array_get_idx(r->del_users, i)));
 	for (i = 0; i < json_object_array_length(r->del_users); i++)
 		ad_index_remove(&r->nx, "u", json_object_get_string(
 			json_object_array_get_idx(r->del_users, i)));
@@ -312,11 +320,17 @@ static int32_t deletions(struct run *r)
 		goto out;
 	}
 	if (g->dsa.show_deleted && !r->reconcile) {
+		/* Tombstones move to the domain's CN=Deleted Objects, outside a
+		 * base_dn that names an OU: search from the naming context
+		 * (collect_tomb keeps only objects the index knows). */
+		const char *tb = ad_dn_within(g->base, g->dsa.naming_context) ?
+			g->dsa.naming_context : g->base;
+
 		if (asprintf(&f, "(&(isDeleted=TRUE)(uSNChanged>=%" PRId64 "))",
 			     r->from) < 0)
 			return ad_oom(g);
-		rc = ad_search(g, f, AD_KIND_KEY, LDAP_CONTROL_X_SHOW_DELETED,
-			       collect_tomb, r);
+		rc = ad_search_in(g, tb, f, AD_KIND_KEY,
+				  LDAP_CONTROL_X_SHOW_DELETED, collect_tomb, r);
 		goto out;
 	}
 	/* key-set reconcile: every objectGUID in scope, paged */

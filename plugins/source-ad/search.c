@@ -262,6 +262,12 @@ fail:
 int32_t ad_search(struct ad *g, const char *filter, int kind,
 		  const char *extra_ctrl, ad_entry_cb cb, void *arg)
 {
+	return ad_search_in(g, g->base, filter, kind, extra_ctrl, cb, arg);
+}
+
+int32_t ad_search_in(struct ad *g, const char *base, const char *filter,
+		     int kind, const char *extra_ctrl, ad_entry_cb cb, void *arg)
+{
 	struct berval cookie = {0, NULL};
 	char *const *attrs = kind == AD_KIND_USER ? user_attrs :
 		kind == AD_KIND_GROUP ? group_attrs : kind == AD_KIND_OU ?
@@ -289,7 +295,7 @@ int32_t ad_search(struct ad *g, const char *filter, int kind,
 		sc[0] = pc;
 		sc[1] = extra;
 		g->round_trips++;
-		rc = ldap_search_ext_s(g->ld, g->base, LDAP_SCOPE_SUBTREE, filter,
+		rc = ldap_search_ext_s(g->ld, base, LDAP_SCOPE_SUBTREE, filter,
 				       (char **)attrs, 0, sc, NULL, NULL,
 				       LDAP_NO_LIMIT, &res);
 		ldap_control_free(pc);

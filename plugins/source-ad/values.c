@@ -215,6 +215,18 @@ const char *ad_dn_parent(const char *dn)
 	return "";
 }
 
+int ad_dn_within(const char *dn, const char *nc)
+{
+	const char *p;
+
+	if (!dn || !nc || !*nc)
+		return 0;
+	for (p = dn; *p; p = ad_dn_parent(p))
+		if (strcasecmp(p, nc) == 0)
+			return 1;
+	return 0;
+}
+
 int ad_range_parse(const char *desc, long *lo, long *hi)
 {
 	static const char pre[] = "member;range=";

@@ -36,6 +36,8 @@ void ad_iso(int64_t t, char *out, size_t n);
 /* The parent of a DN (after its first unescaped comma), or "" if it has
  * none. Borrowed pointer into dn. */
 const char *ad_dn_parent(const char *dn);
+/* 1 if dn is nc or lies below it (whole components, case-insensitive). */
+int ad_dn_within(const char *dn, const char *nc);
 
 /* A `member;range=LO-HI` attribute description: 1 with *lo set and *hi
  * set (-1 for `*`, the end marker); 0 if desc is not a ranged `member`. */

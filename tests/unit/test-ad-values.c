@@ -97,6 +97,19 @@ static void dn_parent(void **st)
 	assert_string_equal(ad_dn_parent("DC=x"), "");
 }
 
+static void dn_within(void **st)
+{
+	(void)st;
+	assert_int_equal(ad_dn_within("OU=Pulse,DC=corp,DC=example",
+				      "dc=corp,dc=example"), 1);
+	assert_int_equal(ad_dn_within("DC=corp,DC=example", "DC=corp,DC=example"), 1);
+	assert_int_equal(ad_dn_within("OU=a\\,DC=corp,DC=example,DC=x",
+				      "DC=corp,DC=example"), 0);
+	assert_int_equal(ad_dn_within("OU=x,DC=notcorp,DC=example",
+				      "DC=corp,DC=example"), 0);
+	assert_int_equal(ad_dn_within("DC=corp,DC=example", ""), 0);
+}
+
 static void range(void **st)
 {
 	long lo, hi;
@@ -123,6 +136,7 @@ int main(void)
 		cmocka_unit_test(filetime),
 		cmocka_unit_test(gentime),
 		cmocka_unit_test(dn_parent),
+		cmocka_unit_test(dn_within),
 		cmocka_unit_test(range),
 	};
 
