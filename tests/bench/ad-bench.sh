@@ -9,6 +9,11 @@
 # the same users at the same page size (the directory's own speed).
 #
 #   tests/bench/ad-bench.sh [USERS [GROUPS [PAGE_SIZE]]]   default 50000 5000 500
+#
+# AD_BENCH_BASELINE=DIR (a directory holding another build's ad.so, such
+# as the previous commit's) also runs that plugin's full sync in the same
+# run, first, into an integration of a second tenant, and prints its
+# figures beside.
 set -euo pipefail
 
 BENCH_NAME=ad-bench
@@ -34,16 +39,31 @@ n=$(LDAPTLS_CACERT=$LDAP_CA ldapsearch -LLL -x -ZZ -H "$LDAP_URL" -D "$LDAP_SVC_
 base_s=$(harness_elapsed "$t0")
 [ "$n" = "$USERS" ] || ad_fail "baseline read $n users"
 
-t0=$(harness_now)
-AD_LOG="$AD_DIR/bench.run1.log"
-/usr/bin/time -f '%M %e' -o "$AD_DIR/time1" "$B" -c "$AD_CONF" job run --in-process \
-	"$id" >"$AD_LOG" 2>&1 || { tail -30 "$AD_LOG" >&2; ad_fail "job run failed"; }
-secs=$(harness_elapsed "$t0")
-rss_kb=$(cut -d' ' -f1 "$AD_DIR/time1")
-loaded=$(ad_sql "SELECT count(*) FROM directory_users WHERE integration_id = $id")
+# full_sync CONF ID TAG: one full sync; prints "seconds rss_kb round_trips"
+full_sync() {
+	local conf=$1 iid=$2 tag=$3 t0 n
+	t0=$(harness_now)
+	/usr/bin/time -f '%M %e' -o "$AD_DIR/time.$tag" "$B" -c "$conf" job run \
+		--in-process "$iid" >"$AD_DIR/bench.$tag.log" 2>&1 ||
+		{ tail -30 "$AD_DIR/bench.$tag.log" >&2; ad_fail "$tag: job run failed"; }
+	printf '%s ' "$(harness_elapsed "$t0")"
+	n=$(ad_sql "SELECT count(*) FROM directory_users WHERE integration_id = $iid")
+	[ "$n" = "$USERS" ] || ad_fail "$tag: loaded $n users, want $USERS"
+	printf '%s %s\n' "$(cut -d' ' -f1 "$AD_DIR/time.$tag")" \
+		"$(sed -n 's/.* round_trips=\([0-9]*\).*/\1/p' "$AD_DIR/bench.$tag.log" | tail -1)"
+}
+
+bl=
+if [ -n "${AD_BENCH_BASELINE:-}" ]; then
+	[ -f "$AD_BENCH_BASELINE/ad.so" ] || ad_fail "AD_BENCH_BASELINE: no ad.so in $AD_BENCH_BASELINE"
+	sed "s|^plugin_dirs = .*|plugin_dirs = [\"$AD_BENCH_BASELINE\"];|" "$AD_CONF" > "$AD_CONF.base"
+	# its own tenant, so that both runs link people from scratch
+	"$B" -c "$AD_CONF" tenant add t0 >/dev/null || ad_fail "tenant add t0 failed"
+	id0=$(ad_integration "{\"page_size\": $PAGE}" t0)
+	bl=$(full_sync "$AD_CONF.base" "$id0" baseline)
+fi
+read -r secs rss_kb rt < <(full_sync "$AD_CONF" "$id" run1)
 links=$(ad_sql "SELECT count(*) FROM directory_memberships WHERE integration_id = $id")
-[ "$loaded" = "$USERS" ] || ad_fail "loaded $loaded users, want $USERS"
-rt=$(sed -n 's/.* round_trips=\([0-9]*\).*/\1/p' "$AD_LOG" | tail -1)
 
 t1=$(harness_now)
 /usr/bin/time -f '%M %e' -o "$AD_DIR/time2" "$B" -c "$AD_CONF" job run --in-process \
@@ -52,11 +72,14 @@ secs2=$(harness_elapsed "$t1")
 rt2=$(sed -n 's/.* round_trips=\([0-9]*\).*/\1/p' "$AD_DIR/bench.run2.log" | tail -1)
 
 awk -v u="$USERS" -v g="$GROUPS_N" -v l="$links" -v s="$secs" -v b="$base_s" \
-	-v rss="$rss_kb" -v rt="$rt" -v s2="$secs2" -v rt2="$rt2" -v p="$PAGE" 'BEGIN {
+	-v rss="$rss_kb" -v rt="$rt" -v s2="$secs2" -v rt2="$rt2" -v p="$PAGE" \
+	-v bl="$bl" 'BEGIN {
 	printf "ad-bench: full sync of %d users, %d groups, %d memberships (page_size %d)\n", u, g, l, p
 	printf "ad-bench: users/s            %.0f  (%.1f s wall, extract+transform+load)\n", u / s, s
 	printf "ad-bench: baseline users/s   %.0f  (ldapsearch paging the same users, %.1f s)\n", u / b, b
 	printf "ad-bench: peak RSS           %.1f MiB\n", rss / 1024
 	printf "ad-bench: round trips        %d = %.2f per 1,000 users (minimum for the users alone: %.2f)\n", rt, rt * 1000 / u, 1000 / p
 	printf "ad-bench: incremental, nothing changed: %.1f s, %d round trips (key-set reconcile included)\n", s2, rt2
+	if (split(bl, x, " ") == 3)
+		printf "ad-bench: baseline plugin    %.0f users/s (%.1f s), peak RSS %.1f MiB, %d round trips\n", u / x[1], x[1], x[2] / 1024, x[3]
 }'
