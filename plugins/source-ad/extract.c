@@ -39,6 +39,7 @@ struct run {
 	int64_t from;                              /* first USN asked for */
 	int reconcile;                             /* key-set scan this time */
 	int64_t since;                             /* incrementals since one */
+	size_t deferred;                           /* entries set aside */
 };
 
 static int32_t collect_key(struct ad *g, struct json_object *e, void *arg)
@@ -254,6 +255,7 @@ static int32_t finish_later(struct run *r, struct ad_deferred *d,
 
 		rc = e ? fin(r, e) : ad_oom(r->g);
 	}
+	r->deferred += d->n;
 	ad_deferred_free(d);
 	return rc == PULSE_OK ? ad_pager_flush(r->g, p) : rc;
 }
@@ -571,12 +573,12 @@ int32_t ad_extract(void *state, pulse_job *job)
 	ad_api->job_log(job, PULSE_LOG_INFO, "sync mode=%s from_usn=%" PRId64
 		" to_usn=%" PRId64 " users=%" PRIu64 " groups=%" PRIu64
 		" org_units=%" PRIu64 " member_links=%" PRIu64 " deleted_users=%zu"
-		" deleted_groups=%zu removed_links=%zu dn_lookups=%" PRIu64
+		" deleted_groups=%zu removed_links=%zu deferred=%zu dn_lookups=%" PRIu64
 		" round_trips=%" PRIu64 " pages_stored=%" PRIu64 " deletions_by=%s",
 		r.full ? "full" : "incremental", from, g.dsa.usn, g.users, g.groups,
 		g.ous, g.member_links, json_object_array_length(r.del_users),
 		json_object_array_length(r.del_groups),
-		json_object_array_length(r.del_links), g.lookups, g.round_trips,
+		json_object_array_length(r.del_links), r.deferred, g.lookups, g.round_trips,
 		g.pages.stored, r.full ? "full-sync" : r.reconcile ? "key-set" :
 		"show-deleted");
 out:

@@ -13,7 +13,9 @@
 # AD_BENCH_BASELINE=DIR (a directory holding another build's ad.so, such
 # as the previous commit's) also runs that plugin's full sync in the same
 # run, first, into an integration of a second tenant, and prints its
-# figures beside.
+# figures beside. AD_BENCH_WRAP="perf record -g -o FILE" (or heaptrack,
+# valgrind --tool=massif ...) runs the full sync under that tool; its
+# figures then include the tool's.
 set -euo pipefail
 
 BENCH_NAME=ad-bench
@@ -39,17 +41,21 @@ n=$(LDAPTLS_CACERT=$LDAP_CA ldapsearch -LLL -x -ZZ -H "$LDAP_URL" -D "$LDAP_SVC_
 base_s=$(harness_elapsed "$t0")
 [ "$n" = "$USERS" ] || ad_fail "baseline read $n users"
 
-# full_sync CONF ID TAG: one full sync; prints "seconds rss_kb round_trips"
+# full_sync CONF ID TAG: one full sync; prints "seconds rss_kb cpu_s round_trips"
 full_sync() {
 	local conf=$1 iid=$2 tag=$3 t0 n
 	t0=$(harness_now)
-	/usr/bin/time -f '%M %e' -o "$AD_DIR/time.$tag" "$B" -c "$conf" job run \
+	local wrap=
+	[ "$tag" = baseline ] || wrap=${AD_BENCH_WRAP:-}
+	# shellcheck disable=SC2086 # the wrapper is a command line
+	/usr/bin/time -f '%M %e %U %S' -o "$AD_DIR/time.$tag" $wrap "$B" -c "$conf" job run \
 		--in-process "$iid" >"$AD_DIR/bench.$tag.log" 2>&1 ||
 		{ tail -30 "$AD_DIR/bench.$tag.log" >&2; ad_fail "$tag: job run failed"; }
 	printf '%s ' "$(harness_elapsed "$t0")"
 	n=$(ad_sql "SELECT count(*) FROM directory_users WHERE integration_id = $iid")
 	[ "$n" = "$USERS" ] || ad_fail "$tag: loaded $n users, want $USERS"
-	printf '%s %s\n' "$(cut -d' ' -f1 "$AD_DIR/time.$tag")" \
+	printf '%s %s %s\n' "$(cut -d' ' -f1 "$AD_DIR/time.$tag")" \
+		"$(awk '{ print $3 + $4 }' "$AD_DIR/time.$tag")" \
 		"$(sed -n 's/.* round_trips=\([0-9]*\).*/\1/p' "$AD_DIR/bench.$tag.log" | tail -1)"
 }
 
@@ -62,7 +68,7 @@ if [ -n "${AD_BENCH_BASELINE:-}" ]; then
 	id0=$(ad_integration "{\"page_size\": $PAGE}" t0)
 	bl=$(full_sync "$AD_CONF.base" "$id0" baseline)
 fi
-read -r secs rss_kb rt < <(full_sync "$AD_CONF" "$id" run1)
+read -r secs rss_kb cpu rt < <(full_sync "$AD_CONF" "$id" run1)
 links=$(ad_sql "SELECT count(*) FROM directory_memberships WHERE integration_id = $id")
 
 t1=$(harness_now)
@@ -73,13 +79,14 @@ rt2=$(sed -n 's/.* round_trips=\([0-9]*\).*/\1/p' "$AD_DIR/bench.run2.log" | tai
 
 awk -v u="$USERS" -v g="$GROUPS_N" -v l="$links" -v s="$secs" -v b="$base_s" \
 	-v rss="$rss_kb" -v rt="$rt" -v s2="$secs2" -v rt2="$rt2" -v p="$PAGE" \
-	-v bl="$bl" 'BEGIN {
+	-v bl="$bl" -v cpu="$cpu" 'BEGIN {
 	printf "ad-bench: full sync of %d users, %d groups, %d memberships (page_size %d)\n", u, g, l, p
 	printf "ad-bench: users/s            %.0f  (%.1f s wall, extract+transform+load)\n", u / s, s
 	printf "ad-bench: baseline users/s   %.0f  (ldapsearch paging the same users, %.1f s)\n", u / b, b
 	printf "ad-bench: peak RSS           %.1f MiB\n", rss / 1024
+	printf "ad-bench: pulse-host CPU     %.1f s of the %.1f s (the rest: PostgreSQL, slapd, waits)\n", cpu, s
 	printf "ad-bench: round trips        %d = %.2f per 1,000 users (minimum for the users alone: %.2f)\n", rt, rt * 1000 / u, 1000 / p
 	printf "ad-bench: incremental, nothing changed: %.1f s, %d round trips (key-set reconcile included)\n", s2, rt2
-	if (split(bl, x, " ") == 3)
-		printf "ad-bench: baseline plugin    %.0f users/s (%.1f s), peak RSS %.1f MiB, %d round trips\n", u / x[1], x[1], x[2] / 1024, x[3]
+	if (split(bl, x, " ") == 4)
+		printf "ad-bench: baseline plugin    %.0f users/s (%.1f s), peak RSS %.1f MiB, CPU %.1f s, %d round trips\n", u / x[1], x[1], x[2] / 1024, x[3], x[4]
 }'

@@ -100,10 +100,13 @@ def gen(args):
         for g, x in m["groups"].items():
             for mm in x["members"]:
                 member_of.setdefault(mm, []).append(gdn(m, g))
-        for g in ids:
+        # --reverse: the server returns reports before their managers and
+        # parent groups before nested ones
+        rev = opt.get("--reverse") == "1"
+        for g in (ids[::-1] if rev else ids):
             u = m["users"][g]
             f.write(user_ldif(m, g, member_of.get(g, [])))
-        for g in gids:
+        for g in (gids[::-1] if rev else gids):
             f.write(group_ldif(m, g))
 
 
