@@ -69,6 +69,11 @@ if [ -n "${AD_BENCH_BASELINE:-}" ]; then
 	bl=$(full_sync "$AD_CONF.base" "$id0" baseline)
 fi
 read -r secs rss_kb cpu rt < <(full_sync "$AD_CONF" "$id" run1)
+# the extract: from the run's first log line to the plugin's summary line
+# (it includes the load of the pages the host took on meanwhile)
+ext=$(sed -n -e '1s/^\([0-9T:.-]*\)Z .*/\1/p' -e '/ sync mode=/{s/^\([0-9T:.-]*\)Z .*/\1/p;q}' \
+	"$AD_DIR/bench.run1.log" | while read -r t; do date -d "$t" +%s.%N; done |
+	awk 'NR == 1 { a = $1 } END { if (NR == 2) printf "%.1f", $1 - a; else print "?" }')
 links=$(ad_sql "SELECT count(*) FROM directory_memberships WHERE integration_id = $id")
 
 t1=$(harness_now)
@@ -79,12 +84,13 @@ rt2=$(sed -n 's/.* round_trips=\([0-9]*\).*/\1/p' "$AD_DIR/bench.run2.log" | tai
 
 awk -v u="$USERS" -v g="$GROUPS_N" -v l="$links" -v s="$secs" -v b="$base_s" \
 	-v rss="$rss_kb" -v rt="$rt" -v s2="$secs2" -v rt2="$rt2" -v p="$PAGE" \
-	-v bl="$bl" -v cpu="$cpu" 'BEGIN {
+	-v bl="$bl" -v cpu="$cpu" -v ext="$ext" 'BEGIN {
 	printf "ad-bench: full sync of %d users, %d groups, %d memberships (page_size %d)\n", u, g, l, p
 	printf "ad-bench: users/s            %.0f  (%.1f s wall, extract+transform+load)\n", u / s, s
 	printf "ad-bench: baseline users/s   %.0f  (ldapsearch paging the same users, %.1f s)\n", u / b, b
 	printf "ad-bench: peak RSS           %.1f MiB\n", rss / 1024
 	printf "ad-bench: pulse-host CPU     %.1f s of the %.1f s (the rest: PostgreSQL, slapd, waits)\n", cpu, s
+	printf "ad-bench: extract            %s s of the %.1f s (LDAP and the plugin, until its summary line)\n", ext, s
 	printf "ad-bench: round trips        %d = %.2f per 1,000 users (minimum for the users alone: %.2f)\n", rt, rt * 1000 / u, 1000 / p
 	printf "ad-bench: incremental, nothing changed: %.1f s, %d round trips (key-set reconcile included)\n", s2, rt2
 	if (split(bl, x, " ") == 4)
