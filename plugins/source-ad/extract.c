@@ -28,8 +28,9 @@
 
 struct run {
 	struct ad *g;
-	struct ad_index old;     /* what the last sync saw */
-	struct ad_index nx;      /* what this sync leaves (== old if incr.) */
+	struct ad_index old;     /* what the last sync saw (full sync only) */
+	struct ad_index nx;      /* what this sync leaves; an incremental
+				  * starts from the last one's and edits it */
 	int full;
 	struct ad_pager ous, users, groups;        /* pages being filled */
 	struct ad_deferred later_users, later_groups;
@@ -66,6 +67,13 @@ static int32_t collect_tomb(struct ad *g, struct json_object *e, void *arg)
 		json_object_array_add(r->del_ous, json_object_new_string(guid));
 	json_object_put(e);
 	return PULSE_OK;
+}
+
+/* The member lists the last sync saw: an incremental reads a group's
+ * list in nx before replacing it, so one copy of the index is enough. */
+static struct json_object *old_members(struct run *r, const char *gid)
+{
+	return ad_index_members(r->full ? &r->old : &r->nx, gid);
 }
 
 /* guid's kind in index x, or NULL if x does not know it. */
@@ -156,7 +164,7 @@ static int32_t finish_group(struct run *r, struct json_object *gr)
 	struct json_object *mem = json_object_new_array();
 	struct json_object *ids = json_object_new_array();
 	struct json_object *set = json_object_new_object();
-	struct json_object *old = ad_index_members(&r->old, gid);
+	struct json_object *old = old_members(r, gid);
 	struct json_object *removed = json_object_new_array();
 	size_t m = dns ? json_object_array_length(dns) : 0;
 	int32_t rc = PULSE_OK;
@@ -271,7 +279,7 @@ static void drop_deleted(struct run *r)
 	for (i = 0; i < n; i++) {
 		const char *gid = json_object_get_string(
 			json_object_array_get_idx(r->del_groups, i));
-		struct json_object *m = ad_index_members(&r->old, gid);
+		struct json_object *m = old_members(r, gid);
 		size_t k = m ? json_object_array_length(m) : 0;
 
 		for (j = 0; j < k; j++)
@@ -442,8 +450,6 @@ static int32_t plan(struct run *r, int64_t *from)
 		/* an incremental updates the index in place */
 		r->nx = r->old;
 		memset(&r->old, 0, sizeof(r->old));
-		if (ad_index_load(&r->old, idx) < 0)
-			ad_index_init_empty(&r->old);
 	} else {
 		ad_index_init_empty(&r->nx);
 		ad_api->job_log(g->job, PULSE_LOG_INFO, "full_sync reason=\"%s\"",
