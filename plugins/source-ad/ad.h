@@ -118,6 +118,8 @@ void ad_index_put(struct ad_index *x, const char *sec, const char *guid,
 void ad_index_remove(struct ad_index *x, const char *sec, const char *guid);
 /* guid of dn (any section), or NULL; borrowed. */
 const char *ad_index_find_dn(struct ad_index *x, const char *dn);
+/* Free the DN -> guid map (ad_index_find_dn finds nothing after). */
+void ad_index_drop_dns(struct ad_index *x);
 /* The member list of a group (json array) or NULL; borrowed. */
 struct json_object *ad_index_members(struct ad_index *x, const char *guid);
 /* Replace a group's member list (takes the array). */

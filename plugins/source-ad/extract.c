@@ -573,6 +573,12 @@ int32_t ad_extract(void *state, pulse_job *job)
 	ad_api->progress(job, "storing", 0, 0);
 	if ((rc = store_deletes(&r, params)) != PULSE_OK)
 		goto out;
+	/* the index's text is the run's last big allocation: drop first what
+	 * it is not made from (the last sync's index, the DN maps) */
+	ad_index_free(&r.old);
+	ad_index_drop_dns(&r.nx);
+	json_object_put(r.cache);
+	r.cache = NULL;
 	if ((rc = save_state(&r)) != PULSE_OK)
 		goto out;
 	ad_api->progress(job, "done", g.users, g.users);
