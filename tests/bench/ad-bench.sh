@@ -80,11 +80,12 @@ t1=$(harness_now)
 /usr/bin/time -f '%M %e' -o "$AD_DIR/time2" "$B" -c "$AD_CONF" job run --in-process \
 	"$id" >"$AD_DIR/bench.run2.log" 2>&1 || { tail -30 "$AD_DIR/bench.run2.log" >&2; ad_fail "second run failed"; }
 secs2=$(harness_elapsed "$t1")
+rss2_kb=$(cut -d' ' -f1 "$AD_DIR/time2")
 rt2=$(sed -n 's/.* round_trips=\([0-9]*\).*/\1/p' "$AD_DIR/bench.run2.log" | tail -1)
 
 awk -v u="$USERS" -v g="$GROUPS_N" -v l="$links" -v s="$secs" -v b="$base_s" \
 	-v rss="$rss_kb" -v rt="$rt" -v s2="$secs2" -v rt2="$rt2" -v p="$PAGE" \
-	-v bl="$bl" -v cpu="$cpu" -v ext="$ext" 'BEGIN {
+	-v bl="$bl" -v cpu="$cpu" -v ext="$ext" -v rss2="$rss2_kb" 'BEGIN {
 	printf "ad-bench: full sync of %d users, %d groups, %d memberships (page_size %d)\n", u, g, l, p
 	printf "ad-bench: users/s            %.0f  (%.1f s wall, extract+transform+load)\n", u / s, s
 	printf "ad-bench: baseline users/s   %.0f  (ldapsearch paging the same users, %.1f s)\n", u / b, b
@@ -92,7 +93,7 @@ awk -v u="$USERS" -v g="$GROUPS_N" -v l="$links" -v s="$secs" -v b="$base_s" \
 	printf "ad-bench: pulse-host CPU     %.1f s of the %.1f s (the rest: PostgreSQL, slapd, waits)\n", cpu, s
 	printf "ad-bench: extract            %s s of the %.1f s (LDAP and the plugin, until its summary line)\n", ext, s
 	printf "ad-bench: round trips        %d = %.2f per 1,000 users (minimum for the users alone: %.2f)\n", rt, rt * 1000 / u, 1000 / p
-	printf "ad-bench: incremental, nothing changed: %.1f s, %d round trips (key-set reconcile included)\n", s2, rt2
+	printf "ad-bench: incremental, nothing changed: %.1f s, %d round trips (key-set reconcile included), peak RSS %.1f MiB\n", s2, rt2, rss2 / 1024
 	if (split(bl, x, " ") == 4)
 		printf "ad-bench: baseline plugin    %.0f users/s (%.1f s), peak RSS %.1f MiB, CPU %.1f s, %d round trips\n", u / x[1], x[1], x[2] / 1024, x[3], x[4]
 }'
