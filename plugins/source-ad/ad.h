@@ -7,6 +7,7 @@
  *   search.c     paged searches, ranged `member` retrieval, entries -> JSON
  *   index.c      what the last sync saw (state): DN <-> GUID, members
  *   extract.c    the driver: full or incremental, deletions, pages
+ *   emit.c       raw pages filled as entries arrive; entries set aside
  *   transform.c  pages -> directory_* records
  *   values.c     AD value conversions (values.h)
  */
@@ -46,6 +47,8 @@ PULSE_PLUGIN_EXTERN(ad_api, ad_host);
 #define AD_DEFAULT_RECONCILE_EVERY 24
 /* Entries per stored raw page: LDAP pages are re-cut to this. */
 #define AD_ENTRIES_PER_RAW 500
+/* Groups per raw page are also cut by their member count. */
+#define AD_MEMBERS_PER_RAW 20000
 
 /* The DC as the rootDSE describes it. */
 struct ad_dsa {
@@ -118,11 +121,37 @@ void ad_index_put(struct ad_index *x, const char *sec, const char *guid,
 void ad_index_remove(struct ad_index *x, const char *sec, const char *guid);
 /* guid of dn (any section), or NULL; borrowed. */
 const char *ad_index_find_dn(struct ad_index *x, const char *dn);
+/* Free the DN -> guid map (ad_index_find_dn finds nothing after). */
+void ad_index_drop_dns(struct ad_index *x);
 /* The member list of a group (json array) or NULL; borrowed. */
 struct json_object *ad_index_members(struct ad_index *x, const char *guid);
 /* Replace a group's member list (takes the array). */
 void ad_index_set_members(struct ad_index *x, const char *guid,
 			  struct json_object *arr);
+
+/* emit.c: a raw page of one entity being filled; stored when it holds
+ * AD_ENTRIES_PER_RAW entries or AD_MEMBERS_PER_RAW member links. entity
+ * and params are borrowed; chunk is owned. */
+struct ad_pager {
+	const char *entity, *params;
+	struct json_object *chunk;
+	size_t members;
+};
+void ad_pager_init(struct ad_pager *p, const char *entity, const char *params);
+/* Takes e (also on failure). */
+int32_t ad_pager_add(struct ad *g, struct ad_pager *p, struct json_object *e);
+int32_t ad_pager_flush(struct ad *g, struct ad_pager *p);
+void ad_pager_free(struct ad_pager *p);
+/* Entries set aside as JSON text (owned) until the DNs they name are
+ * known. ad_defer takes e: 0, -1 no memory. ad_deferred_take returns
+ * entry i parsed (the caller puts it; NULL if no memory). */
+struct ad_deferred {
+	char **text;
+	size_t n, cap;
+};
+int ad_defer(struct ad_deferred *d, struct json_object *e);
+struct json_object *ad_deferred_take(struct ad_deferred *d, size_t i);
+void ad_deferred_free(struct ad_deferred *d);
 
 int32_t ad_extract(void *state, pulse_job *job);
 int32_t ad_transform(void *state, pulse_job *job, const pulse_raw_page *page);

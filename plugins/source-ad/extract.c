@@ -6,15 +6,16 @@
  *  2. Full sync when there is no watermark, or the DC or its invocationId
  *     changed (uSNChanged is per DC); else search (uSNChanged>=N+1).
  *  3. Resolve manager and member DNs to objectGUIDs (this sync's entries,
- *     the saved index, else one base lookup).
+ *     the saved index, else one base lookup) and store each entry in a raw
+ *     page as it arrives (emit.c); an entry naming a DN not seen yet
+ *     waits, as text, for the end of its search.
  *  4. Deletions: a full sync marks what the index knew and the DC no
  *     longer has; an incremental asks for tombstones with the show-deleted
  *     control where the DC lists it (from the naming context: they leave
  *     an OU base_dn for CN=Deleted Objects), else (and every `reconcile_every`
  *     incrementals anyway, for accounts that may not read tombstones)
  *     does a key-set reconcile (objectGUIDs only, paged).
- *  5. Store the pages (users, groups with their complete member lists and
- *     removed links, org units, deletions), then the index and watermark.
+ *  5. Store the deletions page, then the index and watermark.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -26,52 +27,22 @@
 
 #include "ad.h"
 
-/* Groups per raw page are also cut by their member count. */
-#define AD_MEMBERS_PER_RAW 20000
-
 struct run {
 	struct ad *g;
-	struct ad_index old;     /* what the last sync saw */
-	struct ad_index nx;      /* what this sync leaves (== old if incr.) */
+	struct ad_index old;     /* what the last sync saw (full sync only) */
+	struct ad_index nx;      /* what this sync leaves; an incremental
+				  * starts from the last one's and edits it */
 	int full;
-	struct json_object *ous, *users, *groups;  /* entries read */
+	struct ad_pager ous, users, groups;        /* pages being filled */
+	struct ad_deferred later_users, later_groups;
 	struct json_object *cache;                 /* DN lookups: dn -> "k:guid" */
 	struct json_object *del_users, *del_groups, *del_ous, *del_links;
 	struct json_object *seen;                  /* key-set scan: guid -> 1 */
 	int64_t from;                              /* first USN asked for */
 	int reconcile;                             /* key-set scan this time */
 	int64_t since;                             /* incrementals since one */
+	size_t deferred;                           /* entries set aside */
 };
-
-static int32_t collect_user(struct ad *g, struct json_object *e, void *arg)
-{
-	struct run *r = arg;
-
-	(void)g;
-	json_object_array_add(r->users, e);
-	ad_index_put(&r->nx, "u", pj_str(e, "guid"), pj_str(e, "dn"));
-	return PULSE_OK;
-}
-
-static int32_t collect_group(struct ad *g, struct json_object *e, void *arg)
-{
-	struct run *r = arg;
-
-	(void)g;
-	json_object_array_add(r->groups, e);
-	ad_index_put(&r->nx, "g", pj_str(e, "guid"), pj_str(e, "dn"));
-	return PULSE_OK;
-}
-
-static int32_t collect_ou(struct ad *g, struct json_object *e, void *arg)
-{
-	struct run *r = arg;
-
-	(void)g;
-	json_object_array_add(r->ous, e);
-	ad_index_put(&r->nx, "o", pj_str(e, "guid"), pj_str(e, "dn"));
-	return PULSE_OK;
-}
 
 static int32_t collect_key(struct ad *g, struct json_object *e, void *arg)
 {
@@ -97,6 +68,13 @@ static int32_t collect_tomb(struct ad *g, struct json_object *e, void *arg)
 		json_object_array_add(r->del_ous, json_object_new_string(guid));
 	json_object_put(e);
 	return PULSE_OK;
+}
+
+/* The member lists the last sync saw: an incremental reads a group's
+ * list in nx before replacing it, so one copy of the index is enough. */
+static struct json_object *old_members(struct run *r, const char *gid)
+{
+	return ad_index_members(r->full ? &r->old : &r->nx, gid);
 }
 
 /* guid's kind in index x, or NULL if x does not know it. */
@@ -151,83 +129,144 @@ static void link_del(struct run *r, const char *grp, const char *mem)
 	json_object_array_add(r->del_links, json_object_new_string(id));
 }
 
-/* Users: manager DN -> manager guid, OU = parent DN. */
-static int32_t finish_users(struct run *r)
+/* A DN this sync can resolve without asking the DC. */
+static int known(struct run *r, const char *dn)
 {
-	size_t i, n = json_object_array_length(r->users);
-	int32_t rc;
+	const char *c = ad_index_find_dn(&r->nx, dn);
 
-	for (i = 0; i < n; i++) {
-		struct json_object *u = json_object_array_get_idx(r->users, i);
-		const char *mdn = pj_str(u, "manager_dn"), *mg = NULL, *k;
-
-		json_object_object_add(u, "org_unit",
-			json_object_new_string(ad_dn_parent(pj_str(u, "dn"))));
-		if (mdn && (rc = resolve(r, mdn, &mg, &k)) != PULSE_OK)
-			return rc;
-		if (mg)
-			json_object_object_add(u, "manager", json_object_new_string(mg));
-	}
-	return PULSE_OK;
+	return (c && kind_in(&r->nx, c)) || pj_obj(r->cache, dn);
 }
 
-/* Groups: member DNs -> [{id, kind}], removed = old members - new. */
-static int32_t finish_groups(struct run *r)
+/* A user: manager DN -> manager guid, OU = parent DN; then stored.
+ * Takes u. */
+static int32_t finish_user(struct run *r, struct json_object *u)
 {
-	size_t i, j, n = json_object_array_length(r->groups);
+	const char *mdn = pj_str(u, "manager_dn"), *mg = NULL, *k;
 	int32_t rc;
 
-	for (i = 0; i < n; i++) {
-		struct json_object *gr = json_object_array_get_idx(r->groups, i);
-		const char *gid = pj_str(gr, "guid");
-		struct json_object *dns = pj_arr(gr, "member_dns");
-		struct json_object *mem = json_object_new_array();
-		struct json_object *ids = json_object_new_array();
-		struct json_object *set = json_object_new_object();
-		struct json_object *old = ad_index_members(&r->old, gid);
-		struct json_object *removed = json_object_new_array();
-		size_t m = dns ? json_object_array_length(dns) : 0;
-
-		json_object_object_add(gr, "org_unit",
-			json_object_new_string(ad_dn_parent(pj_str(gr, "dn"))));
-		for (j = 0; j < m; j++) {
-			const char *dn = json_object_get_string(
-				json_object_array_get_idx(dns, j));
-			const char *mg = NULL, *k = "other";
-			struct json_object *o;
-
-			if ((rc = resolve(r, dn, &mg, &k)) != PULSE_OK) {
-				json_object_put(mem);
-				json_object_put(ids);
-				json_object_put(set);
-				json_object_put(removed);
-				return rc;
-			}
-			if (!mg || pj_obj(set, mg))
-				continue;
-			json_object_object_add(set, mg, json_object_new_int(1));
-			o = json_object_new_object();
-			json_object_object_add(o, "id", json_object_new_string(mg));
-			json_object_object_add(o, "kind", json_object_new_string(k));
-			json_object_array_add(mem, o);
-			json_object_array_add(ids, json_object_new_string(mg));
-		}
-		m = old ? json_object_array_length(old) : 0;
-		for (j = 0; j < m; j++) {
-			const char *o = json_object_get_string(
-				json_object_array_get_idx(old, j));
-
-			if (o && !pj_obj(set, o))
-				json_object_array_add(removed, json_object_new_string(o));
-		}
-		r->g->member_links += json_object_array_length(mem);
-		json_object_object_del(gr, "member_dns");
-		json_object_object_add(gr, "members", mem);
-		json_object_object_add(gr, "removed", removed);
-		ad_index_set_members(&r->nx, gid, ids);
-		json_object_put(set);
+	json_object_object_add(u, "org_unit",
+		json_object_new_string(ad_dn_parent(pj_str(u, "dn"))));
+	if (mdn && (rc = resolve(r, mdn, &mg, &k)) != PULSE_OK) {
+		json_object_put(u);
+		return rc;
 	}
-	return PULSE_OK;
+	if (mg)
+		json_object_object_add(u, "manager", json_object_new_string(mg));
+	return ad_pager_add(r->g, &r->users, u);
+}
+
+/* A group: member DNs -> [{id, kind}], removed = old members - new; then
+ * stored. Takes gr. */
+static int32_t finish_group(struct run *r, struct json_object *gr)
+{
+	size_t j;
+	const char *gid = pj_str(gr, "guid");
+	struct json_object *dns = pj_arr(gr, "member_dns");
+	struct json_object *mem = json_object_new_array();
+	struct json_object *ids = json_object_new_array();
+	struct json_object *set = json_object_new_object();
+	struct json_object *old = old_members(r, gid);
+	struct json_object *removed = json_object_new_array();
+	size_t m = dns ? json_object_array_length(dns) : 0;
+	int32_t rc = PULSE_OK;
+
+	json_object_object_add(gr, "org_unit",
+		json_object_new_string(ad_dn_parent(pj_str(gr, "dn"))));
+	for (j = 0; j < m; j++) {
+		const char *dn = json_object_get_string(
+			json_object_array_get_idx(dns, j));
+		const char *mg = NULL, *k = "other";
+		struct json_object *o;
+
+		if ((rc = resolve(r, dn, &mg, &k)) != PULSE_OK)
+			goto out;
+		if (!mg || pj_obj(set, mg))
+			continue;
+		json_object_object_add(set, mg, json_object_new_int(1));
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(mg));
+		json_object_object_add(o, "kind", json_object_new_string(k));
+		json_object_array_add(mem, o);
+		json_object_array_add(ids, json_object_new_string(mg));
+	}
+	m = old ? json_object_array_length(old) : 0;
+	for (j = 0; j < m; j++) {
+		const char *o = json_object_get_string(
+			json_object_array_get_idx(old, j));
+
+		if (o && !pj_obj(set, o))
+			json_object_array_add(removed, json_object_new_string(o));
+	}
+	r->g->member_links += json_object_array_length(mem);
+	json_object_object_del(gr, "member_dns");
+	json_object_object_add(gr, "members", mem);
+	json_object_object_add(gr, "removed", removed);
+	ad_index_set_members(&r->nx, gid, ids);
+	mem = removed = ids = NULL;
+	rc = ad_pager_add(r->g, &r->groups, gr);
+	gr = NULL;
+out:
+	json_object_put(mem);
+	json_object_put(ids);
+	json_object_put(removed);
+	json_object_put(set);
+	json_object_put(gr);
+	return rc;
+}
+
+static int32_t collect_user(struct ad *g, struct json_object *e, void *arg)
+{
+	struct run *r = arg;
+	const char *mdn = pj_str(e, "manager_dn");
+
+	ad_index_put(&r->nx, "u", pj_str(e, "guid"), pj_str(e, "dn"));
+	g->users++;
+	if (mdn && !known(r, mdn))
+		return ad_defer(&r->later_users, e) ? ad_oom(g) : PULSE_OK;
+	return finish_user(r, e);
+}
+
+static int32_t collect_group(struct ad *g, struct json_object *e, void *arg)
+{
+	struct run *r = arg;
+	struct json_object *dns = pj_arr(e, "member_dns");
+	size_t i, n = dns ? json_object_array_length(dns) : 0;
+
+	ad_index_put(&r->nx, "g", pj_str(e, "guid"), pj_str(e, "dn"));
+	g->groups++;
+	for (i = 0; i < n; i++)
+		if (!known(r, json_object_get_string(
+				   json_object_array_get_idx(dns, i))))
+			return ad_defer(&r->later_groups, e) ? ad_oom(g) : PULSE_OK;
+	return finish_group(r, e);
+}
+
+static int32_t collect_ou(struct ad *g, struct json_object *e, void *arg)
+{
+	struct run *r = arg;
+
+	ad_index_put(&r->nx, "o", pj_str(e, "guid"), pj_str(e, "dn"));
+	g->ous++;
+	return ad_pager_add(g, &r->ous, e);
+}
+
+/* The entries set aside in d, now that their search is over; then the
+ * last page of p. */
+static int32_t finish_later(struct run *r, struct ad_deferred *d,
+			    int32_t (*fin)(struct run *, struct json_object *),
+			    struct ad_pager *p)
+{
+	size_t i;
+	int32_t rc = PULSE_OK;
+
+	for (i = 0; i < d->n && rc == PULSE_OK; i++) {
+		struct json_object *e = ad_deferred_take(d, i);
+
+		rc = e ? fin(r, e) : ad_oom(r->g);
+	}
+	r->deferred += d->n;
+	ad_deferred_free(d);
+	return rc == PULSE_OK ? ad_pager_flush(r->g, p) : rc;
 }
 
 /* A deleted member (user or group) leaves every group the index has it
@@ -269,7 +308,7 @@ static void drop_deleted(struct run *r)
 	for (i = 0; i < n; i++) {
 		const char *gid = json_object_get_string(
 			json_object_array_get_idx(r->del_groups, i));
-		struct json_object *m = ad_index_members(&r->old, gid);
+		struct json_object *m = old_members(r, gid);
 		size_t k = m ? json_object_array_length(m) : 0;
 
 		for (j = 0; j < k; j++)
@@ -349,47 +388,6 @@ out:
 	return rc;
 }
 
-/* Store entries of arr as pages of entity, AD_ENTRIES_PER_RAW at most
- * (groups also cut by member count). */
-static int32_t store(struct ad *g, const char *entity, struct json_object *arr,
-		     const char *params)
-{
-	size_t i = 0, n = json_object_array_length(arr);
-	int32_t rc = PULSE_OK;
-
-	while (i < n) {
-		struct json_object *body = json_object_new_object();
-		struct json_object *chunk = json_object_new_array();
-		size_t members = 0;
-		pulse_raw_page p = {PULSE_STRUCT_HEADER(pulse_raw_page)};
-		const char *text;
-
-		json_object_object_add(body, "entries", chunk);
-		while (i < n && json_object_array_length(chunk) < AD_ENTRIES_PER_RAW &&
-		       members < AD_MEMBERS_PER_RAW) {
-			struct json_object *e = json_object_array_get_idx(arr, i++);
-			struct json_object *m = pj_arr(e, "members");
-
-			members += m ? json_object_array_length(m) : 0;
-			json_object_array_add(chunk, json_object_get(e));
-		}
-		text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
-		p.entity = entity;
-		p.request_method = "SEARCH";
-		p.request_url = g->url;
-		p.request_params = params;
-		p.http_status = 200;
-		p.body = text;
-		p.body_len = strlen(text);
-		rc = ad_api->raw_store(g->job, &p);
-		json_object_put(body);
-		if (rc != PULSE_OK)
-			return rc;
-		g->pages.stored++;
-	}
-	return rc;
-}
-
 static int32_t store_deletes(struct run *r, const char *params)
 {
 	struct json_object *body = json_object_new_object();
@@ -466,8 +464,6 @@ static int32_t plan(struct run *r, int64_t *from)
 		/* an incremental updates the index in place */
 		r->nx = r->old;
 		memset(&r->old, 0, sizeof(r->old));
-		if (ad_index_load(&r->old, idx) < 0)
-			ad_index_init_empty(&r->old);
 	} else {
 		ad_index_init_empty(&r->nx);
 		ad_api->job_log(g->job, PULSE_LOG_INFO, "full_sync reason=\"%s\"",
@@ -532,9 +528,6 @@ int32_t ad_extract(void *state, pulse_job *job)
 		g.ou_filter = AD_DEFAULT_OU_FILTER;
 	g.page_size = (int)ad_api->config_int(job, "page_size", AD_DEFAULT_PAGE_SIZE);
 	r.g = &g;
-	r.ous = json_object_new_array();
-	r.users = json_object_new_array();
-	r.groups = json_object_new_array();
 	r.cache = json_object_new_object();
 	r.del_users = json_object_new_array();
 	r.del_groups = json_object_new_array();
@@ -572,43 +565,46 @@ int32_t ad_extract(void *state, pulse_job *job)
 	}
 	snprintf(params, sizeof(params), "{\"mode\":\"%s\",\"from_usn\":%" PRId64 "}",
 		 r.full ? "full" : "incremental", from);
+	ad_pager_init(&r.ous, AD_RAW_OUS, params);
+	ad_pager_init(&r.users, AD_RAW_USERS, params);
+	ad_pager_init(&r.groups, AD_RAW_GROUPS, params);
 	ad_api->progress(job, "org units", 0, 0);
-	if ((rc = ad_search(&g, fo, AD_KIND_OU, NULL, collect_ou, &r)) != PULSE_OK)
+	if ((rc = ad_search(&g, fo, AD_KIND_OU, NULL, collect_ou, &r)) != PULSE_OK ||
+	    (rc = ad_pager_flush(&g, &r.ous)) != PULSE_OK)
 		goto out;
 	ad_api->progress(job, "users", 0, 0);
-	if ((rc = ad_search(&g, fu, AD_KIND_USER, NULL, collect_user, &r)) != PULSE_OK)
+	if ((rc = ad_search(&g, fu, AD_KIND_USER, NULL, collect_user, &r)) != PULSE_OK ||
+	    (rc = finish_later(&r, &r.later_users, finish_user, &r.users)) != PULSE_OK)
 		goto out;
-	ad_api->progress(job, "groups", json_object_array_length(r.users), 0);
-	if ((rc = ad_search(&g, fg, AD_KIND_GROUP, NULL, collect_group, &r)) != PULSE_OK)
+	ad_api->progress(job, "groups", g.users, 0);
+	if ((rc = ad_search(&g, fg, AD_KIND_GROUP, NULL, collect_group, &r)) != PULSE_OK ||
+	    (rc = finish_later(&r, &r.later_groups, finish_group, &r.groups)) != PULSE_OK)
 		goto out;
 	ad_api->progress(job, "deletions", 0, 0);
 	if ((rc = deletions(&r)) != PULSE_OK)
 		goto out;
 	drop_deleted(&r);
-	ad_api->progress(job, "resolving", 0, 0);
-	if ((rc = finish_users(&r)) != PULSE_OK || (rc = finish_groups(&r)) != PULSE_OK)
-		goto out;
-	g.users = json_object_array_length(r.users);
-	g.groups = json_object_array_length(r.groups);
-	g.ous = json_object_array_length(r.ous);
 	ad_api->progress(job, "storing", 0, 0);
-	if ((rc = store(&g, AD_RAW_OUS, r.ous, params)) != PULSE_OK ||
-	    (rc = store(&g, AD_RAW_USERS, r.users, params)) != PULSE_OK ||
-	    (rc = store(&g, AD_RAW_GROUPS, r.groups, params)) != PULSE_OK ||
-	    (rc = store_deletes(&r, params)) != PULSE_OK)
+	if ((rc = store_deletes(&r, params)) != PULSE_OK)
 		goto out;
+	/* the index's text is the run's last big allocation: drop first what
+	 * it is not made from (the last sync's index, the DN maps) */
+	ad_index_free(&r.old);
+	ad_index_drop_dns(&r.nx);
+	json_object_put(r.cache);
+	r.cache = NULL;
 	if ((rc = save_state(&r)) != PULSE_OK)
 		goto out;
 	ad_api->progress(job, "done", g.users, g.users);
 	ad_api->job_log(job, PULSE_LOG_INFO, "sync mode=%s from_usn=%" PRId64
 		" to_usn=%" PRId64 " users=%" PRIu64 " groups=%" PRIu64
 		" org_units=%" PRIu64 " member_links=%" PRIu64 " deleted_users=%zu"
-		" deleted_groups=%zu removed_links=%zu dn_lookups=%" PRIu64
+		" deleted_groups=%zu removed_links=%zu deferred=%zu dn_lookups=%" PRIu64
 		" round_trips=%" PRIu64 " pages_stored=%" PRIu64 " deletions_by=%s",
 		r.full ? "full" : "incremental", from, g.dsa.usn, g.users, g.groups,
 		g.ous, g.member_links, json_object_array_length(r.del_users),
 		json_object_array_length(r.del_groups),
-		json_object_array_length(r.del_links), g.lookups, g.round_trips,
+		json_object_array_length(r.del_links), r.deferred, g.lookups, g.round_trips,
 		g.pages.stored, r.full ? "full-sync" : r.reconcile ? "key-set" :
 		"show-deleted");
 out:
@@ -616,9 +612,11 @@ out:
 	ad_dsa_free(&g.dsa);
 	ad_index_free(&r.old);
 	ad_index_free(&r.nx);
-	json_object_put(r.ous);
-	json_object_put(r.users);
-	json_object_put(r.groups);
+	ad_pager_free(&r.ous);
+	ad_pager_free(&r.users);
+	ad_pager_free(&r.groups);
+	ad_deferred_free(&r.later_users);
+	ad_deferred_free(&r.later_groups);
 	json_object_put(r.cache);
 	json_object_put(r.del_users);
 	json_object_put(r.del_groups);

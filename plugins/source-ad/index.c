@@ -23,9 +23,11 @@ static char *lower(const char *s)
 
 static void by_dn_add(struct ad_index *x, const char *dn, const char *guid)
 {
-	char *l = lower(dn);
+	char *l;
 
-	if (l)
+	if (!x->by_dn)
+		return;
+	if ((l = lower(dn)))
 		json_object_object_add(x->by_dn, l, json_object_new_string(guid));
 	free(l);
 }
@@ -117,6 +119,12 @@ const char *ad_index_find_dn(struct ad_index *x, const char *dn)
 
 	free(l);
 	return g;
+}
+
+void ad_index_drop_dns(struct ad_index *x)
+{
+	json_object_put(x->by_dn);
+	x->by_dn = NULL;
 }
 
 struct json_object *ad_index_members(struct ad_index *x, const char *guid)

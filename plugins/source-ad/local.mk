@@ -5,6 +5,7 @@ plugins_source_ad_ad_la_SOURCES = $(PLUGIN_KIT_SOURCES) \
 	plugins/source-ad/ad.c plugins/source-ad/ad.h \
 	plugins/source-ad/conn.c plugins/source-ad/search.c \
 	plugins/source-ad/index.c plugins/source-ad/extract.c \
+	plugins/source-ad/emit.c \
 	plugins/source-ad/transform.c \
 	plugins/source-ad/values.c plugins/source-ad/values.h
 plugins_source_ad_ad_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/common

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """ad-gen: the AD-like test directory of the source-ad tests and benchmark.
 
-  ad-gen.py gen MODEL LDIF --users N --groups G --big M [--seed S]
+  ad-gen.py gen MODEL LDIF --users N --groups G --big M [--seed S] [--reverse 1]
       a model (JSON) and its LDIF for slapadd: org units, N users with
-      managers, G groups (the first with M members, some nested)
+      managers, G groups (the first with M members, some nested); with
+      --reverse 1 users and groups are written last first, so the server
+      lists reports before their managers, parents before nested groups
   ad-gen.py mutate MODEL LDIF OPS_JSON
       apply named changes to the model, write the ldapmodify LDIF, print
       the new highestCommittedUSN
@@ -100,10 +102,13 @@ def gen(args):
         for g, x in m["groups"].items():
             for mm in x["members"]:
                 member_of.setdefault(mm, []).append(gdn(m, g))
-        for g in ids:
+        # --reverse: the server returns reports before their managers and
+        # parent groups before nested ones
+        rev = opt.get("--reverse") == "1"
+        for g in (ids[::-1] if rev else ids):
             u = m["users"][g]
             f.write(user_ldif(m, g, member_of.get(g, [])))
-        for g in gids:
+        for g in (gids[::-1] if rev else gids):
             f.write(group_ldif(m, g))
 
 

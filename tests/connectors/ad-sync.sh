@@ -5,6 +5,10 @@
 # (manager, OU, disabled flag, base64 objectGUID), group, membership
 # (the 3,000-member group complete) and org unit. Paging is exercised:
 # page_size 500 needs at least 10 pages for the users.
+# A second directory lists reports before their managers and parent
+# groups before the groups nested in them: the entries that wait for a
+# DN further on (deferred=) are resolved without a single base lookup,
+# and the warehouse still equals the truth.
 set -euo pipefail
 . "$abs_top_srcdir/tests/connectors/ad-lib.sh"
 
@@ -27,4 +31,14 @@ ad_run_ok "$id"
 grep -q 'sync mode=incremental' "$AD_LOG" || { cat "$AD_LOG" >&2; ad_fail "second sync was not incremental"; }
 grep -q ' users=0 groups=0 ' "$AD_LOG" || { cat "$AD_LOG" >&2; ad_fail "the incremental read unchanged entries"; }
 ad_verify "$id" d1
+
+ad_directory d2 --users 600 --groups 40 --big 30 --seed 11 --reverse 1
+id2=$(ad_integration '{"page_size": 100}')
+ad_run_ok "$id2"
+sed -n 's/.*\( deferred=[0-9]*\) dn_lookups=\([0-9]*\).*/\1 \2/p' "$AD_LOG" > "$AD_DIR/d2.sum"
+read -r deferred lookups < "$AD_DIR/d2.sum" || ad_fail "no summary line in $AD_LOG"
+ad_eq "base lookups with managers listed after their reports" "$lookups" 0
+[ "${deferred#deferred=}" -gt 500 ] || ad_fail "only $deferred entries waited for a DN further on (reversed order)"
+ad_log "ok: $deferred"
+ad_verify "$id2" d2
 ad_log PASS
