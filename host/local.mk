@@ -75,6 +75,7 @@ host_libpulsehost_la_SOURCES = \
 	host/ai/vectorize.c host/ai/vectorize.h host/ai/vectorize_text.c \
 	host/ai/vectorize_int.h host/ai/vectorize_queue.c \
 	host/ai/vectorize_build.c host/ai/vectorize_admin.c \
+	host/ai/vectorize_history.c \
 	host/ai/search.c host/ai/search.h \
 	host/cli/cli.c host/cli/cli.h \
 	host/cli/follow.c host/cli/follow.h \

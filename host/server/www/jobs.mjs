@@ -36,7 +36,8 @@ function render(job) {
       h('td', {}, h('button', { type: 'button', class: 'id link', 'aria-label': `history of job ${job.id}`,
         onclick: () => history(job.id) })),
       h('td', { class: 'integ' }), h('td', {}, h('span', { class: 'state' })),
-      h('td', {}, h('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100' },
+      h('td', {}, h('div', { class: 'bar', role: 'progressbar', 'aria-label': `progress of job ${job.id}`,
+        'aria-valuemin': '0', 'aria-valuemax': '100' },
         h('div', { class: 'fill' }), h('span', { class: 'label' })), h('div', { class: 'detail' })),
       h('td', { class: 'runs' }), h('td', { class: 'err' }), h('td', { class: 'actions' }));
     document.querySelector('#jobs tbody').append(tr);
