@@ -21,7 +21,8 @@ ph job run --in-process "$done_i" > "$WH_DIR/run.log" 2>&1 ||
 paused_i=$(orch_add acme paused sandbox '{"repos":1,"prs_per_repo":2,"page_size":5}')
 wh_sql "UPDATE etl_jobs SET state = 'PAUSED' WHERE integration_id = $paused_i" >/dev/null
 err_i=$(orch_add acme broken sandbox '{"repos":1,"prs_per_repo":2,"page_size":5}')
-wh_sql "UPDATE etl_jobs SET state = 'ERROR', last_error = 'sandbox: 401 Unauthorized (check the token)',
+wh_sql "UPDATE etl_jobs SET state = 'ERROR', next_run_at = now() + interval '1 day',
+	last_error = 'sandbox: 401 Unauthorized (check the token)',
 	last_error_class = 'auth' WHERE integration_id = $err_i" >/dev/null
 j=$(orch_job "$done_i")
 [ "$(orch_state "$j")" = FINISHED ] || wh_fail "the synced job is $(orch_state "$j")"
