@@ -172,7 +172,8 @@ MIGRATION_FILES = \
 	host/db/migrations/110_people_resolve_set.sql \
 	host/db/migrations/111_dora_scans.sql \
 	host/db/migrations/112_vector_moves_back.sql \
-	host/db/migrations/113_people_attr_set.sql
+	host/db/migrations/113_people_attr_set.sql \
+	host/db/migrations/116_vectorization_done_at.sql
 EXTRA_DIST += $(MIGRATION_FILES) host/db/embed-sql.sh
 nodist_host_libpulsehost_la_SOURCES = host/db/migrations-sql.c
 CLEANFILES += host/db/migrations-sql.c

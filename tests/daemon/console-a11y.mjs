@@ -251,16 +251,19 @@ try {
       await tabWalk(page, `${mode} ${p}`);
     }
 
-    // the skip link takes focus to the content
+    // the skip link takes focus to the content (the jobs panel, loaded:
+    // its first control is a job's history button)
+    await page.locator('#tab-jobs').click();
     await page.reload();
     await page.locator('body[data-ready="1"]').waitFor({ timeout: T });
+    await page.locator(READY.jobs).waitFor({ timeout: T });
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     const after = await page.evaluate(() => document.activeElement.id);
     if (after !== 'main') fail(`${mode}: Enter on the skip link focuses '${after}', not main`);
     await page.keyboard.press('Tab');
-    const inMain = await page.evaluate(() => !!document.activeElement.closest('main'));
-    if (!inMain) fail(`${mode}: the Tab after the skip link leaves the content`);
+    const inMain = await page.evaluate(() => [!!document.activeElement.closest('main'), document.activeElement.outerHTML.slice(0, 80)]);
+    if (!inMain[0]) fail(`${mode}: the Tab after the skip link goes to ${inMain[1]}, not into the content`);
 
     // Enter and Space work the tabs, the theme, a job's history, details
     const key = async (sel, k) => { await page.locator(sel).first().focus(); await page.keyboard.press(k); };

@@ -13,8 +13,9 @@ export function showVectorLive(d) {
 // The throughput history: entities vectorized per second in each bucket
 // of the window (GET /vectorization/history), as a bar chart.
 function historyFigure(hist) {
-  const hhmm = (iso) => iso.slice(11, 16);
-  const bars = hist.buckets.map((b) => ({ label: hhmm(b.start), value: b.per_second,
+  // the day's window starts yesterday: its labels carry the date
+  const at = (iso) => (hist.window === '24h' ? iso.slice(5, 16).replace('T', ' ') : iso.slice(11, 16));
+  const bars = hist.buckets.map((b) => ({ label: at(b.start), value: b.per_second,
     title: `${b.start}: ${b.done} done, ${b.failed} failed, ${b.per_second}/s` }));
   return h('figure', { id: 'vector-history', class: 'card', dataset: { window: hist.window, done: String(hist.done) } },
     barChart(bars, { label: `entities vectorized per second, last ${hist.window}`, unit: '/s' }),
