@@ -82,6 +82,9 @@ try {
     trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
   const want = cliAsk.rows.map((r) => cols.map((c, i) => String(Array.isArray(r) ? r[i] : r[c])));
   check(JSON.stringify(cells) === JSON.stringify(want), `rows ${JSON.stringify(cells)} != ${JSON.stringify(want)}`);
+  const loose = await page.locator('#ask-out').evaluate((e) =>
+    [...e.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent));
+  check(loose.length === 0, `stray text in the answer: ${JSON.stringify(loose)}`);
   // the SQL is collapsed until opened
   check(!(await page.locator('#ask-out details.sql').evaluate((d) => d.open)), 'the SQL is not collapsed');
   await page.locator('#ask-out details.sql summary').click();

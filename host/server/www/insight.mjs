@@ -84,7 +84,8 @@ export function mountSearch(root, me) {
       try {
         const r = await api('POST', 'ai/query', { question: af.question.value });
         const cols = (r.columns || []).map((c, i) => [c.name || c, (row) => fmt(Array.isArray(row) ? row[i] : row[c.name || c])]);
-        aout.replaceChildren(
+        // replaceChildren would print a null as the text "null"
+        aout.replaceChildren(...[
           r.error ? h('p', { class: 'inline-error' }, r.error) : null,
           h('p', { class: 'answer' }, r.summary || `${r.row_count} rows`),
           h('p', { class: 'meta' }, `intent ${r.intent} · ${r.rounds} round(s) · ${r.row_count} rows${r.row_limit_reached ? ' (limit reached)' : ''}`),
@@ -93,7 +94,7 @@ export function mountSearch(root, me) {
           (r.attempts || []).length ? h('details', {}, h('summary', {}, 'Rounds'),
             h('ol', {}, r.attempts.map((a) => h('li', {}, h('pre', {}, a.sql || ''), a.failure || a.error || '')))) : null,
           r.hits ? hitCards(r.hits) : null,
-          feedbackBar(af.question.value, r));
+          feedbackBar(af.question.value, r)].filter(Boolean));
       } catch (err) { aout.replaceChildren(h('p', { class: 'inline-error' }, err.message)); }
     };
     kids.push(h('h2', {}, 'Ask'), af, aout);
