@@ -27,7 +27,10 @@ char *vz_history_json(PGconn *db, int64_t tenant, const char *window,
 	p[2] = nb;
 	p[3] = window;
 	/* bucket k = floor(epoch / bucket_s): the same grid whatever the
-	 * time zone; the oldest bucket starts n - 1 buckets before now's */
+	 * time zone; the oldest bucket starts n - 1 buckets before now's.
+	 * The window's start is an expression of now(), not a subquery, so
+	 * the planner can estimate it and take index 116 (a subquery's
+	 * value is unknown when planning: it scanned every done row) */
 	r = db_query(db, err, errlen,
 		"WITH b AS (SELECT g, (floor(extract(epoch FROM now()) / $2::int)"
 		"::bigint - ($3::int - 1) + g) AS k FROM generate_series(0,"
@@ -37,7 +40,8 @@ char *vz_history_json(PGconn *db, int64_t tenant, const char *window,
 		" count(*) FILTER (WHERE status = 'failed') AS failed"
 		" FROM vectorization_queue WHERE tenant_id = $1::bigint"
 		" AND status IN ('completed', 'failed') AND updated_at >="
-		" to_timestamp((SELECT min(k) FROM b) * $2::int) GROUP BY 1),"
+		" to_timestamp((floor(extract(epoch FROM now()) / $2::int)::bigint"
+		" - ($3::int - 1)) * $2::int) GROUP BY 1),"
 		" j AS (SELECT b.g, b.k, coalesce(c.done, 0) AS done,"
 		" coalesce(c.failed, 0) AS failed FROM b LEFT JOIN c ON c.k = b.k)"
 		" SELECT jsonb_build_object('window', $4::text, 'bucket_seconds',"
