@@ -76,6 +76,7 @@ host_libpulsehost_la_SOURCES = \
 	host/ai/vectorize.c host/ai/vectorize.h host/ai/vectorize_text.c \
 	host/ai/vectorize_int.h host/ai/vectorize_queue.c \
 	host/ai/vectorize_build.c host/ai/vectorize_admin.c \
+	host/ai/vectorize_history.c \
 	host/ai/search.c host/ai/search.h \
 	host/cli/cli.c host/cli/cli.h \
 	host/cli/follow.c host/cli/follow.h \
@@ -172,7 +173,8 @@ MIGRATION_FILES = \
 	host/db/migrations/110_people_resolve_set.sql \
 	host/db/migrations/111_dora_scans.sql \
 	host/db/migrations/112_vector_moves_back.sql \
-	host/db/migrations/113_people_attr_set.sql
+	host/db/migrations/113_people_attr_set.sql \
+	host/db/migrations/116_vectorization_done_at.sql
 EXTRA_DIST += $(MIGRATION_FILES) host/db/embed-sql.sh
 nodist_host_libpulsehost_la_SOURCES = host/db/migrations-sql.c
 CLEANFILES += host/db/migrations-sql.c

@@ -470,6 +470,11 @@ EXTRA_DIST += tests/connectors/demo-teams.sh scripts/demo.sh \
 # The web console in a real browser (issue 19, docs/console.md).
 TESTS += tests/daemon/console-ui.sh
 EXTRA_DIST += tests/daemon/console-ui.sh tests/daemon/console-ui.mjs
+# its accessibility (contrast, keyboard, axe-core) in light and dark, and
+# search, ask and the vectorization history against the sandboxes
+TESTS += tests/daemon/console-a11y.sh tests/ai/console-ai.sh
+EXTRA_DIST += tests/daemon/console-a11y.sh tests/daemon/console-a11y.mjs \
+	tests/ai/console-ai.sh tests/ai/console-ai.mjs
 
 # Fabric: the REST walk resumes after a kill; token renewal on expires_in.
 TESTS += tests/connectors/fabric-resume.sh tests/connectors/fabric-token-expiry.sh

@@ -110,6 +110,18 @@ int vz_rebuild(PGconn *db, int64_t tenant, const char *table, uint64_t *n,
  * NULL with err. */
 char *vz_summary_json(PGconn *db, int64_t tenant, char *err, size_t errlen);
 
+/* Throughput history (vectorize_history.c): the queue rows of tenant that
+ * reached completed or failed (their updated_at) in n buckets of
+ * bucket_s seconds, the last one holding now. A JSON object (caller
+ * frees):
+ *   {"window":"1h","bucket_seconds":60,"done":N,"failed":N,
+ *    "per_second":X,"buckets":[{"start":"ISO-8601 UTC","done":N,
+ *    "failed":N,"per_second":X},...]}   oldest first
+ * per_second is done / bucket_s (the window's: done / (n * bucket_s)).
+ * NULL with err. */
+char *vz_history_json(PGconn *db, int64_t tenant, const char *window,
+		      int bucket_s, int n, char *err, size_t errlen);
+
 /* ---- text builders (vectorize_text.c) ---- */
 
 /* The builder SQL of entity, or NULL when it has no text. The query takes

@@ -52,6 +52,7 @@ static const struct route routes[] = {
 	{"GET", "metrics/dora", "metrics", "read", api_dora},
 	{"GET", "ai/search", "search", "read", api_ai_search},
 	{"GET", "vectorization/queue/summary", "queue", "read", api_vectorization_summary},
+	{"GET", "vectorization/history", "queue", "read", api_vectorization_history},
 	{"GET", "stats", "metrics", "read", api_stats},
 	{"POST", "jobs/#/force-stop", "jobs", "write", api_jobs_force_stop},
 	{"POST", "jobs/#/force-start", "jobs", "write", api_jobs_force_start},

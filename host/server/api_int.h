@@ -103,6 +103,7 @@ void api_integrations_delete(struct call *c);
 void api_raw_list(struct call *c);
 void api_ai_search(struct call *c);
 void api_vectorization_summary(struct call *c);
+void api_vectorization_history(struct call *c);
 void api_raw_get(struct call *c);
 void api_queue_summary(struct call *c);
 void api_health(struct call *c);

@@ -1,6 +1,7 @@
-/* api_search: GET /ai/search (host/ai/search.c) and GET
- * /vectorization/queue/summary (host/ai/vectorize.c). Both are scoped to
- * the token's tenant: no parameter names a tenant. */
+/* api_search: GET /ai/search (host/ai/search.c), GET
+ * /vectorization/queue/summary (host/ai/vectorize.c) and GET
+ * /vectorization/history (host/ai/vectorize_history.c). All are scoped
+ * to the token's tenant: no parameter names a tenant. */
 #include "config.h"
 
 #include <stdio.h>
@@ -142,6 +143,42 @@ void api_vectorization_summary(struct call *c)
 	free(s);
 	if (!o) {
 		api_reply_error(c->rs, 500, "internal", "the summary is not JSON");
+		return;
+	}
+	api_reply_json(c->rs, 200, o);
+	json_object_put(o);
+}
+
+/* ?window=1h (60 one-minute buckets, the default) or 24h (96 of 15
+ * minutes): what the console's throughput chart draws. */
+void api_vectorization_history(struct call *c)
+{
+	char err[1024], w[16], *s;
+	const char *window = "1h";
+	int bucket = 60, n = 60;
+	json_object *o;
+
+	if (api_query_arg(c->rq->query, "window", w, sizeof(w))) {
+		if (strcmp(w, "24h") == 0) {
+			window = "24h";
+			bucket = 900;
+			n = 96;
+		} else if (strcmp(w, "1h") != 0) {
+			api_reply_error(c->rs, 400, "bad_request", "window=%s: "
+					"give 1h or 24h", w);
+			return;
+		}
+	}
+	s = vz_history_json(c->db, c->who.tenant, window, bucket, n, err,
+			    sizeof(err));
+	if (!s) {
+		api_reply_db_error(c, err);
+		return;
+	}
+	o = json_tokener_parse(s);
+	free(s);
+	if (!o) {
+		api_reply_error(c->rs, 500, "internal", "the history is not JSON");
 		return;
 	}
 	api_reply_json(c->rs, 200, o);

@@ -2,7 +2,7 @@
 // theme and branding. No build step, no dependencies: every file is
 // embedded in the daemon.
 import { api, token, setToken, setCsrf, takeLinkToken } from './api.mjs';
-import { showError } from './dom.mjs';
+import { showError, scrollable } from './dom.mjs';
 import { mountDora } from './dora.mjs';
 import { mountJobs, stopLive } from './jobs.mjs';
 import { mountIntegrations } from './integrations.mjs';
@@ -10,6 +10,7 @@ import { mountVectors, mountSearch, mountUsage, showVectorLive } from './insight
 
 const $ = (s) => document.querySelector(s);
 const loaders = {};
+scrollable($('#panel-jobs .scroll'));
 
 // ---- theme: the OS setting unless the person chose one for this tab
 function applyTheme(t) {

@@ -57,3 +57,30 @@ export function stackedBar(parts, { label, width = 320, height = 28 } = {}) {
   });
   return svg;
 }
+
+// bars: [{label, value (number), title}], one column each from the axis;
+// the first and last labels under the axis. The scale's top is printed
+// at the top left, so a reader can tell 0.2/s from 200/s.
+export function barChart(bars, { label, unit = '', width = 960, height = 150 } = {}) {
+  const pad = { l: 8, r: 8, t: 16, b: 20 };
+  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img',
+    'aria-label': label, class: 'chart bars' });
+  const max = Math.max(1e-9, ...bars.map((b) => b.value || 0));
+  const w = width - pad.l - pad.r, hgt = height - pad.t - pad.b;
+  const bw = bars.length ? w / bars.length : w;
+  svg.append(s('line', { x1: pad.l, x2: width - pad.r, y1: pad.t + hgt, y2: pad.t + hgt, class: 'axis' }));
+  bars.forEach((b, i) => {
+    if (!b.value) return;
+    const bh = Math.max((b.value / max) * hgt, 1);
+    const r = s('rect', { x: (pad.l + i * bw + bw * 0.1).toFixed(1), y: (pad.t + hgt - bh).toFixed(1),
+      width: Math.max(bw * 0.8, 1).toFixed(1), height: bh.toFixed(1), class: 'bar-col' });
+    r.append(s('title', {}, b.title));
+    svg.append(r);
+  });
+  svg.append(s('text', { x: pad.l, y: 11, class: 'tick max' }, `max ${+max.toFixed(3)}${unit}`));
+  if (bars.length) {
+    svg.append(s('text', { x: pad.l, y: height - 4, class: 'tick' }, bars[0].label));
+    svg.append(s('text', { x: width - pad.r, y: height - 4, class: 'tick end' }, bars[bars.length - 1].label));
+  }
+  return svg;
+}

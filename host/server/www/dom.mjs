@@ -13,10 +13,27 @@ export function h(tag, attrs, ...kids) {
 }
 
 export function table(cols, rows) {
-  return h('div', { class: 'scroll' }, h('table', {},
+  return scrollable(h('div', { class: 'scroll' }, h('table', {},
     h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c[0])))),
-    h('tbody', {}, rows.map((r) => h('tr', {}, cols.map((c) => h('td', {}, c[1](r))))))));
+    h('tbody', {}, rows.map((r) => h('tr', {}, cols.map((c) => h('td', {}, c[1](r)))))))));
 }
+
+// A box that scrolls sideways must be reachable by keyboard (WCAG 2.1.1):
+// it becomes a focusable region while its content is wider than it is.
+const wide = new ResizeObserver((entries) => {
+  for (const { target: e } of entries) {
+    if (e.scrollWidth > e.clientWidth) {
+      e.tabIndex = 0;
+      e.setAttribute('role', 'region');
+      e.setAttribute('aria-label', 'table (scrolls sideways)');
+    } else {
+      e.removeAttribute('tabindex');
+      e.removeAttribute('role');
+      e.removeAttribute('aria-label');
+    }
+  }
+});
+export function scrollable(e) { wide.observe(e); return e; }
 
 export function fmt(v, digits = 1) {
   if (v == null) return '–';

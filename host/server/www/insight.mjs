@@ -2,6 +2,7 @@
 import { api, qs } from './api.mjs';
 import { h, table, fmt } from './dom.mjs';
 import { feedbackBar } from './askfeedback.mjs';
+import { barChart } from './charts.mjs';
 
 export function showVectorLive(d) {
   const op = d.by_operation || {};
@@ -9,15 +10,46 @@ export function showVectorLive(d) {
     `(new ${op.insert ?? 0}, update ${op.update ?? 0}, delete ${op.delete ?? 0})`;
 }
 
+// The throughput history: entities vectorized per second in each bucket
+// of the window (GET /vectorization/history), as a bar chart.
+function historyFigure(hist) {
+  // the day's window starts yesterday: its labels carry the date
+  const at = (iso) => (hist.window === '24h' ? iso.slice(5, 16).replace('T', ' ') : iso.slice(11, 16));
+  const bars = hist.buckets.map((b) => ({ label: at(b.start), value: b.per_second,
+    title: `${b.start}: ${b.done} done, ${b.failed} failed, ${b.per_second}/s` }));
+  return h('figure', { id: 'vector-history', class: 'card', dataset: { window: hist.window, done: String(hist.done) } },
+    barChart(bars, { label: `entities vectorized per second, last ${hist.window}`, unit: '/s' }),
+    h('figcaption', { class: 'meta' }, `last ${hist.window}: ${hist.done} vectorized, ${hist.failed} failed, ` +
+      `${hist.per_second}/s on average (bars of ${hist.bucket_seconds / 60} min, times in UTC)`));
+}
+
+// The summary's per-operation and per-table entries are status counts.
+const STATUSES = ['pending', 'processing', 'completed', 'failed'];
+const counts = (what) => [[what, (r) => r[0]], ...STATUSES.map((st) => [st, (r) => fmt((r[1] || {})[st] ?? 0)])];
+
 export function mountVectors(root) {
+  let win = '1h';
   return async () => {
-    const q = await api('GET', 'vectorization/queue/summary');
+    const [q, hist] = await Promise.all([api('GET', 'vectorization/queue/summary'),
+      api('GET', 'vectorization/history' + qs({ window: win }))]);
     const out = root.querySelector('#vector-tables');
     const obj = (o) => Object.entries(o || {});
+    const pick = h('select', { id: 'vector-window', 'aria-label': 'throughput window' },
+      h('option', { value: '1h', selected: win === '1h' }, 'last hour'),
+      h('option', { value: '24h', selected: win === '24h' }, 'last day'));
+    const reload = async () => {
+      win = pick.value;
+      const hh = await api('GET', 'vectorization/history' + qs({ window: win }));
+      out.querySelector('#vector-history').replaceWith(historyFigure(hh));
+    };
+    pick.onchange = () => reload().catch((e) => out.querySelector('#vector-history').replaceWith(
+      h('p', { id: 'vector-history', class: 'inline-error' }, e.message)));
     out.replaceChildren(
-      h('h3', {}, 'By operation'), table([['Operation', (r) => r[0]], ['Waiting', (r) => fmt(r[1])]], obj(q.by_operation)),
-      h('h3', {}, 'By status'), table([['Status', (r) => r[0]], ['Rows', (r) => fmt(r[1])]], obj(q.by_status)),
-      q.by_table ? [h('h3', {}, 'By table'), table([['Table', (r) => r[0]], ['Waiting', (r) => JSON.stringify(r[1])]], obj(q.by_table))] : null,
+      h('h3', {}, 'Throughput ', pick), historyFigure(hist),
+      h('h3', {}, 'By operation'), table(counts('Operation'), obj(q.by_operation)),
+      h('h3', {}, 'By status'), table([['Status', (r) => r[0]], ['Rows', (r) => fmt(r[1])]],
+        STATUSES.map((st) => [st, q[st] ?? 0])),
+      ...(q.by_table ? [h('h3', {}, 'By table'), table(counts('Table'), obj(q.by_table))] : []),
       h('details', {}, h('summary', {}, 'Raw summary'), h('pre', {}, JSON.stringify(q, null, 2))));
   };
 }
@@ -52,7 +84,8 @@ export function mountSearch(root, me) {
       try {
         const r = await api('POST', 'ai/query', { question: af.question.value });
         const cols = (r.columns || []).map((c, i) => [c.name || c, (row) => fmt(Array.isArray(row) ? row[i] : row[c.name || c])]);
-        aout.replaceChildren(
+        // replaceChildren would print a null as the text "null"
+        aout.replaceChildren(...[
           r.error ? h('p', { class: 'inline-error' }, r.error) : null,
           h('p', { class: 'answer' }, r.summary || `${r.row_count} rows`),
           h('p', { class: 'meta' }, `intent ${r.intent} · ${r.rounds} round(s) · ${r.row_count} rows${r.row_limit_reached ? ' (limit reached)' : ''}`),
@@ -61,7 +94,7 @@ export function mountSearch(root, me) {
           (r.attempts || []).length ? h('details', {}, h('summary', {}, 'Rounds'),
             h('ol', {}, r.attempts.map((a) => h('li', {}, h('pre', {}, a.sql || ''), a.failure || a.error || '')))) : null,
           r.hits ? hitCards(r.hits) : null,
-          feedbackBar(af.question.value, r));
+          feedbackBar(af.question.value, r)].filter(Boolean));
       } catch (err) { aout.replaceChildren(h('p', { class: 'inline-error' }, err.message)); }
     };
     kids.push(h('h2', {}, 'Ask'), af, aout);

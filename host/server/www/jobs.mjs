@@ -36,7 +36,8 @@ function render(job) {
       h('td', {}, h('button', { type: 'button', class: 'id link', 'aria-label': `history of job ${job.id}`,
         onclick: () => history(job.id) })),
       h('td', { class: 'integ' }), h('td', {}, h('span', { class: 'state' })),
-      h('td', {}, h('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100' },
+      h('td', {}, h('div', { class: 'bar', role: 'progressbar', 'aria-label': `progress of job ${job.id}`,
+        'aria-valuemin': '0', 'aria-valuemax': '100' },
         h('div', { class: 'fill' }), h('span', { class: 'label' })), h('div', { class: 'detail' })),
       h('td', { class: 'runs' }), h('td', { class: 'err' }), h('td', { class: 'actions' }));
     document.querySelector('#jobs tbody').append(tr);
@@ -118,7 +119,9 @@ function renderSystem(s) {
   const st = tr.querySelector('.state');
   st.textContent = s.state;
   st.className = 'state ' + s.state;
-  tr.querySelector('.detail').textContent = s.last_summary ? String(s.last_summary).split('\n')[0] : '';
+  // last_summary is JSON (system_jobs.last_summary jsonb): its first 160 characters
+  const sum = s.last_summary == null ? '' : typeof s.last_summary === 'string' ? s.last_summary : JSON.stringify(s.last_summary);
+  tr.querySelector('.detail').textContent = sum.split('\n')[0].slice(0, 160);
   tr.querySelector('.runs').textContent = `last ${when(s.last_finished_at || s.last_started_at)} · next ${when(s.next_run_at)}`;
   tr.querySelector('.err').textContent = s.state === 'ERROR' ? (s.last_error || '') : '';
 }
