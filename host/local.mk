@@ -76,6 +76,7 @@ host_libpulsehost_la_SOURCES = \
 	host/ai/vectorize_int.h host/ai/vectorize_queue.c \
 	host/ai/vectorize_build.c host/ai/vectorize_admin.c \
 	host/ai/search.c host/ai/search.h \
+	host/ai/blascore.c host/ai/blascore.h \
 	host/cli/cli.c host/cli/cli.h \
 	host/cli/follow.c host/cli/follow.h \
 	host/cli/termprogress.c host/cli/termprogress.h \

@@ -1,6 +1,8 @@
 # The embed-local provider (pinned name "embed-local"): sentence embeddings
 # from a BERT model on local files. The internals are a convenience library
-# so the tests and the benchmark tool can drive them directly.
+# so the tests and the benchmark tool can drive them directly. blascore.c
+# (OpenBLAS's kernels against the CPU) is the host's, shared so both give
+# the same advice.
 noinst_LTLIBRARIES += plugins/provider-embed-local/libembedlocal.la
 plugins_provider_embed_local_libembedlocal_la_SOURCES = \
 	plugins/provider-embed-local/embed.h \
@@ -11,7 +13,8 @@ plugins_provider_embed_local_libembedlocal_la_SOURCES = \
 	plugins/provider-embed-local/gelu.c \
 	plugins/provider-embed-local/softmax.c \
 	plugins/provider-embed-local/scratch.c \
-	plugins/provider-embed-local/digest.c
+	plugins/provider-embed-local/digest.c \
+	host/ai/blascore.c host/ai/blascore.h
 plugins_provider_embed_local_libembedlocal_la_CFLAGS = $(PLUGIN_CC_FLAGS) \
 	$(JSONC_CFLAGS) $(OPENBLAS_CFLAGS) $(UTF8PROC_CFLAGS) $(GCRYPT_CFLAGS)
 plugins_provider_embed_local_libembedlocal_la_LIBADD = \

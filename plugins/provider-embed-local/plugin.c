@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ai/blascore.h"
 #include "embed.h"
 
 #define EMB_DEFAULT_DIR "/usr/share/pulse-host/models/all-MiniLM-L6-v2"
@@ -131,9 +132,14 @@ static int32_t emb_open(void *state, pulse_job *job, void **inst)
 	const char *base = strrchr(dir, '/');
 	snprintf(in->model, sizeof in->model, "%s", base && base[1] ? base + 1 : dir);
 	api->log(self, PULSE_LOG_INFO, "embed-local: %s loaded (%d dims, %d layers, "
-		 "vocab %d, max %d tokens, %d threads, OpenBLAS core %s)",
+		 "vocab %d, max %d tokens, %d threads, OpenBLAS core %s, %s)",
 		 in->model, in->m->cfg.hidden, in->m->cfg.layers, in->m->cfg.vocab,
-		 in->max_tokens, in->m->threads, openblas_get_corename());
+		 in->max_tokens, in->m->threads, openblas_get_corename(),
+		 getenv("OPENBLAS_CORETYPE") ? "from OPENBLAS_CORETYPE" : "detected");
+	struct blascore_info bi;
+	blascore_info(&bi);
+	if (bi.advice[0])	/* the host could not fix it (blascore.h) */
+		api->log(self, PULSE_LOG_WARN, "embed-local: %s", bi.advice);
 	*inst = in;
 	return PULSE_OK;
 }
