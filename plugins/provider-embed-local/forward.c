@@ -20,7 +20,9 @@
  * LayerNorm and residuals go by rows; the intermediate projection's bias
  * and GELU go with whichever slice the thread computed. Attention's
  * (text, head) pairs are split by cost between two barriers. Q, K and V
- * come from one sgemm over the stacked weight made at load.
+ * come from one sgemm over the stacked weight made at load. On CPUs with
+ * AVX-512 the projections run on weights packed at load instead (pack.c):
+ * no per-call packing, column splits in whole panels.
  *
  * Scratch comes from the model's pool, one block per call: the model is
  * read-only, so several callers may embed with one model at once.
@@ -186,20 +188,32 @@ typedef struct fw_block {
  * whether the team has met since x was last written by rows; a split by
  * columns reads every row, so it meets first when not. */
 static fw_block fw_project(fw_pass *p, int tid, const float *x, int in,
-			   const float *w, int out, float *y, int *synced)
+			   const float *w, const float *packed, int out,
+			   float *y, int *synced)
 {
 	fw_block b = { 0, p->rows, 0, out, 0 };
 	emb_prof *pr = tid == 0 ? p->prof : NULL;
 	if (p->nthreads > 1 && p->rows < out) {
 		if (!*synced)
 			fw_sync(p, tid);
-		fw_share(out, tid, p->nthreads, &b.c0, &b.c1);
+		if (packed) {	/* whole panels */
+			int np = (out + EMB_PANEL - 1) / EMB_PANEL;
+			fw_share(np, tid, p->nthreads, &b.c0, &b.c1);
+			b.c0 *= EMB_PANEL;
+			b.c1 = b.c1 * EMB_PANEL < out ? b.c1 * EMB_PANEL : out;
+		} else {
+			fw_share(out, tid, p->nthreads, &b.c0, &b.c1);
+		}
 		b.cols = 1;
 	} else {
 		fw_share(p->rows, tid, p->nthreads, &b.r0, &b.r1);
 	}
-	fw_gemm(x + (size_t)b.r0 * in, b.r1 - b.r0, in, w, b.c0, b.c1,
-		y + (size_t)b.r0 * out, out);
+	if (packed && b.r1 > b.r0 && b.c1 > b.c0)
+		emb_pack_gemm(x + (size_t)b.r0 * in, b.r1 - b.r0, in, in, packed,
+			      out, b.c0, b.c1, y + (size_t)b.r0 * out, out);
+	else if (!packed)
+		fw_gemm(x + (size_t)b.r0 * in, b.r1 - b.r0, in, w, b.c0, b.c1,
+			y + (size_t)b.r0 * out, out);
 	*synced = 0;
 	fw_lap(pr, pr ? &pr->linear : NULL, &p->t0);
 	return b;
@@ -225,7 +239,7 @@ static void fw_layer(fw_pass *p, const emb_layer *w, int tid, int r0, int nr)
 
 	/* Q, K, V and their bias over this thread's block; attention reads
 	 * every row of a text */
-	b = fw_project(p, tid, p->x, h, w->qkv_w, 3 * h, p->qkv, &synced);
+	b = fw_project(p, tid, p->x, h, w->qkv_w, w->qkv_p, 3 * h, p->qkv, &synced);
 	fw_bias(p->qkv, 3 * h, b, w->qkv_b);
 	fw_lap(pr, pr ? &pr->other : NULL, &p->t0);
 	fw_sync(p, tid);
@@ -233,14 +247,14 @@ static void fw_layer(fw_pass *p, const emb_layer *w, int tid, int r0, int nr)
 	fw_sync(p, tid);
 	synced = 1;
 	/* output projection, then bias + residual + LayerNorm by rows */
-	b = fw_project(p, tid, p->ctx, h, w->ao_w, h, p->tmp, &synced);
+	b = fw_project(p, tid, p->ctx, h, w->ao_w, w->ao_p, h, p->tmp, &synced);
 	if (b.cols)
 		fw_sync(p, tid);
 	fw_add_norm(p->x + o, p->tmp + o, w->ao_b, nr, h, w->aln_g, w->aln_b,
 		    c->ln_eps);
 	fw_lap(pr, pr ? &pr->other : NULL, &p->t0);
 	/* intermediate projection, bias + GELU over the same block */
-	b = fw_project(p, tid, p->x, h, w->i_w, c->inter, p->mid, &synced);
+	b = fw_project(p, tid, p->x, h, w->i_w, w->i_p, c->inter, p->mid, &synced);
 	for (int r = b.r0; r < b.r1; r++)
 		emb_gelu_bias(p->mid + (size_t)r * c->inter + b.c0, w->i_b + b.c0,
 			      (size_t)(b.c1 - b.c0));
@@ -250,7 +264,7 @@ static void fw_layer(fw_pass *p, const emb_layer *w, int tid, int r0, int nr)
 		synced = 1;
 	}
 	/* output projection, then bias + residual + LayerNorm by rows */
-	b = fw_project(p, tid, p->mid, c->inter, w->o_w, h, p->tmp, &synced);
+	b = fw_project(p, tid, p->mid, c->inter, w->o_w, w->o_p, h, p->tmp, &synced);
 	if (b.cols)
 		fw_sync(p, tid);
 	fw_add_norm(p->x + o, p->tmp + o, w->o_b, nr, h, w->oln_g, w->oln_b,

@@ -13,6 +13,7 @@ plugins_provider_embed_local_libembedlocal_la_SOURCES = \
 	plugins/provider-embed-local/gelu.c \
 	plugins/provider-embed-local/softmax.c \
 	plugins/provider-embed-local/scratch.c \
+	plugins/provider-embed-local/pack.c \
 	plugins/provider-embed-local/digest.c \
 	host/ai/blascore.c host/ai/blascore.h
 plugins_provider_embed_local_libembedlocal_la_CFLAGS = $(PLUGIN_CC_FLAGS) \
