@@ -28,6 +28,10 @@
 #endif
 
 #define TILE_ROWS 8	/* 8 rows x 2 vectors: 16 accumulators */
+/* rows per pass over the panels: their inputs (at most 64 x 1536 floats)
+ * stay in L2 while the panels stream by; more rows, and re-reading them
+ * for every panel made large batches slower than OpenBLAS */
+#define ROW_CHUNK 64
 
 int emb_pack_usable(void)
 {
@@ -122,19 +126,23 @@ void emb_pack_gemm(const float *x, int rows, int ldx, int in, const float *packe
 		   int out, int c0, int c1, float *y, int ldy)
 {
 #ifdef PACK_X86
-	/* panel by panel (one panel, in x 32 floats, stays in L1/L2 while
-	 * every tile of rows goes over it); the first tile also prefetches
+	/* chunk of rows by panel (one panel, in x 32 floats, stays in L1/L2
+	 * while every tile of the chunk goes over it); the first tile prefetches
 	 * the next panel, so only the first panel waits for memory (at
 	 * batch 1 the weights come from L3 or DRAM on every call) */
-	for (int c = c0; c < c1; c += EMB_PANEL) {
-		const float *panel = packed + (size_t)(c / EMB_PANEL) * EMB_PANEL * in;
-		const float *next = c + EMB_PANEL < c1 ? panel + (size_t)EMB_PANEL * in : NULL;
-		int ncols = out - c < EMB_PANEL ? out - c : EMB_PANEL;
-		for (int r = 0; r < rows; r += TILE_ROWS)
-			pack_rows(rows - r < TILE_ROWS ? rows - r : TILE_ROWS,
-				  x + (size_t)r * ldx, ldx, in, panel,
-				  r == 0 ? next : NULL, y + (size_t)r * ldy + c,
-				  ldy, ncols);
+	for (int rc = 0; rc < rows; rc += ROW_CHUNK) {
+		int rend = rows - rc < ROW_CHUNK ? rows : rc + ROW_CHUNK;
+		for (int c = c0; c < c1; c += EMB_PANEL) {
+			const float *panel = packed + (size_t)(c / EMB_PANEL) * EMB_PANEL * in;
+			const float *next = c + EMB_PANEL < c1 ?
+					    panel + (size_t)EMB_PANEL * in : NULL;
+			int ncols = out - c < EMB_PANEL ? out - c : EMB_PANEL;
+			for (int r = rc; r < rend; r += TILE_ROWS)
+				pack_rows(rend - r < TILE_ROWS ? rend - r : TILE_ROWS,
+					  x + (size_t)r * ldx, ldx, in, panel,
+					  r == rc ? next : NULL,
+					  y + (size_t)r * ldy + c, ldy, ncols);
+		}
 	}
 #else
 	(void)x; (void)rows; (void)ldx; (void)in; (void)packed;
