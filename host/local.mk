@@ -76,7 +76,7 @@ host_libpulsehost_la_SOURCES = \
 	host/ai/vectorize_int.h host/ai/vectorize_queue.c \
 	host/ai/vectorize_build.c host/ai/vectorize_admin.c \
 	host/ai/search.c host/ai/search.h \
-	host/ai/blascore.c host/ai/blascore.h \
+	plugins/common/blascore.c plugins/common/blascore.h \
 	host/cli/cli.c host/cli/cli.h \
 	host/cli/follow.c host/cli/follow.h \
 	host/cli/termprogress.c host/cli/termprogress.h \
@@ -202,7 +202,8 @@ host/server/www-files.c: $(WWW_FILES) host/server/embed-www.sh
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
 	$(SHELL) $(srcdir)/host/server/embed-www.sh $(srcdir) $(WWW_FILES) > $@-t && \
 	mv $@-t $@
-host_libpulsehost_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(PQ_CFLAGS) \
+host_libpulsehost_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common \
+	$(CURL_CFLAGS) $(PQ_CFLAGS) \
 	$(JSONC_CFLAGS) $(CONFIG_CFLAGS) $(GCRYPT_CFLAGS) $(RABBITMQ_CFLAGS) \
 	$(LWS_CFLAGS) $(OPENBLAS_CFLAGS)
 host_libpulsehost_la_LIBADD = $(CURL_LIBS) $(PQ_LIBS) $(JSONC_LIBS) \

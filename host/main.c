@@ -8,7 +8,7 @@
 
 #include <pulse-host/plugin.h>
 
-#include "ai/blascore.h"
+#include "blascore.h"
 #include "cli/cli.h"
 #include "base/log.h"
 #include "db/db.h"

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "ai/blascore.h"
+#include "blascore.h"
 #include "base/crypto.h"
 #include "cli/cli.h"
 #include "db/db.h"
@@ -197,8 +197,9 @@ static void check_plugins(struct doctor *d, struct cli *cli)
 	}
 }
 
-/* OpenBLAS's kernels against the CPU (ai/blascore.h): a warning with the
- * remedy when embed-local is loaded on kernels narrower than the CPU's. */
+/* OpenBLAS's kernels against the CPU (plugins/common/blascore.h): a
+ * warning with the remedy when embed-local is loaded on kernels narrower
+ * than the CPU's. */
 static void check_blas(struct doctor *d, struct cli *cli)
 {
 	struct blascore_info bi;

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ai/blascore.h"
+#include "blascore.h"
 #include "cli/cli.h"
 #include "db/db.h"
 #include "model/integration.h"
@@ -142,7 +142,8 @@ fail:
 
 /* ', "openblas": {...}' for embed-local, which runs on the host's OpenBLAS:
  * its kernels, where they came from, the CPU's widest ISA and the advice
- * when they are narrower (ai/blascore.h). Nothing for other embedders. */
+ * when they are narrower (plugins/common/blascore.h). Nothing for other
+ * embedders. */
 static void print_blas(const struct plugin *p)
 {
 	struct blascore_info bi;

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ai/blascore.h"
+#include "blascore.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>

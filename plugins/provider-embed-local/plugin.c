@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ai/blascore.h"
+#include "blascore.h"
 #include "embed.h"
 
 #define EMB_DEFAULT_DIR "/usr/share/pulse-host/models/all-MiniLM-L6-v2"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# OpenBLAS's kernels in the host (host/ai/blascore.h): when OpenBLAS picks
-# kernels narrower than the CPU runs (a generic core on an AVX2/AVX-512
+# OpenBLAS's kernels in the host (plugins/common/blascore.h): when
+# OpenBLAS picks kernels narrower than the CPU runs (a generic core on an AVX2/AVX-512
 # machine it does not recognise), pulse-host restarts itself with
 # OPENBLAS_CORETYPE set; a user's OPENBLAS_CORETYPE stands, and then the
 # embed-local provider warns with the remedy; PULSE_HOST_OPENBLAS_AUTO=off

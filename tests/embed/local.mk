@@ -41,10 +41,11 @@ TESTS += tests/unit/test-embed-gelu
 TESTS += tests/embed/mdwe.sh
 EXTRA_DIST += tests/embed/mdwe.sh
 
-# OpenBLAS's kernel choice against the CPU (host/ai/blascore.c), and the
+# OpenBLAS's kernel choice against the CPU (plugins/common/blascore.c), and the
 # host's restart with OPENBLAS_CORETYPE when it picked generic kernels.
 check_PROGRAMS += tests/unit/test-blascore
-tests_unit_test_blascore_SOURCES = tests/unit/test-blascore.c host/ai/blascore.c
+tests_unit_test_blascore_SOURCES = tests/unit/test-blascore.c plugins/common/blascore.c
+tests_unit_test_blascore_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/common
 tests_unit_test_blascore_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENBLAS_CFLAGS)
 tests_unit_test_blascore_LDADD = $(CMOCKA_LIBS) $(OPENBLAS_LIBS)
 TESTS += tests/unit/test-blascore tests/embed/cli-blascore.sh

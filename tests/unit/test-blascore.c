@@ -1,7 +1,8 @@
 /*
- * test-blascore: OpenBLAS's kernel choice against the CPU (host/ai/
- * blascore.h). Core names map to their instruction sets; a generic core
- * on an AVX2 or AVX-512 CPU asks for Haswell or SkylakeX unless the user
+ * test-blascore: OpenBLAS's kernel choice against the CPU
+ * (plugins/common/blascore.h). Core names map to their instruction sets;
+ * a generic core on an AVX2 or AVX-512 CPU asks for Haswell or SkylakeX
+ * unless the user
  * set OPENBLAS_CORETYPE; the advice names the remedy; the CPU's ISA
  * agrees with the kernel's view of it (/proc/cpuinfo's flags, which the
  * kernel clears when it does not save the register state).
@@ -16,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "ai/blascore.h"
+#include "blascore.h"
 
 static void test_core_isa(void **state)
 {

@@ -8,11 +8,13 @@
  * main(); the only way to change the choice is to set the variable and
  * exec again, which blascore_reexec does at the top of main().
  *
- * Also compiled into the embed-local provider, which warns with the
- * advice when it loads on kernels narrower than the CPU's.
+ * Compiled into the host (the restart, doctor, embed) and into the
+ * embed-local provider (its warning at load, pack.c's AVX-512 check):
+ * plain C and OpenBLAS, no host internals, so plugins still only see
+ * the SDK and this.
  */
-#ifndef PULSE_HOST_AI_BLASCORE_H
-#define PULSE_HOST_AI_BLASCORE_H
+#ifndef PULSE_PLUGINS_COMMON_BLASCORE_H
+#define PULSE_PLUGINS_COMMON_BLASCORE_H
 
 #include <stddef.h>
 
