@@ -78,6 +78,7 @@ host_libpulsehost_la_SOURCES = \
 	host/ai/vectorize_build.c host/ai/vectorize_admin.c \
 	host/ai/vectorize_history.c \
 	host/ai/search.c host/ai/search.h \
+	plugins/common/blascore.c plugins/common/blascore.h \
 	host/cli/cli.c host/cli/cli.h \
 	host/cli/follow.c host/cli/follow.h \
 	host/cli/termprogress.c host/cli/termprogress.h \
@@ -204,7 +205,8 @@ host/server/www-files.c: $(WWW_FILES) host/server/embed-www.sh
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && \
 	$(SHELL) $(srcdir)/host/server/embed-www.sh $(srcdir) $(WWW_FILES) > $@-t && \
 	mv $@-t $@
-host_libpulsehost_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(PQ_CFLAGS) \
+host_libpulsehost_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/plugins/common \
+	$(CURL_CFLAGS) $(PQ_CFLAGS) \
 	$(JSONC_CFLAGS) $(CONFIG_CFLAGS) $(GCRYPT_CFLAGS) $(RABBITMQ_CFLAGS) \
 	$(LWS_CFLAGS) $(OPENBLAS_CFLAGS)
 host_libpulsehost_la_LIBADD = $(CURL_LIBS) $(PQ_LIBS) $(JSONC_LIBS) \

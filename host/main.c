@@ -8,6 +8,7 @@
 
 #include <pulse-host/plugin.h>
 
+#include "blascore.h"
 #include "cli/cli.h"
 #include "base/log.h"
 #include "db/db.h"
@@ -84,6 +85,8 @@ int main(int argc, char **argv)
 	char err[1024];
 	int c, rc = 1;
 
+	/* before anything else: this may exec again (blascore.h) */
+	blascore_reexec(argv);
 	memset(&cli, 0, sizeof(cli));
 	/* "+": stop at the first non-option, which is the command. */
 	while ((c = getopt_long(argc, argv, "+c:p:l:hV", opts, NULL)) != -1) {

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "blascore.h"
 #include "base/crypto.h"
 #include "cli/cli.h"
 #include "db/db.h"
@@ -194,6 +195,31 @@ static void check_plugins(struct doctor *d, struct cli *cli)
 			report(d, check, "fail", NULL, "%s: refused: %s", p->path,
 			       p->reason ? p->reason : "no reason given");
 	}
+}
+
+/* OpenBLAS's kernels against the CPU (plugins/common/blascore.h): a
+ * warning with the remedy when embed-local is loaded on kernels narrower
+ * than the CPU's. */
+static void check_blas(struct doctor *d, struct cli *cli)
+{
+	struct blascore_info bi;
+	struct json_object *extra = json_object_new_object();
+	int embeds = 0;
+
+	for (size_t i = 0; i < cli->ld.n; i++)
+		embeds |= cli->ld.v[i]->status == PLUGIN_LOADED && cli->ld.v[i]->name &&
+			  strcmp(cli->ld.v[i]->name, "embed-local") == 0;
+	blascore_info(&bi);
+	json_object_object_add(extra, "core", json_object_new_string(bi.core));
+	json_object_object_add(extra, "source", json_object_new_string(bi.source));
+	json_object_object_add(extra, "cpu", json_object_new_string(
+			       blascore_isa_name(bi.cpu_isa)));
+	if (bi.advice[0] && embeds)
+		report(d, "openblas", "warn", extra, "%s", bi.advice);
+	else
+		report(d, "openblas", "ok", extra, "core %s (%s, %s kernels) on a "
+		       "CPU with %s", bi.core, bi.source,
+		       blascore_isa_name(bi.core_isa), blascore_isa_name(bi.cpu_isa));
 }
 
 /* True when settings give a non-empty "sha256" the plugin declares: then
@@ -399,6 +425,7 @@ int cmd_doctor(struct cli *cli, int argc, char **argv)
 	check_role(&d, c);
 	check_migrations(&d, c);
 	check_plugins(&d, cli);
+	check_blas(&d, cli);
 	used = calloc(cli->ld.n + 1, 1);
 	if (used) {
 		check_integrations(&d, cli, c, used);

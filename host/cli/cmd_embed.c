@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "blascore.h"
 #include "cli/cli.h"
 #include "db/db.h"
 #include "model/integration.h"
@@ -139,10 +140,30 @@ fail:
 	return p;
 }
 
-static void print_vectors(const pulse_embed_info *info, const float *v, size_t n)
+/* ', "openblas": {...}' for embed-local, which runs on the host's OpenBLAS:
+ * its kernels, where they came from, the CPU's widest ISA and the advice
+ * when they are narrower (plugins/common/blascore.h). Nothing for other
+ * embedders. */
+static void print_blas(const struct plugin *p)
 {
-	printf("{\"model\": \"%s\", \"dimension\": %u, \"embeddings\": [",
+	struct blascore_info bi;
+
+	if (!p->name || strcmp(p->name, "embed-local") != 0)
+		return;
+	blascore_info(&bi);
+	printf(", \"openblas\": {\"core\": \"%s\", \"source\": \"%s\", "
+	       "\"kernels\": \"%s\", \"cpu\": \"%s\", \"advice\": \"%s\"}",
+	       bi.core, bi.source, blascore_isa_name(bi.core_isa),
+	       blascore_isa_name(bi.cpu_isa), bi.advice);
+}
+
+static void print_vectors(const struct plugin *p, const pulse_embed_info *info,
+			  const float *v, size_t n)
+{
+	printf("{\"model\": \"%s\", \"dimension\": %u",
 	       info->model ? info->model : "", info->dimension);
+	print_blas(p);
+	printf(", \"embeddings\": [");
 	for (size_t i = 0; i < n; i++) {
 		printf(i ? ",\n[" : "\n[");
 		for (uint32_t j = 0; j < info->dimension; j++)
@@ -178,14 +199,17 @@ static int run(struct plugin *p, struct pulse_job *job, struct embed_texts *t,
 		goto fail;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	if (stats)
+	if (stats) {
 		printf("{\"model\": \"%s\", \"texts\": %zu, \"tokens\": %llu, "
-		       "\"seconds\": %.3f, \"texts_per_s\": %.1f, \"tokens_per_s\": %.0f}\n",
+		       "\"seconds\": %.3f, \"texts_per_s\": %.1f, \"tokens_per_s\": %.0f",
 		       info.model ? info.model : "", t->n,
 		       (unsigned long long)usage.total_tokens, s,
 		       s > 0 ? t->n / s : 0, s > 0 ? usage.total_tokens / s : 0);
-	else
-		print_vectors(&info, out, t->n);
+		print_blas(p);
+		printf("}\n");
+	} else {
+		print_vectors(p, &info, out, t->n);
+	}
 	rc = 0;
 	goto out;
 fail:

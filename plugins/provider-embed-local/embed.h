@@ -10,6 +10,7 @@
  *   gelu.c      exact-erf GELU, vectorised
  *   softmax.c   attention's softmax with a vectorised exp
  *   scratch.c   the forward pass's working memory, reused across calls
+ *   pack.c      projections on weights packed at load (AVX-512 CPUs)
  *
  * Errors are written to a caller buffer (err, errlen) as one line naming
  * the file and what is wrong; functions return 0 on success, -1 on error.
@@ -74,7 +75,25 @@ typedef struct emb_layer {
 	 * load (a copy in emb_model.copies): the pass projects Q, K and V
 	 * with one sgemm */
 	const float *qkv_w, *qkv_b;
+	/* the four projections' weights packed by emb_pack (copies in
+	 * emb_model.copies), or all NULL: then the pass uses OpenBLAS */
+	const float *qkv_p, *ao_p, *i_p, *o_p;
 } emb_layer;
+
+/* ------------------------------------------------------------------- pack */
+#define EMB_PANEL 32	/* output columns per packed panel */
+
+/* 1 when emb_pack_gemm may be used: a CPU and OS with AVX-512, and the
+ * environment does not say PULSE_EMBED_PACKED=off. */
+int emb_pack_usable(void);
+/* W [out, in] (PyTorch order) packed for emb_pack_gemm; NULL when out of
+ * memory. Owned by the caller (free). */
+float *emb_pack(const float *w, int out, int in);
+/* y[r, c0..c1) = x[r, 0..in) . W[c, 0..in) for r < rows, W packed by
+ * emb_pack (out outputs); c0 a multiple of EMB_PANEL, c1 one too or out.
+ * x and y with leading dimensions ldx, ldy. Only when emb_pack_usable. */
+void emb_pack_gemm(const float *x, int rows, int ldx, int in, const float *packed,
+		   int out, int c0, int c1, float *y, int ldy);
 
 /* ---------------------------------------------------------------- scratch */
 typedef struct emb_pool emb_pool;

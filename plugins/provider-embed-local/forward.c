@@ -17,10 +17,14 @@
  *   - by output columns (fewer rows than outputs, e.g. one short text):
  *     each thread multiplies all rows by its half of the weights; a
  *     barrier before (all rows ready) and after (before row-wise steps).
- * LayerNorm and residuals go by rows; the intermediate projection's bias
+ * LayerNorm and residuals go by rows (all rows in every thread, on its
+ * own copy of x, when all projections go by columns: see own_x); the
+ * intermediate projection's bias
  * and GELU go with whichever slice the thread computed. Attention's
  * (text, head) pairs are split by cost between two barriers. Q, K and V
- * come from one sgemm over the stacked weight made at load.
+ * come from one sgemm over the stacked weight made at load. On CPUs with
+ * AVX-512 the projections run on weights packed at load instead (pack.c):
+ * no per-call packing, column splits in whole panels.
  *
  * Scratch comes from the model's pool, one block per call: the model is
  * read-only, so several callers may embed with one model at once.
@@ -38,6 +42,13 @@
 typedef struct fw_pass {
 	const emb_model *m;
 	int n, rows, maxlen, nthreads;
+	/* fewer rows than hidden (one short text): every projection is split
+	 * by columns, so each thread keeps its own full copy of x (thread t's
+	 * at x + t * xstride) and runs embeddings and LayerNorm over all
+	 * rows itself: the next projection then needs no barrier first (5
+	 * a layer instead of 7); the duplicated LayerNorm is a few rows */
+	int own_x;
+	size_t xstride;
 	const int *len, *start;		/* per text */
 	const int32_t *tok;		/* per row: token id */
 	const int *pos;			/* per row: position in its text */
@@ -142,6 +153,12 @@ static void fw_sync(fw_pass *p, int tid)
 	fw_lap(pr, pr ? &pr->sync : NULL, &p->t0);
 }
 
+/* The x this thread reads and writes. */
+static float *fw_x(const fw_pass *p, int tid)
+{
+	return p->x + (p->own_x ? (size_t)tid * p->xstride : 0);
+}
+
 /* This thread's share [*lo, *hi) of n equal items. */
 static void fw_share(int n, int tid, int nt, int *lo, int *hi)
 {
@@ -186,20 +203,32 @@ typedef struct fw_block {
  * whether the team has met since x was last written by rows; a split by
  * columns reads every row, so it meets first when not. */
 static fw_block fw_project(fw_pass *p, int tid, const float *x, int in,
-			   const float *w, int out, float *y, int *synced)
+			   const float *w, const float *packed, int out,
+			   float *y, int *synced)
 {
 	fw_block b = { 0, p->rows, 0, out, 0 };
 	emb_prof *pr = tid == 0 ? p->prof : NULL;
 	if (p->nthreads > 1 && p->rows < out) {
 		if (!*synced)
 			fw_sync(p, tid);
-		fw_share(out, tid, p->nthreads, &b.c0, &b.c1);
+		if (packed) {	/* whole panels */
+			int np = (out + EMB_PANEL - 1) / EMB_PANEL;
+			fw_share(np, tid, p->nthreads, &b.c0, &b.c1);
+			b.c0 *= EMB_PANEL;
+			b.c1 = b.c1 * EMB_PANEL < out ? b.c1 * EMB_PANEL : out;
+		} else {
+			fw_share(out, tid, p->nthreads, &b.c0, &b.c1);
+		}
 		b.cols = 1;
 	} else {
 		fw_share(p->rows, tid, p->nthreads, &b.r0, &b.r1);
 	}
-	fw_gemm(x + (size_t)b.r0 * in, b.r1 - b.r0, in, w, b.c0, b.c1,
-		y + (size_t)b.r0 * out, out);
+	if (packed && b.r1 > b.r0 && b.c1 > b.c0)
+		emb_pack_gemm(x + (size_t)b.r0 * in, b.r1 - b.r0, in, in, packed,
+			      out, b.c0, b.c1, y + (size_t)b.r0 * out, out);
+	else if (!packed)
+		fw_gemm(x + (size_t)b.r0 * in, b.r1 - b.r0, in, w, b.c0, b.c1,
+			y + (size_t)b.r0 * out, out);
 	*synced = 0;
 	fw_lap(pr, pr ? &pr->linear : NULL, &p->t0);
 	return b;
@@ -218,14 +247,21 @@ static void fw_bias(float *y, int ld, fw_block b, const float *bias)
 static void fw_layer(fw_pass *p, const emb_layer *w, int tid, int r0, int nr)
 {
 	const emb_config *c = &p->m->cfg;
-	int h = c->hidden, synced = 0;
-	size_t o = (size_t)r0 * h;
+	int h = c->hidden, synced = p->own_x;
+	float *x = fw_x(p, tid);
 	emb_prof *pr = tid == 0 ? p->prof : NULL;
 	fw_block b;
+	size_t o;
+
+	if (p->own_x) {		/* LayerNorm over all rows, into own x */
+		r0 = 0;
+		nr = p->rows;
+	}
+	o = (size_t)r0 * h;
 
 	/* Q, K, V and their bias over this thread's block; attention reads
 	 * every row of a text */
-	b = fw_project(p, tid, p->x, h, w->qkv_w, 3 * h, p->qkv, &synced);
+	b = fw_project(p, tid, x, h, w->qkv_w, w->qkv_p, 3 * h, p->qkv, &synced);
 	fw_bias(p->qkv, 3 * h, b, w->qkv_b);
 	fw_lap(pr, pr ? &pr->other : NULL, &p->t0);
 	fw_sync(p, tid);
@@ -233,14 +269,15 @@ static void fw_layer(fw_pass *p, const emb_layer *w, int tid, int r0, int nr)
 	fw_sync(p, tid);
 	synced = 1;
 	/* output projection, then bias + residual + LayerNorm by rows */
-	b = fw_project(p, tid, p->ctx, h, w->ao_w, h, p->tmp, &synced);
+	b = fw_project(p, tid, p->ctx, h, w->ao_w, w->ao_p, h, p->tmp, &synced);
 	if (b.cols)
 		fw_sync(p, tid);
-	fw_add_norm(p->x + o, p->tmp + o, w->ao_b, nr, h, w->aln_g, w->aln_b,
+	fw_add_norm(x + o, p->tmp + o, w->ao_b, nr, h, w->aln_g, w->aln_b,
 		    c->ln_eps);
+	synced = p->own_x;
 	fw_lap(pr, pr ? &pr->other : NULL, &p->t0);
 	/* intermediate projection, bias + GELU over the same block */
-	b = fw_project(p, tid, p->x, h, w->i_w, c->inter, p->mid, &synced);
+	b = fw_project(p, tid, x, h, w->i_w, w->i_p, c->inter, p->mid, &synced);
 	for (int r = b.r0; r < b.r1; r++)
 		emb_gelu_bias(p->mid + (size_t)r * c->inter + b.c0, w->i_b + b.c0,
 			      (size_t)(b.c1 - b.c0));
@@ -250,19 +287,19 @@ static void fw_layer(fw_pass *p, const emb_layer *w, int tid, int r0, int nr)
 		synced = 1;
 	}
 	/* output projection, then bias + residual + LayerNorm by rows */
-	b = fw_project(p, tid, p->mid, c->inter, w->o_w, h, p->tmp, &synced);
+	b = fw_project(p, tid, p->mid, c->inter, w->o_w, w->o_p, h, p->tmp, &synced);
 	if (b.cols)
 		fw_sync(p, tid);
-	fw_add_norm(p->x + o, p->tmp + o, w->o_b, nr, h, w->oln_g, w->oln_b,
+	fw_add_norm(x + o, p->tmp + o, w->o_b, nr, h, w->oln_g, w->oln_b,
 		    c->ln_eps);
 	fw_lap(pr, pr ? &pr->other : NULL, &p->t0);
 }
 
-/* Mean over text t's rows, then L2 norm, into out[t]. */
-static void fw_pool(const fw_pass *p, int t)
+/* Mean over text t's rows of xa, then L2 norm, into out[t]. */
+static void fw_pool(const fw_pass *p, const float *xa, int t)
 {
 	int h = p->m->cfg.hidden, L = p->len[t];
-	const float *x = p->x + (size_t)p->start[t] * h;
+	const float *x = xa + (size_t)p->start[t] * h;
 	float *out = p->out + (size_t)t * h;
 	double nn = 0;
 	for (int i = 0; i < h; i++) {
@@ -283,29 +320,32 @@ static void fw_run(fw_pass *p, int tid)
 {
 	const emb_model *m = p->m;
 	const emb_config *c = &m->cfg;
-	int h = c->hidden, r0, r1, t0i, t1i;
+	int h = c->hidden, r0 = 0, r1 = p->rows, t0i, t1i;
 	emb_prof *pr = tid == 0 ? p->prof : NULL;
+	float *xa = fw_x(p, tid);
 
 	if (pr)
 		p->t0 = fw_now();
-	fw_share(p->rows, tid, p->nthreads, &r0, &r1);
+	if (!p->own_x)
+		fw_share(p->rows, tid, p->nthreads, &r0, &r1);
 	/* word + position + token type 0 embeddings, then LayerNorm */
 	for (int r = r0; r < r1; r++) {
 		const float *we = m->word + (size_t)p->tok[r] * h;
 		const float *pe = m->pos + (size_t)p->pos[r] * h;
-		float *x = p->x + (size_t)r * h;
+		float *x = xa + (size_t)r * h;
 		for (int i = 0; i < h; i++)
 			x[i] = we[i] + pe[i] + m->type[i];
 	}
-	fw_add_norm(p->x + (size_t)r0 * h, NULL, NULL, r1 - r0, h, m->eln_g,
+	fw_add_norm(xa + (size_t)r0 * h, NULL, NULL, r1 - r0, h, m->eln_g,
 		    m->eln_b, c->ln_eps);
 	fw_lap(pr, pr ? &pr->other : NULL, &p->t0);
 	for (int l = 0; l < c->layers; l++)
 		fw_layer(p, &m->layer[l], tid, r0, r1 - r0);
-	fw_sync(p, tid);	/* pooling reads every row of a text */
+	if (!p->own_x)
+		fw_sync(p, tid);	/* pooling reads every row of a text */
 	fw_share(p->n, tid, p->nthreads, &t0i, &t1i);
 	for (int t = t0i; t < t1i; t++)
-		fw_pool(p, t);
+		fw_pool(p, xa, t);
 	fw_lap(pr, pr ? &pr->other : NULL, &p->t0);
 }
 
@@ -436,7 +476,10 @@ int emb_forward_prof(const emb_model *m, const int32_t *const *ids,
 	if (want > 1 && rows < 8)
 		want = 1;
 	size_t rh = fw_round((size_t)rows * h);
-	size_t need = 6 * rh + fw_round((size_t)rows * (size_t)c->inter) +
+	p.own_x = want > 1 && rows < c->hidden;
+	p.xstride = rh;
+	size_t need = (p.own_x ? (size_t)want + 5 : 6) * rh +
+		      fw_round((size_t)rows * (size_t)c->inter) +
 		      (size_t)want * (size_t)maxlen * (size_t)maxlen;
 	blk = emb_pool_get(m->pool, need, &cap);
 	if (!blk)
@@ -446,7 +489,7 @@ int emb_forward_prof(const emb_model *m, const int32_t *const *ids,
 	p.tok = tok;
 	p.pos = pos;
 	p.x = blk;
-	p.qkv = p.x + rh;
+	p.qkv = p.x + (p.own_x ? (size_t)want : 1) * rh;
 	p.ctx = p.qkv + 3 * rh;
 	p.tmp = p.ctx + rh;
 	p.mid = p.tmp + rh;

@@ -10,13 +10,13 @@
 #include <pulse-host/plugin.h>
 
 #include <json-c/json.h>
-#include <cblas.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "blascore.h"
 #include "embed.h"
 
 #define EMB_DEFAULT_DIR "/usr/share/pulse-host/models/all-MiniLM-L6-v2"
@@ -128,12 +128,16 @@ static int32_t emb_open(void *state, pulse_job *job, void **inst)
 	if (threads <= 0)
 		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	emb_model_set_threads(in->m, threads);
+	struct blascore_info bi;
+	blascore_info(&bi);
 	const char *base = strrchr(dir, '/');
 	snprintf(in->model, sizeof in->model, "%s", base && base[1] ? base + 1 : dir);
 	api->log(self, PULSE_LOG_INFO, "embed-local: %s loaded (%d dims, %d layers, "
-		 "vocab %d, max %d tokens, %d threads, OpenBLAS core %s)",
+		 "vocab %d, max %d tokens, %d threads, OpenBLAS core %s (%s))",
 		 in->model, in->m->cfg.hidden, in->m->cfg.layers, in->m->cfg.vocab,
-		 in->max_tokens, in->m->threads, openblas_get_corename());
+		 in->max_tokens, in->m->threads, bi.core, bi.source);
+	if (bi.advice[0])	/* the host could not fix it (blascore.h) */
+		api->log(self, PULSE_LOG_WARN, "embed-local: %s", bi.advice);
 	*inst = in;
 	return PULSE_OK;
 }

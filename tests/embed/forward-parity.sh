@@ -3,7 +3,8 @@
 # files), 210 texts: cosine >= 0.99999 and max |delta| <= 1e-4 for every
 # text, with the pass split over 2 threads. Then batch invariance: a
 # text's vector is the same alone and in batches of any size, on 1 to 3
-# threads.
+# threads. Both ways of running the projections (packed weights on
+# AVX-512, OpenBLAS) are compared with PyTorch.
 set -euo pipefail
 . "$abs_top_srcdir/tests/embed/lib.sh"
 
@@ -24,6 +25,13 @@ for kind in f32 f16; do
 		embed_fail "$kind: vectors differ from PyTorch's: $out"
 	echo "$kind: $out"
 done
+# The projections on OpenBLAS too: CPUs with AVX-512 use packed weights
+# and our kernel (pack.c) unless PULSE_EMBED_PACKED=off.
+m="$work/f32"
+PULSE_EMBED_PACKED=off "$EMBED_TOOL" embed "$m" 256 16 2 < "$work/texts.jsonl" > "$m/ours-blas"
+out="$("$EMBED_PY" "$ref" compare "$m/ours-blas" "$m/torch")" ||
+	embed_fail "f32 on OpenBLAS projections: vectors differ from PyTorch's: $out"
+echo "f32, OpenBLAS projections: $out"
 # Negative control: the comparison fails on mismatched vectors.
 if "$EMBED_PY" "$ref" compare "$work/f32/ours" <(tac "$work/f32/torch") > /dev/null; then
 	embed_fail "negative control: reversed vectors compared equal"

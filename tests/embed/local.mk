@@ -40,3 +40,13 @@ TESTS += tests/unit/test-embed-gelu
 # embed-local forward pass under the kernel's MDWE (docs/operations.md).
 TESTS += tests/embed/mdwe.sh
 EXTRA_DIST += tests/embed/mdwe.sh
+
+# OpenBLAS's kernel choice against the CPU (plugins/common/blascore.c), and the
+# host's restart with OPENBLAS_CORETYPE when it picked generic kernels.
+check_PROGRAMS += tests/unit/test-blascore
+tests_unit_test_blascore_SOURCES = tests/unit/test-blascore.c plugins/common/blascore.c
+tests_unit_test_blascore_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/common
+tests_unit_test_blascore_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENBLAS_CFLAGS)
+tests_unit_test_blascore_LDADD = $(CMOCKA_LIBS) $(OPENBLAS_LIBS)
+TESTS += tests/unit/test-blascore tests/embed/cli-blascore.sh
+EXTRA_DIST += tests/embed/cli-blascore.sh
