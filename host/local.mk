@@ -132,7 +132,7 @@ host_libpulsehost_la_SOURCES = \
 	host/server/api_askfeedback.c host/server/api_plugins.c \
 	host/cli/cmd_ask_feedback.c \
 	host/ai/vmove.c host/ai/vmove.h host/ai/vmove_ids.c host/ai/vmove_int.h \
-	host/ai/vmove_back.c \
+	host/ai/vmove_back.c host/ai/vmove_clean.c \
 	host/cli/cmd_vectorize_move.c
 # The schema migrations, compiled into the binary (migrate_files[] in
 # host/db/migrate.h) so an installed pulse-host needs no data files. Add a new
@@ -175,6 +175,7 @@ MIGRATION_FILES = \
 	host/db/migrations/111_dora_scans.sql \
 	host/db/migrations/112_vector_moves_back.sql \
 	host/db/migrations/113_people_attr_set.sql \
+	host/db/migrations/114_vector_moves_cleanup.sql \
 	host/db/migrations/116_vectorization_done_at.sql
 EXTRA_DIST += $(MIGRATION_FILES) host/db/embed-sql.sh
 nodist_host_libpulsehost_la_SOURCES = host/db/migrations-sql.c

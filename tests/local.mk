@@ -503,5 +503,14 @@ EXTRA_DIST += tests/db/people-run-timeout.sh
 # Issue 14: a tenant's vectors moved from pgvectors to the Qdrant sandbox
 # and back (scroll, ABI 1.4) without re-embedding (vectorize move;
 # docs/vectors.md).
-TESTS += tests/ai/vectors-move.sh tests/ai/vectors-move-back.sh
-EXTRA_DIST += tests/ai/vectors-move.sh tests/ai/vectors-move-back.sh
+TESTS += tests/ai/vectors-move.sh tests/ai/vectors-move-back.sh tests/ai/vectors-move-cleanup.sh
+EXTRA_DIST += tests/ai/vectors-move.sh tests/ai/vectors-move-back.sh tests/ai/vectors-move-cleanup.sh
+
+# pgvectors' scroll (host/ai/pgvectors_scroll.c): keyset paging by point
+# id, the tenant and collection filters, with and without vectors.
+check_PROGRAMS += tests/db/pgv-scroll
+tests_db_pgv_scroll_SOURCES = tests/db/pgv-scroll.c
+tests_db_pgv_scroll_CFLAGS = $(host_libpulsehost_la_CFLAGS)
+tests_db_pgv_scroll_LDADD = host/libpulsehost.la -lm
+TESTS += tests/db/pgvectors-scroll.sh
+EXTRA_DIST += tests/db/pgvectors-scroll.sh

@@ -104,7 +104,14 @@ char *vz_summary_json(PGconn *db, int64_t tenant, char *err, size_t errlen)
 		" FROM (SELECT entity, status, count(*) n FROM q GROUP BY 1, 2) c"
 		" GROUP BY entity) d), '{}'),"
 		" 'vectors', (SELECT count(*) FROM vector_references WHERE tenant_id ="
-		" $1::bigint AND status = 'stored')))::text", 1, p);
+		" $1::bigint AND status = 'stored'),"
+		/* points a move back left in a store (vmove_clean.c) */
+		" 'store_cleanup', (SELECT coalesce(jsonb_agg(jsonb_build_object("
+		"'integration_id', target_integration_id, 'collection', collection,"
+		" 'since', finished_at, 'failed_at', cleanup_at, 'error',"
+		" cleanup_error) ORDER BY target_integration_id, collection), '[]')"
+		" FROM vector_moves WHERE tenant_id = $1::bigint AND"
+		" cleanup_pending)))::text", 1, p);
 	if (r) {
 		out = strdup(PQgetvalue(r, 0, 0));
 		if (!out)

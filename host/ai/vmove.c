@@ -619,6 +619,7 @@ int vmove_run(struct ai_ctx *ctx, int64_t tenant, const struct vmove_opts *o,
 {
 	struct ai_env_ref env = { ctx->db, ctx->ld, ctx->key, ctx->conf };
 	struct vstore *to = NULL;
+	struct vmove_result cl; /* the cleanup's, apart from this move's */
 	char t[24], l[24], g[24];
 	const char *p[4];
 	int64_t last_id = 0, start_gen = 0, gen, left;
@@ -628,6 +629,17 @@ int vmove_run(struct ai_ctx *ctx, int64_t tenant, const struct vmove_opts *o,
 	snprintf(res->source, sizeof(res->source), "pgvectors");
 	if (vm_check(ctx, tenant, o->target, res, &enabled, err, errlen) < 0)
 		return -1;
+	/* points a move back left in a store first: a target holding stale
+	 * ones would fail the exact check */
+	memset(&cl, 0, sizeof(cl));
+	if (vmove_cleanup(ctx, tenant, o->batch ? o->batch : 256, o->dry_run,
+			  &cl, err, errlen) < 0) {
+		size_t k = strlen(err);
+
+		snprintf(err + k, errlen - k, "; the tenant stays on pgvectors");
+		return -1;
+	}
+	res->cleanup_pending = cl.cleanup_pending;
 	p[0] = db_i64(t, tenant);
 	p[1] = res->collection;
 	p[2] = db_i64(g, o->target);

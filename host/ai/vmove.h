@@ -59,6 +59,10 @@ struct vmove_result {
 	int already_done;       /* the move had finished before */
 	int disabled_target;    /* the target was enabled; disabled to copy */
 	int switched;           /* the tenant now uses the target */
+	/* the store a move back left still holds the tenant's points: the
+	 * next move finishes the removal (vmove_clean.c); why it failed */
+	int cleanup_pending;
+	char cleanup_error[1024];
 };
 
 /*
@@ -74,7 +78,10 @@ int vmove_run(struct ai_ctx *ctx, int64_t tenant, const struct vmove_opts *o,
  * integration (a plugin with the ABI 1.4 scroll op; one without is
  * refused naming the op) back to pgvectors, with the same dry run,
  * checkpoint/resume, exact check and "already moved"; o->target unused.
- * The switch disables the integration. 0 or -1 (err).
+ * The switch disables the integration; the points' removal from it after
+ * the switch may fail and stays pending (res->cleanup_pending, still 0
+ * returned): the next move of the tenant, either way, finishes it
+ * (vmove_clean.c). 0 or -1 (err).
  */
 int vmove_back_run(struct ai_ctx *ctx, int64_t tenant,
 		   const struct vmove_opts *o, struct vmove_result *res,

@@ -9,7 +9,9 @@
  * 112) after each. A plugin store has no change counter, so writes during
  * the copy are seen in vector_references (updated_at after the copy
  * began): then the copy starts again (a few rounds at most). The switch
- * disables the source integration after both id sets compared equal.
+ * disables the source integration after both id sets compared equal and
+ * marks the removal of the source's points pending; vmove_clean.c does
+ * it, now or at the next move if the store fails.
  */
 #include "config.h"
 
@@ -38,6 +40,10 @@ struct vb {
 	struct vstore *from, *to;    /* owned */
 	char *offset;                /* owned: the checkpoint */
 	int64_t copied;
+	/* vb_check found no store: the enabled AI integrations (owned) and
+	 * the row of the first whose plugin is not loaded (-1: none) */
+	PGresult *ints;
+	int unloaded;
 };
 
 /*
@@ -83,6 +89,22 @@ static int vb_check(struct vb *b, struct vmove_result *res, char *err,
 	for (i = 0; i < PQntuples(r); i++) {
 		pl = b->ctx->ld ? loader_find(b->ctx->ld, PQgetvalue(r, i, 2)) :
 		     NULL;
+		if (!pl && b->unloaded < 0) /* the first one not found */
+			b->unloaded = i;
+		if (pl && pl->kind == PULSE_KIND_VECTOR_STORE &&
+		    !ai_plugin_serves(pl, PULSE_KIND_VECTOR_STORE)) {
+			/* found but not loaded: the points are over there */
+			snprintf(err, errlen, "vectorize move: tenant %lld's "
+				 "vector-store integration %s (%s) uses plugin '%s', "
+				 "which is not loaded%s%s, so its points cannot be read "
+				 "back; fix the plugin (see `pulse-host plugins`) and "
+				 "run the move again", (long long)b->tenant,
+				 PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
+				 PQgetvalue(r, i, 2), pl->reason ? ": " : "",
+				 pl->reason ? pl->reason : "");
+			rc = -1;
+			goto out;
+		}
 		if (!pl || !ai_plugin_serves(pl, PULSE_KIND_VECTOR_STORE))
 			continue;
 		b->source = db_int64(r, i, 0);
@@ -91,9 +113,54 @@ static int vb_check(struct vb *b, struct vmove_result *res, char *err,
 		rc = 1;
 		break;
 	}
+	if (rc == 0 && b->unloaded >= 0) {
+		b->ints = r; /* for vb_unloaded */
+		r = NULL;
+	}
 out:
 	PQclear(r);
 	return rc;
+}
+
+/*
+ * No loaded store serves the tenant, but an enabled AI integration's
+ * plugin is not loaded: the tenant's points may be there, so "uses
+ * pgvectors already" would be a guess. The message names the integration
+ * and its plugin, and whether vector_references say the tenant's vectors
+ * are in that plugin's store. Always -1 (err).
+ */
+static int vb_unloaded(struct vb *b, char *err, size_t errlen)
+{
+	const char *p[2];
+	char t[24], e[256];
+	int64_t n = 0;
+	int i = b->unloaded;
+	const char *id = PQgetvalue(b->ints, i, 0), *name = PQgetvalue(b->ints, i, 1);
+	const char *plugin = PQgetvalue(b->ints, i, 2);
+
+	p[0] = db_i64(t, b->tenant);
+	p[1] = plugin;
+	if (vmove_scalar(b->ctx->db, b->tenant, "SELECT count(*) FROM"
+			 " vector_references WHERE tenant_id = $1::bigint AND"
+			 " status = 'stored' AND store = $2", 2, p, &n, e,
+			 sizeof(e)) < 0)
+		n = -1;
+	if (n > 0)
+		snprintf(err, errlen, "vectorize move: tenant %lld's %lld stored "
+			 "vectors are in integration %s (%s), whose plugin '%s' is "
+			 "not loaded, so they cannot be read back; add the "
+			 "plugin's directory to plugin_dirs (`pulse-host plugins` "
+			 "lists the loaded ones) and run the move again",
+			 (long long)b->tenant, (long long)n, id, name, plugin);
+	else
+		snprintf(err, errlen, "vectorize move: tenant %lld's integration "
+			 "%s (%s) is enabled but its plugin '%s' is not loaded, so "
+			 "whether it holds the tenant's vectors cannot be told; "
+			 "load the plugin (plugin_dirs; see `pulse-host plugins`) "
+			 "and run the move again, or disable the integration if it "
+			 "is not a vector store", (long long)b->tenant, id, name,
+			 plugin);
+	return -1;
 }
 
 /* The checkpoint, created if absent; a finished one of an earlier move
@@ -286,17 +353,18 @@ static int vb_restart(struct vb *b, struct vmove_result *res, char *err,
 /* The switch: no write since the copy began, then disable the source,
  * name pgvectors in vector_references, finish this move and forget the
  * forward one. 1 when writes came (start over), 0 done, -1 error. */
-static int vb_switch(struct vb *b, struct vmove_result *res, char *err,
-		     size_t errlen)
+static int vb_switch(struct vb *b, int keep, struct vmove_result *res,
+		     char *err, size_t errlen)
 {
 	char t[24], g[24];
-	const char *p[3];
+	const char *p[4];
 	PGresult *r = NULL;
 	int rc = -1;
 
 	p[0] = db_i64(t, b->tenant);
 	p[1] = res->collection;
 	p[2] = db_i64(g, b->source);
+	p[3] = keep ? "f" : "t";
 	if (db_tenant_begin(b->ctx->db, b->tenant, err, errlen) < 0)
 		return -1;
 	r = db_query(b->ctx->db, err, errlen,
@@ -320,10 +388,13 @@ static int vb_switch(struct vb *b, struct vmove_result *res, char *err,
 	VB_RUN("UPDATE vector_references SET store = 'pgvectors' WHERE"
 	       " tenant_id = $1::bigint AND collection = $2 AND status ="
 	       " 'stored'", 2);
+	/* the source's points go after the commit and may fail to: the
+	 * mark makes the next move finish it (vmove_clean.c) */
 	VB_RUN("UPDATE vector_moves SET state = 'done', finished_at = now(),"
-	       " updated_at = now() WHERE tenant_id = $1::bigint AND collection"
-	       " = $2 AND target_integration_id = $3::bigint AND direction ="
-	       " 'to_pgvectors'", 3);
+	       " updated_at = now(), cleanup_pending = $4::bool, cleanup_error"
+	       " = NULL, cleanup_at = NULL WHERE tenant_id = $1::bigint AND"
+	       " collection = $2 AND target_integration_id = $3::bigint AND"
+	       " direction = 'to_pgvectors'", 4);
 	/* a finished forward move is history now */
 	VB_RUN("DELETE FROM vector_moves WHERE tenant_id = $1::bigint AND"
 	       " collection = $2 AND direction = 'to_plugin'", 2);
@@ -336,47 +407,6 @@ out:
 	if (rc != 0)
 		db_rollback(b->ctx->db);
 	return rc;
-}
-
-/* After the switch, unless kept: the tenant's points leave the source,
- * page by page (its ids only; removing them does not disturb the
- * offsets, which are ids). A failure only warns: the switch stands. */
-static void vb_remove_source(struct vb *b, const struct vmove_opts *o,
-			     struct vmove_result *res)
-{
-	uint32_t max = o->batch ? o->batch : 256;
-	struct vstore_page pg;
-	const char **ids;
-	char err[1024] = "the store kept returning removed points";
-	uint64_t pages;
-	size_t i;
-
-	/* bounded: a store that acknowledges removals it did not make must
-	 * not keep this loop going */
-	for (pages = 0; pages <= res->verified / max + 1; pages++) {
-		if (vstore_scroll(b->from, res->collection, NULL, max, 0, &pg, err,
-				  sizeof(err)) < 0)
-			break;
-		if (pg.n == 0) {
-			vstore_page_free(&pg);
-			return;
-		}
-		ids = calloc(pg.n, sizeof(*ids));
-		for (i = 0; ids && i < pg.n; i++)
-			ids[i] = pg.pts[i].point_id;
-		if (!ids || vstore_remove_ids(b->from, res->collection, ids, pg.n,
-					      err, sizeof(err)) < 0) {
-			free(ids);
-			vstore_page_free(&pg);
-			break;
-		}
-		res->removed += pg.n;
-		free(ids);
-		vstore_page_free(&pg);
-	}
-	fprintf(stderr, "vectorize move: the tenant now uses pgvectors, but "
-		"removing its points from %s failed after %llu: %s\n",
-		b->source_name, (unsigned long long)res->removed, err);
 }
 
 /* Every id of the tenant in the source, by scroll: res->points. */
@@ -416,9 +446,10 @@ int vmove_back_run(struct ai_ctx *ctx, int64_t tenant,
 	int rc = -1, resumed = 0, round, k;
 
 	memset(res, 0, sizeof(*res));
+	b.unloaded = -1;
 	k = vb_check(&b, res, err, errlen);
 	if (k < 0)
-		return -1;
+		goto out;
 	if (k == 0) { /* no plugin store: moved already, or never away */
 		p[0] = db_i64(t, tenant);
 		p[1] = res->collection;
@@ -427,15 +458,22 @@ int vmove_back_run(struct ai_ctx *ctx, int64_t tenant,
 				 " collection = $2 AND direction = 'to_pgvectors'"
 				 " AND state = 'done'", 2, p, &done, err,
 				 errlen) < 0)
-			return -1;
+			goto out;
 		if (done) {
+			/* a removal left by the last run is finished now */
 			res->already_done = 1;
-			return 0;
+			rc = vmove_cleanup(ctx, tenant, o->batch ? o->batch : 256,
+					   o->dry_run, res, err, errlen);
+			goto out;
+		}
+		if (b.unloaded >= 0) {
+			vb_unloaded(&b, err, errlen);
+			goto out;
 		}
 		snprintf(err, errlen, "vectorize move: tenant %lld has no enabled "
 			 "vector-store integration: it uses pgvectors already",
 			 (long long)tenant);
-		return -1;
+		goto out;
 	}
 	if (vstore_open_plugin(&env, tenant, b.source, &b.from, err,
 			       errlen) < 0)
@@ -487,7 +525,7 @@ int vmove_back_run(struct ai_ctx *ctx, int64_t tenant,
 				goto out;
 			res->verify_by = VMOVE_BY_SCROLL;
 			res->points = res->verified;
-			k = vb_switch(&b, res, err, errlen);
+			k = vb_switch(&b, o->keep_source, res, err, errlen);
 			if (k < 0)
 				goto out;
 			if (k == 0)
@@ -503,10 +541,14 @@ int vmove_back_run(struct ai_ctx *ctx, int64_t tenant,
 		if (vb_restart(&b, res, err, errlen) < 0)
 			goto out;
 	}
-	if (!o->keep_source)
-		vb_remove_source(&b, o, res);
+	/* the switch stands; a failed removal stays pending (res says so) */
+	if (!o->keep_source &&
+	    vmove_cleanup(ctx, tenant, o->batch ? o->batch : 256, 0, res,
+			  res->cleanup_error, sizeof(res->cleanup_error)) < 0)
+		res->cleanup_pending = 1;
 	rc = 0;
 out:
+	PQclear(b.ints);
 	free(b.offset);
 	vstore_close(b.to);
 	vstore_close(b.from);

@@ -24,4 +24,18 @@ int vmove_same_ids(struct vstore *a, struct vstore *b,
 		   const char *collection, uint32_t page, const char *stays,
 		   uint64_t *n, char *err, size_t errlen);
 
+/*
+ * Finish the tenant's pending cleanups (vmove_clean.c): the points a
+ * finished move back left in its source store are removed by scroll,
+ * page points per request, and the mark cleared; a failure is recorded
+ * (vector_moves.cleanup_error) and returned (-1, err says to run the move
+ * again). res->removed counts; res->cleanup_pending says whether one is
+ * left (with dry_run: whether one is pending; nothing is removed). 0 or -1.
+ */
+struct ai_ctx;
+struct vmove_result;
+int vmove_cleanup(struct ai_ctx *ctx, int64_t tenant, uint32_t page,
+		  int dry_run, struct vmove_result *res, char *err,
+		  size_t errlen);
+
 #endif

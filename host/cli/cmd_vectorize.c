@@ -237,6 +237,28 @@ static void vz_print_counts(const char *label, json_object *o)
 	printf("\n");
 }
 
+/* Pending removals of points a move back left in a store. */
+static void vz_print_cleanup(json_object *a)
+{
+	json_object *e, *v;
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(a); i++) {
+		e = json_object_array_get_idx(a, i);
+		printf("store cleanup pending: integration %lld still holds the "
+		       "tenant's points of %s",
+		       json_object_object_get_ex(e, "integration_id", &v) ?
+		       (long long)json_object_get_int64(v) : 0LL,
+		       json_object_object_get_ex(e, "collection", &v) ?
+		       json_object_get_string(v) : "?");
+		if (json_object_object_get_ex(e, "error", &v) &&
+		    json_object_get_string(v))
+			printf(" (last attempt failed: %s)", json_object_get_string(v));
+		printf("; `pulse-host vectorize move --tenant T --to pgvectors` "
+		       "removes them\n");
+	}
+}
+
 static int vz_cmd_status(struct cli *cli, int argc, char **argv)
 {
 	struct vz_args a;
@@ -278,6 +300,8 @@ static int vz_cmd_status(struct cli *cli, int argc, char **argv)
 	}
 	if (json_object_object_get_ex(o, "vectors", &x))
 		printf("vectors stored: %lld\n", (long long)json_object_get_int64(x));
+	if (json_object_object_get_ex(o, "store_cleanup", &x))
+		vz_print_cleanup(x);
 	json_object_put(o);
 	return 0;
 }

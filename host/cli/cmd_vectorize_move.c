@@ -37,7 +37,9 @@ static const char vm_usage[] =
 	"--json          print the result as JSON\n"
 	"\n"
 	"Progress goes to stderr. A killed move resumes from its checkpoint when\n"
-	"run again; running it after it finished changes nothing.\n"
+	"run again; running it after it finished changes nothing, except that\n"
+	"a removal of the old copy that failed (the store down) is finished:\n"
+	"`vectorize status` shows such a pending cleanup.\n"
 	"Vectors of a model other than the tenant's pinned one are refused: use\n"
 	"`pulse-host vectorize rebuild` then.\n"
 	"\n"
@@ -93,6 +95,8 @@ static void vm_print_json(const struct vmove_result *r, int dry_run)
 	json_object_object_add(o, "already_done",
 			       json_object_new_boolean(r->already_done));
 	json_object_object_add(o, "switched", json_object_new_boolean(r->switched));
+	json_object_object_add(o, "cleanup_pending",
+			       json_object_new_boolean(r->cleanup_pending));
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 }
@@ -110,7 +114,14 @@ static void vm_print_text(const struct vmove_result *r, int dry_run,
 		return;
 	}
 	if (r->already_done) {
-		printf("already moved to %s: nothing to do\n", r->store);
+		if (r->removed)
+			printf("already moved to %s; the %llu points left in the "
+			       "old store are removed now\n", r->store,
+			       (unsigned long long)r->removed);
+		else
+			printf("already moved to %s: nothing to do%s\n", r->store,
+			       r->cleanup_pending ? " (a cleanup of the old store "
+			       "is pending)" : "");
 		return;
 	}
 	printf("moved %llu points of %s to %s (%llu copied in this run, %llu "
@@ -122,7 +133,8 @@ static void vm_print_text(const struct vmove_result *r, int dry_run,
 	       "compared" : r->verify_by == VMOVE_BY_QUERY ? "every point id "
 	       "read back from the target" : "counted by the target's "
 	       "acknowledgements", r->store, r->source,
-	       keep ? "kept" : "deleted");
+	       keep ? "kept" : r->cleanup_pending ? "removal pending" :
+	       "deleted");
 }
 
 int cmd_vectorize_move(struct cli *cli, int argc, char **argv)
@@ -204,6 +216,9 @@ int cmd_vectorize_move(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "vectorize move: integration %lld was disabled "
 			"while copying (the tenant kept pgvectors meanwhile)\n",
 			(long long)o.target);
+	if (res.cleanup_pending && res.cleanup_error[0])
+		fprintf(stderr, "vectorize move: the tenant now uses %s, but %s\n",
+			res.store, res.cleanup_error);
 	if (json)
 		vm_print_json(&res, o.dry_run);
 	else
