@@ -129,12 +129,13 @@ void api_ai_search(struct call *c)
 	json_object_put(o);
 }
 
-void api_vectorization_summary(struct call *c)
+/* Answer with JSON text s built by SQL (freed here); NULL: the database
+ * failed with err. what names the text in a 500. */
+static void reply_sql_json(struct call *c, char *s, const char *err,
+			   const char *what)
 {
-	char err[1024], *s;
 	json_object *o;
 
-	s = vz_summary_json(c->db, c->who.tenant, err, sizeof(err));
 	if (!s) {
 		api_reply_db_error(c, err);
 		return;
@@ -142,21 +143,28 @@ void api_vectorization_summary(struct call *c)
 	o = json_tokener_parse(s);
 	free(s);
 	if (!o) {
-		api_reply_error(c->rs, 500, "internal", "the summary is not JSON");
+		api_reply_error(c->rs, 500, "internal", "the %s is not JSON", what);
 		return;
 	}
 	api_reply_json(c->rs, 200, o);
 	json_object_put(o);
 }
 
+void api_vectorization_summary(struct call *c)
+{
+	char err[1024];
+
+	reply_sql_json(c, vz_summary_json(c->db, c->who.tenant, err,
+					  sizeof(err)), err, "summary");
+}
+
 /* ?window=1h (60 one-minute buckets, the default) or 24h (96 of 15
  * minutes): what the console's throughput chart draws. */
 void api_vectorization_history(struct call *c)
 {
-	char err[1024], w[16], *s;
+	char err[1024], w[16];
 	const char *window = "1h";
 	int bucket = 60, n = 60;
-	json_object *o;
 
 	if (api_query_arg(c->rq->query, "window", w, sizeof(w))) {
 		if (strcmp(w, "24h") == 0) {
@@ -169,18 +177,6 @@ void api_vectorization_history(struct call *c)
 			return;
 		}
 	}
-	s = vz_history_json(c->db, c->who.tenant, window, bucket, n, err,
-			    sizeof(err));
-	if (!s) {
-		api_reply_db_error(c, err);
-		return;
-	}
-	o = json_tokener_parse(s);
-	free(s);
-	if (!o) {
-		api_reply_error(c->rs, 500, "internal", "the history is not JSON");
-		return;
-	}
-	api_reply_json(c->rs, 200, o);
-	json_object_put(o);
+	reply_sql_json(c, vz_history_json(c->db, c->who.tenant, window, bucket,
+					  n, err, sizeof(err)), err, "history");
 }
