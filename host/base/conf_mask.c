@@ -68,6 +68,15 @@ static void mask_uri(const char *url, const char *scheme, struct mbuf *b)
 	}
 }
 
+/* libpq's separators: isspace() in the C locale. Anything narrower lets
+ * "host=db\npassword=x" print the password as part of the host (found by
+ * tests/fuzz/fuzz-conninfo). */
+static int kv_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' ||
+	       c == '\r';
+}
+
 /* key=value form (libpq): "host=db password='x y' user=app". */
 static void mask_kv(const char *s, struct mbuf *b)
 {
@@ -76,10 +85,10 @@ static void mask_kv(const char *s, struct mbuf *b)
 		size_t kn;
 		int pw;
 
-		while (*s && *s != '=' && *s != ' ' && *s != '\t')
+		while (*s && *s != '=' && !kv_space(*s))
 			s++;
 		kn = (size_t)(s - k);
-		while (*s == ' ' || *s == '\t')
+		while (kv_space(*s))
 			s++;
 		if (*s != '=') {          /* white space between pairs */
 			mb_put(b, k, (size_t)(s - k) ? (size_t)(s - k) : 1);
@@ -88,7 +97,7 @@ static void mask_kv(const char *s, struct mbuf *b)
 			continue;
 		}
 		s++;
-		while (*s == ' ' || *s == '\t')
+		while (kv_space(*s))
 			s++;
 		pw = is_password_key(k, kn);
 		mb_put(b, k, (size_t)(s - k));
@@ -100,8 +109,11 @@ static void mask_kv(const char *s, struct mbuf *b)
 			if (*s)
 				s++;
 		} else {
-			while (*s && *s != ' ' && *s != '\t')
-				s++;
+			/* unquoted values take backslash escapes too: in
+			 * "password=a\ b" libpq's password is "a b" */
+			for (; *s && !kv_space(*s); s++)
+				if (*s == '\\' && s[1])
+					s++;
 		}
 		if (pw)
 			mb_put(b, "***", 3);

@@ -6,11 +6,9 @@
  * the buffer. Inputs with percent-encoding get no password verdict (the
  * decoded text may occur elsewhere by chance), nor do passwords with a
  * '*': the mask "***" may then spell them ("password=***" holds the
- * password "assword=**", found by a 10-minute run). The copies are
- * counted after each mask and the key before it ("key = ***") are
- * blanked: a password may be spelled by key names the masking keeps
- * (`password=\ password=` is the password " password=", and its masked
- * form repeats " password=***"; found by the next 10-minute run). */
+ * password "assword=**", found by a 10-minute run). Real leaks it found:
+ * separators other than space and tab, and backslash escapes in unquoted
+ * values ("password=a\ b" is "a b" to libpq; the masker printed " b"). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -33,36 +31,9 @@ static size_t count(const char *hay, const char *needle)
 	return n;
 }
 
-/* out with every "***" and the "key = " before it blanked to '\1'; the
- * caller frees it. Keys and masks are not secrets. */
-static char *blank_masks(const char *out)
-{
-	char *b = strdup(out), *m, *k;
-
-	if (!b)
-		abort();
-	for (m = b; (m = strstr(m, "***")); m += 3) {
-		memset(m, 1, 3);
-		k = m;
-		while (k > b && (k[-1] == ' ' || k[-1] == '\t'))
-			k--;
-		if (k > b && k[-1] == '=') {
-			k--;
-			while (k > b && (k[-1] == ' ' || k[-1] == '\t'))
-				k--;
-			while (k > b && (k[-1] == '_' || (k[-1] >= 'a' && k[-1] <= 'z') ||
-					 (k[-1] >= 'A' && k[-1] <= 'Z') ||
-					 (k[-1] >= '0' && k[-1] <= '9')))
-				k--;
-		}
-		memset(k, 1, (size_t)(m - k));
-	}
-	return b;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *in = malloc(size + 1), *out, *err = NULL, small[8], *blanked = NULL;
+	char *in = malloc(size + 1), *out, *err = NULL, small[8];
 	size_t outlen = 2 * size + 64;
 	PQconninfoOption *opts, *o;
 	int pct;
@@ -83,20 +54,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* A percent-encoded password is not in the input as such: its
 	 * decoded text may occur elsewhere by chance, so no verdict. */
 	pct = strchr(in, '%') != NULL;
-	blanked = blank_masks(out);
 	opts = PQconninfoParse(in, &err);
 	for (o = opts; o && o->keyword; o++) {
 		if ((strcmp(o->keyword, "password") == 0 ||
 		     strcmp(o->keyword, "sslpassword") == 0) && o->val &&
 		    strlen(o->val) >= 4 && count(in, o->val) && !pct &&
 		    !strchr(o->val, '*') &&
-		    count(blanked, o->val) >= count(in, o->val))
+		    count(out, o->val) >= count(in, o->val))
 			abort(); /* the password is printed */
 	}
 	PQconninfoFree(opts);
 	PQfreemem(err);
 out:
-	free(blanked);
 	free(in);
 	free(out);
 	return 0;

@@ -295,6 +295,13 @@ static void test_mask_every_form(void **state)
 		      "host=db password = *** user=app");
 	expect_masked("password='s3cret \\' quote' dbname=x",
 		      "password=*** dbname=x");
+	/* libpq: any isspace() separates, and unquoted values take
+	 * backslash escapes (both found by tests/fuzz/fuzz-conninfo) */
+	expect_masked("host=db\npassword=s3cret", "host=db\npassword=***");
+	expect_masked("host=db\vpassword=s3cret\fuser=app",
+		      "host=db\vpassword=***\fuser=app");
+	expect_masked("host=db password=s3\\ s3cret user=app",
+		      "host=db password=*** user=app");
 	expect_masked("dbname=x", "dbname=x");
 	expect_masked("amqp://guest:s3cret@127.0.0.1:5672/%2f",
 		      "amqp://guest:***@127.0.0.1:5672/%2f");
