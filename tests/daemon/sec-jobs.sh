@@ -13,7 +13,9 @@ sed -i 's/heartbeat_timeout_seconds = 5;/heartbeat_timeout_seconds = 5;\n       
 grep -q 'rlimit_as_mb = 1024' "$WH_CONF" || wh_fail "could not set the job limits in $WH_CONF"
 # AddressSanitizer reserves terabytes of address space: no RLIMIT_AS there.
 asan=0
-if ldd "$WH_BIN" 2>/dev/null | grep -q libasan; then
+# (grep -c reads all of ldd's output: grep -q would exit at the match, and
+# ldd, killed by SIGPIPE, would fail the pipeline under pipefail)
+if ldd "$WH_BIN" 2>/dev/null | grep -c libasan >/dev/null; then
 	asan=1
 	sed -i 's/rlimit_as_mb = 1024;/rlimit_as_mb = 0;/' "$WH_CONF"
 fi
