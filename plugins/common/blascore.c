@@ -123,6 +123,9 @@ void blascore_info(struct blascore_info *bi)
 void blascore_reexec(char **argv)
 {
 	const char *want;
+	char self[4096];
+	ssize_t n;
+
 	if (getenv(BLASCORE_AUTO_ENV))
 		return;		/* done once already, or "off" */
 	want = blascore_want(getenv("OPENBLAS_CORETYPE"), openblas_get_corename(),
@@ -133,7 +136,15 @@ void blascore_reexec(char **argv)
 	if (setenv("OPENBLAS_CORETYPE", want, 1) != 0 ||
 	    setenv(BLASCORE_AUTO_ENV, want, 1) != 0)
 		return;
-	execv("/proc/self/exe", argv);
+	/* exec the binary by its own path, not /proc/self/exe: the process
+	 * name (comm) is the exec'd file's, and ps, systemd and the logs
+	 * would show "exe" */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0 && (size_t)n < sizeof(self) - 1) {
+		self[n] = '\0';
+		execv(self, argv);
+	}
+	execv("/proc/self/exe", argv);	/* the file was renamed or removed */
 	unsetenv("OPENBLAS_CORETYPE");
 	unsetenv(BLASCORE_AUTO_ENV);
 	fprintf(stderr, "pulse-host: warning: could not restart with "
