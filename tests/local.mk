@@ -346,7 +346,7 @@ EXTRA_DIST += tests/ai/cli-ai.sh tests/ai/openai-lib.sh
 # The embedded vector store (host/ai/pgvectors*.c, 060_vectors.sql): exact
 # k-NN vs brute force, cache invalidation, tenant isolation, forced RLS.
 check_PROGRAMS += tests/db/pgv-tool
-tests_db_pgv_tool_SOURCES = tests/db/pgv-tool.c
+tests_db_pgv_tool_SOURCES = tests/db/pgv-tool.c tests/db/pgv-check.h
 tests_db_pgv_tool_CFLAGS = $(host_libpulsehost_la_CFLAGS)
 tests_db_pgv_tool_LDADD = host/libpulsehost.la -lm
 TESTS += tests/db/pgvectors.sh
@@ -509,7 +509,7 @@ EXTRA_DIST += tests/ai/vectors-move.sh tests/ai/vectors-move-back.sh tests/ai/ve
 # pgvectors' scroll (host/ai/pgvectors_scroll.c): keyset paging by point
 # id, the tenant and collection filters, with and without vectors.
 check_PROGRAMS += tests/db/pgv-scroll
-tests_db_pgv_scroll_SOURCES = tests/db/pgv-scroll.c
+tests_db_pgv_scroll_SOURCES = tests/db/pgv-scroll.c tests/db/pgv-check.h
 tests_db_pgv_scroll_CFLAGS = $(host_libpulsehost_la_CFLAGS)
 tests_db_pgv_scroll_LDADD = host/libpulsehost.la -lm
 TESTS += tests/db/pgvectors-scroll.sh

@@ -26,6 +26,7 @@
 #include "ai/vstore.h"
 #include "base/crypto.h"
 #include "db/db.h"
+#include "pgv-check.h"
 
 #define DIM 8
 #define COLL "pulse_scroll_test_8"
@@ -33,16 +34,6 @@
 #define NA 7
 #define NB 5
 
-static int failures;
-
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
-		failures++; \
-	} \
-} while (0)
 
 /* One tenant's expected point. */
 struct want {

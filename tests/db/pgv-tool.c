@@ -33,17 +33,8 @@
 #include "ai/vstore_int.h"
 #include "base/crypto.h"
 #include "db/db.h"
+#include "pgv-check.h"
 
-static int failures;
-
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
-		failures++; \
-	} \
-} while (0)
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
