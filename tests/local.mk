@@ -469,7 +469,8 @@ EXTRA_DIST += tests/connectors/demo-teams.sh scripts/demo.sh \
 
 # The web console in a real browser (issue 19, docs/console.md).
 TESTS += tests/daemon/console-ui.sh
-EXTRA_DIST += tests/daemon/console-ui.sh tests/daemon/console-ui.mjs
+EXTRA_DIST += tests/daemon/console-ui.sh tests/daemon/console-ui.mjs \
+	tests/daemon/console-lib.mjs
 # its accessibility (contrast, keyboard, axe-core) in light and dark, and
 # search, ask and the vectorization history against the sandboxes
 TESTS += tests/daemon/console-a11y.sh tests/ai/console-ai.sh

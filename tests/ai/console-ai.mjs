@@ -3,7 +3,7 @@
 // Debian Chromium through playwright-core); see console-ai.sh. Prints
 // "ok" last; exits non-zero on the first failed check.
 import { readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { guardedContext, launch } from './console-lib.mjs';
 
 const [url, link, searchPath, askPath, query, question, doneRows, shots] = process.argv.slice(2);
 const cliSearch = JSON.parse(readFileSync(searchPath, 'utf8'));
@@ -14,23 +14,11 @@ const check = (cond, msg) => { if (!cond) throw new Error(msg); };
 // the console's number format (dom.mjs fmt): integers as they are
 const fmt = (v, d) => (Number.isInteger(v) ? String(v) : v.toFixed(d));
 
-const browser = await chromium.launch({
-  executablePath: process.env.PULSE_TEST_CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 let rc = 0;
 try {
-  const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 }, colorScheme: 'light' });
-  await ctx.route('**/*', (route) => {
-    const u = new URL(route.request().url());
-    if (u.hostname === '127.0.0.1' || u.hostname === 'localhost') return route.continue();
-    problems.push('request off loopback: ' + u.href);
-    return route.abort();
-  });
+  const ctx = await guardedContext(browser, { viewport: { width: 1200, height: 900 }, colorScheme: 'light' }, problems);
   const page = await ctx.newPage();
-  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push('console error: ' + m.text()); });
   await page.goto(link);
   await page.locator('body[data-ready="1"]').waitFor({ timeout: T });
 

@@ -1,7 +1,7 @@
 // console-a11y.mjs URL LINK AXE_JS JOB_ID SHOTS: the console's WCAG AA
 // contrast, keyboard use and axe-core's verdict in light and dark (see
 // console-a11y.sh). Prints "ok" last; exits non-zero with every failure.
-import { chromium } from 'playwright-core';
+import { guardedContext, launch } from './console-lib.mjs';
 
 const [url, link, axePath, jobId, shots] = process.argv.slice(2);
 const T = 20000;
@@ -172,29 +172,15 @@ async function tabWalk(page, where) {
   console.log(`${where}: ${steps + 1} Tabs around, ${r.n} controls reached, focus ring on each`);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.PULSE_TEST_CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 let rc = 0;
 try {
   for (const mode of ['light', 'dark']) {
-    const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 }, colorScheme: mode });
-    await ctx.route('**/*', (route) => {
-      const u = new URL(route.request().url());
-      if (u.hostname === '127.0.0.1' || u.hostname === 'localhost') return route.continue();
-      problems.push('request off loopback: ' + u.href);
-      return route.abort();
-    });
+    // expected console errors: the session probe before sign-in, and the
+    // search without an embedder
+    const ctx = await guardedContext(browser, { viewport: { width: 1200, height: 900 }, colorScheme: mode },
+      problems, /status of (401|503)/);
     const page = await ctx.newPage();
-    page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-    page.on('console', (m) => {
-      if (m.type() !== 'error') return;
-      // the session probe before sign-in, and the search without an embedder
-      if (/status of (401|503)/.test(m.text())) return;
-      problems.push('console error: ' + m.text());
-    });
     const contrast = async (where) => {
       await page.evaluate(() => { for (const d of document.querySelectorAll('details')) d.open = true; });
       const rows = await page.evaluate(contrastReport);

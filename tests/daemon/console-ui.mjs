@@ -3,7 +3,7 @@
 // see console-ui.sh for what is checked. Prints "ok" last; exits non-zero
 // on the first failed check.
 import { readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { guardedContext, launch } from './console-lib.mjs';
 
 const [url, link, doraPath, shots, email, password, jobId] = process.argv.slice(2);
 const dora = JSON.parse(readFileSync(doraPath, 'utf8'));
@@ -17,40 +17,18 @@ const PANELS = {
 };
 const T = 20000;
 const problems = [];
-const browser = await chromium.launch({
-  executablePath: process.env.PULSE_TEST_CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-    '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
 const t0 = Date.now();
 const log = (m) => console.log(`${((Date.now() - t0) / 1000).toFixed(1)}s ${m}`);
 
 function check(cond, msg) { if (!cond) throw new Error(msg); }
 
-// A context that refuses (and records) any request off loopback, and
-// records page errors and console errors; expected HTTP refusals (the
-// session probe's 401 before sign-in, the forged requests' 403) are the
-// only console errors allowed, with the 400 of the add form's inline error.
-async function context(opts) {
-  const ctx = await browser.newContext(opts);
-  await ctx.route('**/*', (route) => {
-    const u = new URL(route.request().url());
-    if (u.hostname === '127.0.0.1' || u.hostname === 'localhost') return route.continue();
-    problems.push('request off loopback: ' + u.href);
-    return route.abort();
-  });
-  ctx.on('page', (page) => {
-    page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-    page.on('console', (m) => {
-      if (m.type() !== 'error') return;
-      if (/Failed to load resource: the server responded with a status of 40[013]/.test(m.text())) return;
-      problems.push('console error: ' + m.text());
-    });
-  });
-  return ctx;
-}
+// Expected HTTP refusals (the session probe's 401 before sign-in, the
+// forged requests' 403) are the only console errors allowed, with the 400
+// of the add form's inline error.
+const context = (opts) => guardedContext(browser, opts, problems,
+  /Failed to load resource: the server responded with a status of 40[013]/);
 
 async function tab(page, name) {
   await page.locator('#tab-' + name).click();
