@@ -9,6 +9,8 @@
  *               split over a team of threads
  *   gelu.c      exact-erf GELU, vectorised
  *   softmax.c   attention's softmax with a vectorised exp
+ *   layernorm.c residual + bias + LayerNorm, vectorised
+ *   share.c     rows per thread of a row-wise pass, by speed
  *   scratch.c   the forward pass's working memory, reused across calls
  *   pack.c      projections on weights packed at load (AVX-512 CPUs)
  *
@@ -89,11 +91,25 @@ int emb_pack_usable(void);
 /* W [out, in] (PyTorch order) packed for emb_pack_gemm; NULL when out of
  * memory. Owned by the caller (free). */
 float *emb_pack(const float *w, int out, int in);
-/* y[r, c0..c1) = x[r, 0..in) . W[c, 0..in) for r < rows, W packed by
- * emb_pack (out outputs); c0 a multiple of EMB_PANEL, c1 one too or out.
- * x and y with leading dimensions ldx, ldy. Only when emb_pack_usable. */
+/* Floats a packed [out, in] takes. */
+size_t emb_pack_floats(int out, int in);
+/* Packs outputs [o0, o1) of W[o][k] = w[o * ldw + k] into dst
+ * (emb_pack_floats(out, in) floats, 64-byte aligned, caller's), with the
+ * last panel's zero padding when o1 == out. Parts may be packed by
+ * different threads. */
+void emb_pack_part(float *dst, const float *w, size_t ldw, int out, int in,
+		   int o0, int o1);
+/* The same for W[o][k] = v[k * ldv + o] (v^T, without copying it first:
+ * attention's V, [tokens, head dim], as the weights of P V), steps
+ * k in [k0, k1). */
+void emb_pack_t_part(float *dst, const float *v, size_t ldv, int out, int in,
+		     int k0, int k1);
+/* y[r, c0..c1) = x[r, 0..in) . W[c, 0..in) (+ bias[c] when bias is not
+ * NULL) for r < rows, W packed by emb_pack (out outputs); c0 a multiple
+ * of EMB_PANEL, c1 one too or out. x and y with leading dimensions ldx,
+ * ldy. Only when emb_pack_usable. */
 void emb_pack_gemm(const float *x, int rows, int ldx, int in, const float *packed,
-		   int out, int c0, int c1, float *y, int ldy);
+		   int out, int c0, int c1, const float *bias, float *y, int ldy);
 
 /* ---------------------------------------------------------------- scratch */
 typedef struct emb_pool emb_pool;
@@ -120,10 +136,25 @@ void emb_gelu_bias(float *x, const float *b, size_t n);
 /* exp, relative error <= 3e-7 for x in [-87, 88] (below: a tiny positive
  * number instead of 0, harmless in a softmax whose largest term is 1). */
 float emb_exp(float x);
-/* s[0..n) = softmax(s[0..n)) in place, exp eight (or sixteen) lanes at a
- * time. */
-void emb_softmax(float *s, int n);
+/* s[0..n) = softmax(scale * s[0..n)) in place (scale > 0), sixteen
+ * lanes at a time. */
+void emb_softmax(float *s, int n, float scale);
 
+/* -------------------------------------------------------------- layernorm */
+/* x = LayerNorm(x + add + bias) row by row (rows of h floats), with gain
+ * g and shift b; add and bias may be NULL (bias is used only with add).
+ * A row's result depends on that row only. */
+void emb_add_norm(float *x, const float *add, const float *bias, int rows,
+		  int h, const float *g, const float *b, float eps);
+/* ------------------------------------------------------------------ share */
+#define EMB_SHARE_STEP 8	/* rows: the packed kernel's tile */
+/* Thread tid's rows [*r0, *r1) of rows, the team of nt sharing them in
+ * proportion to rate[] (rows per second in the last phase; 0 or less:
+ * unknown), at least a quarter of an equal share each, cut at multiples
+ * of EMB_SHARE_STEP. Every thread computes the same cuts: together they
+ * cover [0, rows) once. */
+void emb_share_rows(const double *rate, int nt, int rows, int tid,
+		    int *r0, int *r1);
 /* ------------------------------------------------------------------ model */
 typedef struct emb_model {
 	emb_config cfg;

@@ -8,23 +8,32 @@
  * pooling over each text's tokens ([CLS] and [SEP] included) and L2 norm.
  *
  * Threads: a pass runs on a team of m->threads (the caller plus helpers
- * started per call), OpenBLAS single-threaded inside each. Each
- * projection is split one of two ways, whichever makes each thread pack
- * less (OpenBLAS packs both operands on every call, and packing the
- * weights, read cold from memory, is what small batches spend most on):
- *   - by rows (rows >= the projection's outputs): each thread multiplies
- *     its own slice of rows by all of the weights; row-local, no barrier;
- *   - by output columns (fewer rows than outputs, e.g. one short text):
- *     each thread multiplies all rows by its half of the weights; a
- *     barrier before (all rows ready) and after (before row-wise steps).
- * LayerNorm and residuals go by rows (all rows in every thread, on its
- * own copy of x, when all projections go by columns: see own_x); the
- * intermediate projection's bias
- * and GELU go with whichever slice the thread computed. Attention's
- * (text, head) pairs are split by cost between two barriers. Q, K and V
- * come from one sgemm over the stacked weight made at load. On CPUs with
- * AVX-512 the projections run on weights packed at load instead (pack.c):
- * no per-call packing, column splits in whole panels.
+ * started per call), OpenBLAS single-threaded inside each. A pass goes
+ * one of two ways:
+ *   - row-wise (fw_run_rows): each thread works on its own rows through
+ *     every projection, attention by query rows, and the team meets once
+ *     a layer (after Q, K and V, which attention reads for every row).
+ *     The rows are re-shared at each meeting by how fast each thread
+ *     went. On packed weights (AVX-512) whenever there are 8 rows or
+ *     more a thread: each thread then streams all of the weights, but
+ *     meets its team 7 times a pass instead of 30, which was faster at
+ *     16 to 128 tokens (docs/embeddings.md). On OpenBLAS, which packs
+ *     the weights on every call, only when every projection has fewer
+ *     outputs than the batch has rows;
+ *   - by columns otherwise (fw_layer): each projection with fewer outputs
+ *     than rows is split by output columns, each thread multiplying all
+ *     rows by its share of the weights, between barriers; the others by
+ *     rows. LayerNorm and residuals go by rows (all rows in every
+ *     thread, on its own copy of x, when all projections go by columns:
+ *     see own_x); the intermediate projection's bias and GELU go with
+ *     whichever slice the thread computed. Attention's (text, head)
+ *     pairs are split by cost between two barriers.
+ * Q, K and V come from one product over the stacked weight made at load.
+ * On CPUs with AVX-512 the projections and attention's two products run
+ * on weights packed at load, and K and V packed per pass (pack.c): no
+ * per-call packing of the weights, column splits in whole panels, and
+ * each output is one chain of multiply-adds in a fixed order, so a
+ * text's vector is the same whatever the batch or the split.
  *
  * Scratch comes from the model's pool, one block per call: the model is
  * read-only, so several callers may embed with one model at once.
@@ -49,10 +58,25 @@ typedef struct fw_pass {
 	 * a layer instead of 7); the duplicated LayerNorm is a few rows */
 	int own_x;
 	size_t xstride;
+	/* a row-wise pass (fw_rowwise, fw_run_rows): Q, K and V in two
+	 * buffers qkvstride floats apart, packed K and V kvstride apart */
+	int rowwise;
+	size_t qkvstride;
+	/* rows per second each thread went in the last phase, two slots
+	 * (fw_run_rows) */
+	double rate[2][EMB_MAX_THREADS];
 	const int *len, *start;		/* per text */
 	const int32_t *tok;		/* per row: token id */
 	const int *pos;			/* per row: position in its text */
-	float *x, *qkv, *ctx, *tmp, *mid, *score, *out;
+	float *x, *qkv, *ctx, *tmp, *mid, *out;
+	/* attention's scores, scorestride floats per thread */
+	float *score;
+	size_t scorestride;
+	/* packed weights: attention's K and V packed too, text t's from
+	 * kv + kvoff[t] (fw_kv) */
+	int packed;
+	float *kv;
+	size_t *kvoff, kvstride;
 	emb_prof *prof;			/* filled by thread 0 only */
 	double t0;			/* thread 0's lap start (profiling) */
 	/* helpers wait at the gate until the team's size is final */
@@ -79,34 +103,6 @@ static void fw_gemm(const float *x, int rows, int in, const float *w,
 		    1.0f, x, in, w + (size_t)c0 * in, in, 0.0f, y + c0, ldy);
 }
 
-/* x = LayerNorm(x + add + bias) row by row; add and bias may be NULL. */
-static void fw_add_norm(float *x, const float *add, const float *bias,
-			int rows, int h, const float *g, const float *b, float eps)
-{
-	for (int r = 0; r < rows; r++) {
-		float *row = x + (size_t)r * h;
-		const float *a = add ? add + (size_t)r * h : NULL;
-		double sum = 0, sq = 0;
-		if (a && bias)
-			for (int i = 0; i < h; i++)
-				row[i] += a[i] + bias[i];
-		else if (a)
-			for (int i = 0; i < h; i++)
-				row[i] += a[i];
-		for (int i = 0; i < h; i++)
-			sum += row[i];
-		double mean = sum / h;
-		for (int i = 0; i < h; i++) {
-			double d = row[i] - mean;
-			sq += d * d;
-		}
-		float inv = (float)(1.0 / sqrt(sq / h + eps));
-		for (int i = 0; i < h; i++)
-			row[i] = ((float)(row[i] - mean)) * inv * g[i] + b[i];
-	}
-}
-
-
 static double fw_now(void)
 {
 	struct timespec ts;
@@ -124,21 +120,71 @@ static void fw_lap(emb_prof *p, double *acc, double *t0)
 	*t0 = t;
 }
 
-/* Self-attention of one head over one text's L rows: q, k, v with
- * leading dimension ld (the QKV block), ctx with leading dimension h. */
-static void fw_attend(int ld, int h, int dh, const float *q, const float *k,
-		      const float *v, float *ctx, int L, float *score,
-		      emb_prof *pr, double *t0)
+/* Floats of scratch rounded up to whole 64-byte lines. */
+static size_t fw_round(size_t n)
 {
+	return (n + 15) & ~(size_t)15;
+}
+
+/* Where text t's head hd keeps its packed K and V in kv (p->kv, or its
+ * second buffer; packed weights only). */
+static float *fw_kv(const fw_pass *p, float *kv, int t, int hd, float **vp)
+{
+	int dh = p->m->cfg.hidden / p->m->cfg.heads, L = p->len[t];
+	size_t kf = fw_round(emb_pack_floats(L, dh));
+	size_t vf = fw_round(emb_pack_floats(dh, L));
+	float *kp = kv + p->kvoff[t] + (size_t)hd * (kf + vf);
+	*vp = kp + kf;
+	return kp;
+}
+
+/* Packs rows [j0, j1) of text t's K and V for head hd into kv: the
+ * score product takes K as its weights, the context product V. */
+static void fw_pack_head(const fw_pass *p, const float *qkv, float *kv, int t,
+			 int hd, int j0, int j1)
+{
+	int h = p->m->cfg.hidden, dh = h / p->m->cfg.heads, L = p->len[t];
+	float *vp, *kp = fw_kv(p, kv, t, hd, &vp);
+	const float *k = qkv + (size_t)p->start[t] * 3 * h + h + (size_t)hd * dh;
+	emb_pack_part(kp, k, (size_t)3 * h, L, dh, j0, j1);
+	emb_pack_t_part(vp, k + h, (size_t)3 * h, dh, L, j0, j1);
+}
+
+/* Self-attention of text t's head hd for its nq query rows from q0 (an
+ * absolute row): Q, K and V from qkv (leading dimension 3h), the context
+ * into p->ctx; score is the thread's scratch (nq x L floats). On packed
+ * weights both products run on that kernel, with K and V packed by
+ * fw_pack_head: every score and context element is one chain in a fixed
+ * order, so a row's result does not depend on how many query rows come
+ * with it (the split of rows between threads). */
+static void fw_attend(const fw_pass *p, const float *qkv, float *kv, int t,
+		      int hd, int q0, int nq, float *score, emb_prof *pr,
+		      double *t0)
+{
+	const emb_config *c = &p->m->cfg;
+	int h = c->hidden, dh = h / c->heads, ld = 3 * h, L = p->len[t];
 	float scale = 1.0f / sqrtf((float)dh);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, L, dh,
-		    scale, q, ld, k, ld, 0.0f, score, L);
+	const float *q = qkv + (size_t)q0 * ld + (size_t)hd * dh;
+	const float *k = qkv + (size_t)p->start[t] * ld + h + (size_t)hd * dh;
+	float *ctx = p->ctx + (size_t)q0 * h + (size_t)hd * dh;
+	float *kp = NULL, *vp = NULL;
+
+	if (p->packed) {
+		kp = fw_kv(p, kv, t, hd, &vp);
+		emb_pack_gemm(q, nq, ld, dh, kp, L, 0, L, NULL, score, L);
+	} else {
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, L, dh,
+			    1.0f, q, ld, k, ld, 0.0f, score, L);
+	}
 	fw_lap(pr, pr ? &pr->attention : NULL, t0);
-	for (int i = 0; i < L; i++)
-		emb_softmax(score + (size_t)i * L, L);
+	for (int i = 0; i < nq; i++)
+		emb_softmax(score + (size_t)i * L, L, scale);
 	fw_lap(pr, pr ? &pr->softmax : NULL, t0);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, L, dh, L,
-		    1.0f, score, L, v, ld, 0.0f, ctx, h);
+	if (p->packed)
+		emb_pack_gemm(score, nq, L, L, vp, dh, 0, dh, NULL, ctx, h);
+	else
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nq, dh, L,
+			    1.0f, score, L, k + h, ld, 0.0f, ctx, h);
 	fw_lap(pr, pr ? &pr->attention : NULL, t0);
 }
 
@@ -171,11 +217,10 @@ static void fw_share(int n, int tid, int nt, int *lo, int *hi)
 static void fw_attention(fw_pass *p, int tid)
 {
 	const emb_config *c = &p->m->cfg;
-	int h = c->hidden, dh = h / c->heads;
 	double total = 0, cum = 0;
 	for (int t = 0; t < p->n; t++)
 		total += (double)c->heads * ((double)p->len[t] * p->len[t] + p->len[t]);
-	float *score = p->score + (size_t)tid * p->maxlen * p->maxlen;
+	float *score = p->score + (size_t)tid * p->scorestride;
 	emb_prof *pr = tid == 0 ? p->prof : NULL;
 	for (int t = 0; t < p->n; t++) {
 		double cost = (double)p->len[t] * p->len[t] + p->len[t];
@@ -183,12 +228,43 @@ static void fw_attention(fw_pass *p, int tid)
 			int owner = (int)((cum + cost / 2) * p->nthreads / total);
 			if ((owner < p->nthreads ? owner : p->nthreads - 1) != tid)
 				continue;
-			const float *q = p->qkv + (size_t)p->start[t] * 3 * h +
-					 (size_t)hd * dh;
-			fw_attend(3 * h, h, dh, q, q + h, q + 2 * h,
-				  p->ctx + (size_t)p->start[t] * h + (size_t)hd * dh,
-				  p->len[t], score, pr, &p->t0);
+			if (p->packed)	/* this head is ours alone */
+				fw_pack_head(p, p->qkv, p->kv, t, hd, 0, p->len[t]);
+			fw_attend(p, p->qkv, p->kv, t, hd, p->start[t], p->len[t],
+				  score, pr, &p->t0);
 		}
+	}
+}
+
+/* Attention for this thread's query rows [r0, r1), every head, against
+ * all the rows of their texts (row-wise passes: see fw_run_rows; K and
+ * V are packed already). */
+static void fw_attention_rows(fw_pass *p, int tid, const float *qkv,
+			      float *kv, int r0, int r1)
+{
+	const emb_config *c = &p->m->cfg;
+	float *score = p->score + (size_t)tid * p->scorestride;
+	emb_prof *pr = tid == 0 ? p->prof : NULL;
+	for (int t = 0; t < p->n; t++) {
+		int s = p->start[t], e = s + p->len[t];
+		int q0 = s > r0 ? s : r0, q1 = e < r1 ? e : r1;
+		if (q0 >= q1)
+			continue;
+		for (int hd = 0; hd < c->heads; hd++)
+			fw_attend(p, qkv, kv, t, hd, q0, q1 - q0, score, pr,
+				  &p->t0);
+	}
+}
+
+/* Packs K and V of this thread's rows [r0, r1), every text they touch. */
+static void fw_pack_kv_rows(const fw_pass *p, const float *qkv, float *kv,
+			    int r0, int r1)
+{
+	for (int t = 0; t < p->n; t++) {
+		int s = p->start[t], e = s + p->len[t];
+		int j0 = s > r0 ? s : r0, j1 = e < r1 ? e : r1;
+		for (int hd = 0; j0 < j1 && hd < p->m->cfg.heads; hd++)
+			fw_pack_head(p, qkv, kv, t, hd, j0 - s, j1 - s);
 	}
 }
 
@@ -198,16 +274,43 @@ typedef struct fw_block {
 	int cols;		/* split by columns: a barrier before row-wise use */
 } fw_block;
 
-/* One projection, y = x W^T (no bias), split by rows or by output
- * columns (see the top); returns this thread's block of y. *synced says
- * whether the team has met since x was last written by rows; a split by
- * columns reads every row, so it meets first when not. */
+/* y += bias over block b of y (leading dimension ld). */
+static void fw_bias(float *y, int ld, fw_block b, const float *bias)
+{
+	for (int r = b.r0; r < b.r1; r++) {
+		float *row = y + (size_t)r * ld;
+		for (int i = b.c0; i < b.c1; i++)
+			row[i] += bias[i];
+	}
+}
+
+/* Block b of y = x W^T (+ bias when not NULL). */
+static void fw_project_block(fw_pass *p, int tid, const float *x, int in,
+			     const float *w, const float *packed, int out,
+			     const float *bias, float *y, fw_block b)
+{
+	emb_prof *pr = tid == 0 ? p->prof : NULL;
+	if (packed && b.r1 > b.r0 && b.c1 > b.c0)
+		emb_pack_gemm(x + (size_t)b.r0 * in, b.r1 - b.r0, in, in, packed,
+			      out, b.c0, b.c1, bias, y + (size_t)b.r0 * out, out);
+	else if (!packed) {
+		fw_gemm(x + (size_t)b.r0 * in, b.r1 - b.r0, in, w, b.c0, b.c1,
+			y + (size_t)b.r0 * out, out);
+		if (bias)
+			fw_bias(y, out, b, bias);
+	}
+	fw_lap(pr, pr ? &pr->linear : NULL, &p->t0);
+}
+
+/* One projection, y = x W^T (+ bias when not NULL), split by rows or by
+ * output columns (see the top); returns this thread's block of y.
+ * *synced says whether the team has met since x was last written by
+ * rows; a split by columns reads every row, so it meets first when not. */
 static fw_block fw_project(fw_pass *p, int tid, const float *x, int in,
 			   const float *w, const float *packed, int out,
-			   float *y, int *synced)
+			   const float *bias, float *y, int *synced)
 {
 	fw_block b = { 0, p->rows, 0, out, 0 };
-	emb_prof *pr = tid == 0 ? p->prof : NULL;
 	if (p->nthreads > 1 && p->rows < out) {
 		if (!*synced)
 			fw_sync(p, tid);
@@ -223,25 +326,9 @@ static fw_block fw_project(fw_pass *p, int tid, const float *x, int in,
 	} else {
 		fw_share(p->rows, tid, p->nthreads, &b.r0, &b.r1);
 	}
-	if (packed && b.r1 > b.r0 && b.c1 > b.c0)
-		emb_pack_gemm(x + (size_t)b.r0 * in, b.r1 - b.r0, in, in, packed,
-			      out, b.c0, b.c1, y + (size_t)b.r0 * out, out);
-	else if (!packed)
-		fw_gemm(x + (size_t)b.r0 * in, b.r1 - b.r0, in, w, b.c0, b.c1,
-			y + (size_t)b.r0 * out, out);
+	fw_project_block(p, tid, x, in, w, packed, out, bias, y, b);
 	*synced = 0;
-	fw_lap(pr, pr ? &pr->linear : NULL, &p->t0);
 	return b;
-}
-
-/* y += bias over block b of y (leading dimension ld). */
-static void fw_bias(float *y, int ld, fw_block b, const float *bias)
-{
-	for (int r = b.r0; r < b.r1; r++) {
-		float *row = y + (size_t)r * ld;
-		for (int i = b.c0; i < b.c1; i++)
-			row[i] += bias[i];
-	}
 }
 
 static void fw_layer(fw_pass *p, const emb_layer *w, int tid, int r0, int nr)
@@ -261,23 +348,24 @@ static void fw_layer(fw_pass *p, const emb_layer *w, int tid, int r0, int nr)
 
 	/* Q, K, V and their bias over this thread's block; attention reads
 	 * every row of a text */
-	b = fw_project(p, tid, x, h, w->qkv_w, w->qkv_p, 3 * h, p->qkv, &synced);
-	fw_bias(p->qkv, 3 * h, b, w->qkv_b);
-	fw_lap(pr, pr ? &pr->other : NULL, &p->t0);
+	fw_project(p, tid, x, h, w->qkv_w, w->qkv_p, 3 * h, w->qkv_b, p->qkv,
+		   &synced);
 	fw_sync(p, tid);
 	fw_attention(p, tid);
 	fw_sync(p, tid);
 	synced = 1;
 	/* output projection, then bias + residual + LayerNorm by rows */
-	b = fw_project(p, tid, p->ctx, h, w->ao_w, w->ao_p, h, p->tmp, &synced);
+	b = fw_project(p, tid, p->ctx, h, w->ao_w, w->ao_p, h, NULL, p->tmp,
+		       &synced);
 	if (b.cols)
 		fw_sync(p, tid);
-	fw_add_norm(x + o, p->tmp + o, w->ao_b, nr, h, w->aln_g, w->aln_b,
-		    c->ln_eps);
+	emb_add_norm(x + o, p->tmp + o, w->ao_b, nr, h, w->aln_g, w->aln_b,
+		     c->ln_eps);
 	synced = p->own_x;
 	fw_lap(pr, pr ? &pr->other : NULL, &p->t0);
 	/* intermediate projection, bias + GELU over the same block */
-	b = fw_project(p, tid, x, h, w->i_w, w->i_p, c->inter, p->mid, &synced);
+	b = fw_project(p, tid, x, h, w->i_w, w->i_p, c->inter, NULL,
+		       p->mid, &synced);
 	for (int r = b.r0; r < b.r1; r++)
 		emb_gelu_bias(p->mid + (size_t)r * c->inter + b.c0, w->i_b + b.c0,
 			      (size_t)(b.c1 - b.c0));
@@ -287,12 +375,119 @@ static void fw_layer(fw_pass *p, const emb_layer *w, int tid, int r0, int nr)
 		synced = 1;
 	}
 	/* output projection, then bias + residual + LayerNorm by rows */
-	b = fw_project(p, tid, p->mid, c->inter, w->o_w, w->o_p, h, p->tmp, &synced);
+	b = fw_project(p, tid, p->mid, c->inter, w->o_w, w->o_p, h, NULL, p->tmp,
+		       &synced);
 	if (b.cols)
 		fw_sync(p, tid);
-	fw_add_norm(x + o, p->tmp + o, w->o_b, nr, h, w->oln_g, w->oln_b,
-		    c->ln_eps);
+	emb_add_norm(x + o, p->tmp + o, w->o_b, nr, h, w->oln_g, w->oln_b,
+		     c->ln_eps);
 	fw_lap(pr, pr ? &pr->other : NULL, &p->t0);
+}
+
+/* Row-wise passes (every projection split by rows): a thread works on
+ * its own rows only, attention by query rows too, so the team meets once
+ * a layer, after Q, K and V (attention reads every row's K and V). A
+ * phase runs from one meeting to the next: layer l's attention to its
+ * last LayerNorm, then layer l + 1's Q, K and V (packed too) for the same
+ * rows. Q, K and V, and their packed copies, alternate between two
+ * buffers by layer: the next layer's may be written while another
+ * thread still reads this one's.
+ *
+ * The rows of a phase are shared in proportion to how fast each thread
+ * went in the last one: the two cores of a virtual machine often run at
+ * different speeds (here, two copies of one kernel ran at 128 and 86
+ * GFLOP/s side by side), and an equal split waits for the slower one.
+ * A row's result does not depend on the thread that computes it. */
+
+/* Layer l's Q, K and V (with bias) for rows [r0, r1), packed too. */
+static void fw_qkv_rows(fw_pass *p, int l, int tid, int r0, int r1)
+{
+	const emb_layer *w = &p->m->layer[l];
+	int h = p->m->cfg.hidden;
+	float *qkv = p->qkv + (size_t)(l & 1) * p->qkvstride;
+	emb_prof *pr = tid == 0 ? p->prof : NULL;
+	fw_block b = { r0, r1, 0, 3 * h, 0 };
+
+	fw_project_block(p, tid, p->x, h, w->qkv_w, w->qkv_p, 3 * h, w->qkv_b,
+			 qkv, b);
+	if (p->packed) {
+		fw_pack_kv_rows(p, qkv, p->kv + (size_t)(l & 1) * p->kvstride,
+				r0, r1);
+		fw_lap(pr, pr ? &pr->attention : NULL, &p->t0);
+	}
+}
+
+/* The rest of layer l for rows [r0, r1): attention, output projection,
+ * LayerNorm, feed-forward, LayerNorm. */
+static void fw_tail_rows(fw_pass *p, int l, int tid, int r0, int r1)
+{
+	const emb_config *c = &p->m->cfg;
+	const emb_layer *w = &p->m->layer[l];
+	int h = c->hidden, nr = r1 - r0;
+	float *x = p->x, *qkv = p->qkv + (size_t)(l & 1) * p->qkvstride;
+	emb_prof *pr = tid == 0 ? p->prof : NULL;
+	size_t o = (size_t)r0 * h;
+
+	fw_attention_rows(p, tid, qkv, p->kv + (size_t)(l & 1) * p->kvstride,
+			  r0, r1);
+	fw_project_block(p, tid, p->ctx, h, w->ao_w, w->ao_p, h, NULL, p->tmp,
+			 (fw_block){ r0, r1, 0, h, 0 });
+	emb_add_norm(x + o, p->tmp + o, w->ao_b, nr, h, w->aln_g, w->aln_b,
+		     c->ln_eps);
+	fw_lap(pr, pr ? &pr->other : NULL, &p->t0);
+	fw_project_block(p, tid, x, h, w->i_w, w->i_p, c->inter, NULL, p->mid,
+			 (fw_block){ r0, r1, 0, c->inter, 0 });
+	for (int r = r0; r < r1; r++)
+		emb_gelu_bias(p->mid + (size_t)r * c->inter, w->i_b,
+			      (size_t)c->inter);
+	fw_lap(pr, pr ? &pr->other : NULL, &p->t0);
+	fw_project_block(p, tid, p->mid, c->inter, w->o_w, w->o_p, h, NULL,
+			 p->tmp, (fw_block){ r0, r1, 0, h, 0 });
+	emb_add_norm(x + o, p->tmp + o, w->o_b, nr, h, w->oln_g, w->oln_b,
+		     c->ln_eps);
+	fw_lap(pr, pr ? &pr->other : NULL, &p->t0);
+}
+
+/* Word + position + token type 0 embeddings of rows [r0, r1) into xa,
+ * then LayerNorm. */
+static void fw_embed(const fw_pass *p, float *xa, int r0, int r1)
+{
+	const emb_model *m = p->m;
+	int h = m->cfg.hidden;
+	for (int r = r0; r < r1; r++) {
+		const float *we = m->word + (size_t)p->tok[r] * h;
+		const float *pe = m->pos + (size_t)p->pos[r] * h;
+		float *x = xa + (size_t)r * h;
+		for (int i = 0; i < h; i++)
+			x[i] = we[i] + pe[i] + m->type[i];
+	}
+	emb_add_norm(xa + (size_t)r0 * h, NULL, NULL, r1 - r0, h, m->eln_g,
+		     m->eln_b, m->cfg.ln_eps);
+}
+
+/* One thread's part of a row-wise pass up to pooling (see above). */
+static void fw_run_rows(fw_pass *p, int tid)
+{
+	int layers = p->m->cfg.layers, r0, r1;
+	emb_prof *pr = tid == 0 ? p->prof : NULL;
+	double t;
+
+	fw_share(p->rows, tid, p->nthreads, &r0, &r1);
+	t = fw_now();
+	fw_embed(p, p->x, r0, r1);
+	fw_lap(pr, pr ? &pr->other : NULL, &p->t0);
+	fw_qkv_rows(p, 0, tid, r0, r1);
+	for (int l = 0; l < layers; l++) {
+		/* slot l & 1: a thread may still read the other one, until
+		 * it reaches the next meeting */
+		p->rate[l & 1][tid] = r1 > r0 ? (r1 - r0) / (fw_now() - t + 1e-9) : 0;
+		fw_sync(p, tid);
+		emb_share_rows(p->rate[l & 1], p->nthreads, p->rows, tid, &r0, &r1);
+		t = fw_now();
+		fw_tail_rows(p, l, tid, r0, r1);
+		if (l + 1 < layers)
+			fw_qkv_rows(p, l + 1, tid, r0, r1);
+	}
 }
 
 /* Mean over text t's rows of xa, then L2 norm, into out[t]. */
@@ -320,27 +515,22 @@ static void fw_run(fw_pass *p, int tid)
 {
 	const emb_model *m = p->m;
 	const emb_config *c = &m->cfg;
-	int h = c->hidden, r0 = 0, r1 = p->rows, t0i, t1i;
+	int r0 = 0, r1 = p->rows, t0i, t1i;
 	emb_prof *pr = tid == 0 ? p->prof : NULL;
 	float *xa = fw_x(p, tid);
 
 	if (pr)
 		p->t0 = fw_now();
-	if (!p->own_x)
-		fw_share(p->rows, tid, p->nthreads, &r0, &r1);
-	/* word + position + token type 0 embeddings, then LayerNorm */
-	for (int r = r0; r < r1; r++) {
-		const float *we = m->word + (size_t)p->tok[r] * h;
-		const float *pe = m->pos + (size_t)p->pos[r] * h;
-		float *x = xa + (size_t)r * h;
-		for (int i = 0; i < h; i++)
-			x[i] = we[i] + pe[i] + m->type[i];
+	if (p->rowwise) {
+		fw_run_rows(p, tid);
+	} else {
+		if (!p->own_x)
+			fw_share(p->rows, tid, p->nthreads, &r0, &r1);
+		fw_embed(p, xa, r0, r1);
+		fw_lap(pr, pr ? &pr->other : NULL, &p->t0);
+		for (int l = 0; l < c->layers; l++)
+			fw_layer(p, &m->layer[l], tid, r0, r1 - r0);
 	}
-	fw_add_norm(xa + (size_t)r0 * h, NULL, NULL, r1 - r0, h, m->eln_g,
-		    m->eln_b, c->ln_eps);
-	fw_lap(pr, pr ? &pr->other : NULL, &p->t0);
-	for (int l = 0; l < c->layers; l++)
-		fw_layer(p, &m->layer[l], tid, r0, r1 - r0);
 	if (!p->own_x)
 		fw_sync(p, tid);	/* pooling reads every row of a text */
 	fw_share(p->n, tid, p->nthreads, &t0i, &t1i);
@@ -404,17 +594,28 @@ static void fw_team(fw_pass *p, int want)
 	}
 }
 
+/* Rows per thread from which a pass on packed weights goes row-wise
+ * (fewer: 8 to 15 rows on two threads, both ways measured the same). */
+#define FW_ROWS_MIN 8
+
+/* 1 when a pass of rows on want threads goes by rows throughout. On
+ * OpenBLAS, which packs the weights on every call, only when every
+ * projection has fewer outputs than the batch has rows (see the top). */
+static int fw_rowwise(const emb_model *m, int rows, int want)
+{
+	const emb_config *c = &m->cfg;
+	if (want <= 1)
+		return 0;
+	if (m->layer[0].qkv_p)	/* packed */
+		return rows >= want * FW_ROWS_MIN;
+	return rows >= 3 * c->hidden && rows >= c->inter;
+}
+
 void emb_model_set_threads(emb_model *m, int threads)
 {
 	m->threads = threads < 1 ? 1 : threads > EMB_MAX_THREADS ?
 		     EMB_MAX_THREADS : threads;
 	openblas_set_num_threads(1);
-}
-
-/* Floats of scratch rounded up to whole 64-byte lines. */
-static size_t fw_round(size_t n)
-{
-	return (n + 15) & ~(size_t)15;
 }
 
 int emb_forward(const emb_model *m, const int32_t *const *ids,
@@ -428,11 +629,12 @@ int emb_forward_prof(const emb_model *m, const int32_t *const *ids,
 		     char *err, size_t errlen)
 {
 	const emb_config *c = &m->cfg;
-	int rc = -1, rows = 0, maxlen = 0;
+	int rc = -1, rows = 0, maxlen = 0, dh = c->hidden / c->heads;
 	size_t h = (size_t)c->hidden, cap = 0;
 	int *start = calloc((size_t)(n > 0 ? n : 1), sizeof *start);
 	int32_t *tok = NULL;
 	int *pos = NULL;
+	size_t *kvoff = NULL;
 	float *blk = NULL;
 	fw_pass p = { .m = m, .n = n, .len = len, .start = start, .out = out,
 		      .prof = prof };
@@ -476,11 +678,28 @@ int emb_forward_prof(const emb_model *m, const int32_t *const *ids,
 	if (want > 1 && rows < 8)
 		want = 1;
 	size_t rh = fw_round((size_t)rows * h);
-	p.own_x = want > 1 && rows < c->hidden;
+	p.rowwise = fw_rowwise(m, rows, want);
+	p.own_x = want > 1 && !p.rowwise && rows < c->hidden;
 	p.xstride = rh;
+	p.qkvstride = 3 * rh;
+	p.packed = m->layer[0].qkv_p != NULL;
+	p.scorestride = fw_round((size_t)maxlen * (size_t)maxlen);
+	size_t kvf = 0;
+	if (p.packed) {
+		kvoff = malloc((size_t)n * sizeof *kvoff);
+		if (!kvoff)
+			goto oom;
+		for (int t = 0; t < n; t++) {
+			kvoff[t] = kvf;
+			kvf += (size_t)c->heads *
+			       (fw_round(emb_pack_floats(len[t], dh)) +
+				fw_round(emb_pack_floats(dh, len[t])));
+		}
+	}
 	size_t need = (p.own_x ? (size_t)want + 5 : 6) * rh +
+		      (p.rowwise ? 3 * rh : 0) +
 		      fw_round((size_t)rows * (size_t)c->inter) +
-		      (size_t)want * (size_t)maxlen * (size_t)maxlen;
+		      (size_t)want * p.scorestride + (p.rowwise ? 2 : 1) * kvf;
 	blk = emb_pool_get(m->pool, need, &cap);
 	if (!blk)
 		goto oom;
@@ -490,10 +709,13 @@ int emb_forward_prof(const emb_model *m, const int32_t *const *ids,
 	p.pos = pos;
 	p.x = blk;
 	p.qkv = p.x + (p.own_x ? (size_t)want : 1) * rh;
-	p.ctx = p.qkv + 3 * rh;
+	p.ctx = p.qkv + (p.rowwise ? 6 : 3) * rh;
 	p.tmp = p.ctx + rh;
 	p.mid = p.tmp + rh;
 	p.score = p.mid + fw_round((size_t)rows * (size_t)c->inter);
+	p.kv = p.score + (size_t)want * p.scorestride;
+	p.kvoff = kvoff;
+	p.kvstride = kvf;
 	fw_team(&p, want);
 	rc = 0;
 	goto out;
@@ -501,6 +723,7 @@ oom:
 	snprintf(err, errlen, "embedding %d texts: out of memory", n);
 out:
 	emb_pool_put(m->pool, blk, cap);
+	free(kvoff);
 	free(tok);
 	free(pos);
 	free(start);

@@ -12,6 +12,8 @@ plugins_provider_embed_local_libembedlocal_la_SOURCES = \
 	plugins/provider-embed-local/forward.c \
 	plugins/provider-embed-local/gelu.c \
 	plugins/provider-embed-local/softmax.c \
+	plugins/provider-embed-local/layernorm.c \
+	plugins/provider-embed-local/share.c \
 	plugins/provider-embed-local/scratch.c \
 	plugins/provider-embed-local/pack.c \
 	plugins/provider-embed-local/digest.c \

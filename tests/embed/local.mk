@@ -36,6 +36,13 @@ tests_unit_test_embed_gelu_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_embed_gelu_LDADD = plugins/provider-embed-local/libembedlocal.la $(CMOCKA_LIBS) -lm
 TESTS += tests/unit/test-embed-gelu
 
+check_PROGRAMS += tests/unit/test-embed-share
+tests_unit_test_embed_share_SOURCES = tests/unit/test-embed-share.c
+tests_unit_test_embed_share_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/provider-embed-local
+tests_unit_test_embed_share_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_embed_share_LDADD = plugins/provider-embed-local/libembedlocal.la $(CMOCKA_LIBS) -lm
+TESTS += tests/unit/test-embed-share
+
 # MemoryDenyWriteExecute= of the systemd unit: every plugin and an
 # embed-local forward pass under the kernel's MDWE (docs/operations.md).
 TESTS += tests/embed/mdwe.sh

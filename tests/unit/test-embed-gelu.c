@@ -1,7 +1,7 @@
 /*
  * test-embed-gelu: the embed-local provider's fast erf and GELU stay
  * within their stated error of the exact functions (libm's double erf),
- * on a dense grid, through both the eight-lane path and the scalar tail;
+ * on a dense grid, through both the vector path and the scalar tail;
  * and they behave at the edges (0, huge, infinite, odd symmetry). Also
  * its fast exp and softmax against libm's double exp.
  */
@@ -104,29 +104,34 @@ static void test_exp_bound(void **state)
 }
 
 /* Rows of every length from 1 to 300 (vector lanes and scalar tail),
- * spread of up to 120 between the largest and smallest score. */
+ * spread of up to 120 between the largest and smallest score, unscaled
+ * and with attention's 1/sqrt(32). */
 static void test_softmax(void **state)
 {
+	static const float scales[] = { 1.0f, 0.17677669f };
 	float s[300];
 	double want[300], worst = 0;
 	(void)state;
-	for (int n = 1; n <= 300; n++) {
-		double mx = -1e30, sum = 0, got = 0;
-		for (int j = 0; j < n; j++) {
-			s[j] = (float)(60.0 * sin(0.37 * j * n + 1.1) + 0.01 * n);
-			if (s[j] > mx)
-				mx = s[j];
+	for (int si = 0; si < 2; si++) {
+		float sc = scales[si];
+		for (int n = 1; n <= 300; n++) {
+			double mx = -1e30, sum = 0, got = 0;
+			for (int j = 0; j < n; j++) {
+				s[j] = (float)(60.0 * sin(0.37 * j * n + 1.1) + 0.01 * n);
+				if ((double)sc * s[j] > mx)
+					mx = (double)sc * s[j];
+			}
+			for (int j = 0; j < n; j++)
+				sum += want[j] = exp((double)sc * s[j] - mx);
+			emb_softmax(s, n, sc);
+			for (int j = 0; j < n; j++) {
+				double e = fabs(s[j] - want[j] / sum);
+				if (e > worst)
+					worst = e;
+				got += s[j];
+			}
+			assert_true(fabs(got - 1.0) <= 1e-5);
 		}
-		for (int j = 0; j < n; j++)
-			sum += want[j] = exp(s[j] - mx);
-		emb_softmax(s, n);
-		for (int j = 0; j < n; j++) {
-			double e = fabs(s[j] - want[j] / sum);
-			if (e > worst)
-				worst = e;
-			got += s[j];
-		}
-		assert_true(fabs(got - 1.0) <= 1e-5);
 	}
 	print_message("emb_softmax: max |error| %.3g\n", worst);
 	assert_true(worst <= 1e-6);
