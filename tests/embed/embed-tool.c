@@ -13,8 +13,10 @@
  *                                            figures as key=value
  * THREADS (default 1) is the forward pass's team size.
  *   embed-tool sgemm N SECONDS               GFLOP/s of N x N x N sgemm
+ *   embed-tool fma SECONDS THREADS           the cores' measured FP32 peak
  */
 #include "embed.h"
+#include "fma-peak.h"
 
 #include <cblas.h>
 #include <json-c/json.h>
@@ -330,7 +332,17 @@ int main(int argc, char **argv)
 		return cmd_sgemm(atoi(argv[2]), atof(argv[3]));
 	if (argc == 3 && strcmp(argv[1], "check") == 0)
 		return cmd_check(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "fma") == 0) {
+		double g;
+		if (fma_peak(atof(argv[2]), atoi(argv[3]), &g) != 0) {
+			fprintf(stderr, "embed-tool: fma: cannot start %s threads\n", argv[3]);
+			return 1;
+		}
+		printf("gflops=%.2f threads=%d\n", g, atoi(argv[3]));
+		return 0;
+	}
 	fprintf(stderr, "usage: embed-tool tokenize VOCAB MAX | embed DIR MAX BATCH [THREADS] | "
-		"check DIR | bench DIR MAX BATCH SECONDS [THREADS] | sgemm N SECONDS\n");
+		"check DIR | bench DIR MAX BATCH SECONDS [THREADS] | sgemm N SECONDS | "
+		"fma SECONDS THREADS\n");
 	return 2;
 }
