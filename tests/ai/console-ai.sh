@@ -96,10 +96,8 @@ jq -e '.done == 0' "$WH_DIR/resp.json" > /dev/null || wh_fail "tenant other sees
 link=$(ph token issue --tenant acme --role user --ttl 1h --link)
 shots=${PULSE_TEST_SCREENSHOTS:-$abs_top_builddir/tests/console-shots}
 mkdir -p "$shots"
-cp "$abs_top_srcdir/tests/ai/console-ai.mjs" "$deps/"
-# the shared module by rename: the other console tests may be reading it
-cp "$abs_top_srcdir/tests/daemon/console-lib.mjs" "$deps/console-lib.mjs.$$"
-mv -f "$deps/console-lib.mjs.$$" "$deps/console-lib.mjs"
+browser_copy "$deps" "$abs_top_srcdir/tests/ai/console-ai.mjs" \
+	"$abs_top_srcdir/tests/daemon/console-lib.mjs"
 rc=0
 orch_node "$deps/console-ai.mjs" "$ORCH_URL" "$link" "$WH_DIR/search.json" "$WH_DIR/ask.json" \
 	"$QUERY" "$Q" "$done_rows" "$shots" > "$WH_DIR/ui.out" 2>&1 || rc=$?

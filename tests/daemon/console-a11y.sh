@@ -31,10 +31,8 @@ orch_daemon main "$WH_CONF"
 link=$(ph token issue --tenant acme --role admin --ttl 1h --link)
 shots=${PULSE_TEST_SCREENSHOTS:-$abs_top_builddir/tests/console-shots}
 mkdir -p "$shots"
-cp "$abs_top_srcdir/tests/daemon/console-a11y.mjs" "$deps/"
-# the shared module by rename: the other console tests may be reading it
-cp "$abs_top_srcdir/tests/daemon/console-lib.mjs" "$deps/console-lib.mjs.$$"
-mv -f "$deps/console-lib.mjs.$$" "$deps/console-lib.mjs"
+browser_copy "$deps" "$abs_top_srcdir/tests/daemon/console-a11y.mjs" \
+	"$abs_top_srcdir/tests/daemon/console-lib.mjs"
 rc=0
 orch_node "$deps/console-a11y.mjs" "$ORCH_URL" "$link" "$deps/node_modules/axe-core/axe.min.js" \
 	"$j" "$shots" > "$WH_DIR/ui.out" 2>&1 || rc=$?

@@ -50,10 +50,8 @@ grep -q '"password":true' "$WH_DIR/methods.json" || wh_fail "auth/methods: $(cat
 
 shots=${PULSE_TEST_SCREENSHOTS:-$abs_top_builddir/tests/console-shots}
 mkdir -p "$shots"
-cp "$abs_top_srcdir/tests/daemon/console-ui.mjs" "$deps/"
-# the shared module by rename: the other console tests may be reading it
-cp "$abs_top_srcdir/tests/daemon/console-lib.mjs" "$deps/console-lib.mjs.$$"
-mv -f "$deps/console-lib.mjs.$$" "$deps/console-lib.mjs"
+browser_copy "$deps" "$abs_top_srcdir/tests/daemon/console-ui.mjs" \
+	"$abs_top_srcdir/tests/daemon/console-lib.mjs"
 rc=0
 orch_node "$deps/console-ui.mjs" "$ORCH_URL" "$link" "$WH_DIR/dora.json" "$shots" \
 	ada@example.com "$PW" "$j" > "$WH_DIR/ui.out" 2>&1 || rc=$?

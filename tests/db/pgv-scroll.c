@@ -34,7 +34,6 @@
 #define NA 7
 #define NB 5
 
-
 /* One tenant's expected point. */
 struct want {
 	char id[VSTORE_ID_LEN];

@@ -35,7 +35,6 @@
 #include "db/db.h"
 #include "pgv-check.h"
 
-
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 static float frand(void)

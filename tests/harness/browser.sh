@@ -7,6 +7,9 @@
 #
 #   browser_deps DIR PKG@VERSION...   sets $chromium; fails the test when
 #                                     something cannot be installed
+#   browser_copy DIR FILE...          copies test scripts beside DIR's
+#                                     node_modules, each by rename: tests
+#                                     running at once may be reading them
 browser_deps() {
 	local dir=$1 lock=${TMPDIR:-/tmp}/pulse-test-browser-deps.lock p missing=0
 	shift
@@ -39,4 +42,13 @@ browser_deps() {
 		}
 	fi
 	exec {browser_lock_fd}>&-
+}
+
+browser_copy() {
+	local dir=$1 f
+	shift
+	for f in "$@"; do
+		cp "$f" "$dir/$(basename "$f").$$"
+		mv -f "$dir/$(basename "$f").$$" "$dir/$(basename "$f")"
+	done
 }
