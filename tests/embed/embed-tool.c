@@ -334,8 +334,13 @@ int main(int argc, char **argv)
 		return cmd_check(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "fma") == 0) {
 		double g;
+		if (atoi(argv[3]) < 1 || atoi(argv[3]) > FMA_PEAK_MAX_THREADS) {
+			fprintf(stderr, "embed-tool: fma: THREADS is %s; give 1 to %d\n",
+				argv[3], FMA_PEAK_MAX_THREADS);
+			return 2;
+		}
 		if (fma_peak(atof(argv[2]), atoi(argv[3]), &g) != 0) {
-			fprintf(stderr, "embed-tool: fma: cannot start %s threads\n", argv[3]);
+			fprintf(stderr, "embed-tool: fma: could not start %s threads\n", argv[3]);
 			return 1;
 		}
 		printf("gflops=%.2f threads=%d\n", g, atoi(argv[3]));
